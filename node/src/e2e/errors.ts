@@ -1,0 +1,3 @@
+export class SealOpenError extends Error {
+  override name = 'SealOpenError'
+}

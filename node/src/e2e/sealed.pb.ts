@@ -1,0 +1,185 @@
+import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface SealedMessage {
+  senderKey: Uint8Array
+  sentAt: bigint
+  receiptSecret: Uint8Array
+  body: Uint8Array
+  signature: Uint8Array
+}
+
+export namespace SealedMessage {
+  let _codec: Codec<SealedMessage>
+
+  export const codec = (): Codec<SealedMessage> => {
+    if (_codec == null) {
+      _codec = message<SealedMessage>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.senderKey != null && obj.senderKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.senderKey)
+        }
+
+        if ((obj.sentAt != null && obj.sentAt !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.sentAt)
+        }
+
+        if ((obj.receiptSecret != null && obj.receiptSecret.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.receiptSecret)
+        }
+
+        if ((obj.body != null && obj.body.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.body)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          senderKey: uint8ArrayAlloc(0),
+          sentAt: 0n,
+          receiptSecret: uint8ArrayAlloc(0),
+          body: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.senderKey = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.sentAt = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.receiptSecret = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.body = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.senderKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.sentAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.receiptSecret`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.body`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SealedMessageSenderKeyFieldEvent {
+    field: '$.senderKey'
+    value: Uint8Array
+  }
+
+  export interface SealedMessageSentAtFieldEvent {
+    field: '$.sentAt'
+    value: bigint
+  }
+
+  export interface SealedMessageReceiptSecretFieldEvent {
+    field: '$.receiptSecret'
+    value: Uint8Array
+  }
+
+  export interface SealedMessageBodyFieldEvent {
+    field: '$.body'
+    value: Uint8Array
+  }
+
+  export interface SealedMessageSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<SealedMessage>): Uint8Array {
+    return encodeMessage(obj, SealedMessage.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): SealedMessage {
+    return decodeMessage(buf, SealedMessage.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSenderKeyFieldEvent | SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent | SealedMessageSignatureFieldEvent> {
+    return streamMessage(buf, SealedMessage.codec(), opts)
+  }
+}

@@ -1,0 +1,6 @@
+export { encodeAddress, decodeAddress } from './address.ts'
+export { acceptedTags, epochOf, recipientTag } from './tags.ts'
+export { createIdentities, generateUserIdentity, hasIdentity, loadIdentities } from './keystore.ts'
+export type { Identities, UserIdentity } from './keystore.ts'
+export { IdentityExistsError, IdentityMissingError, InvalidAddressError } from './errors.ts'
+export { TAG_BYTES, TAG_EPOCH_MS } from './constants.ts'

@@ -1,0 +1,200 @@
+import { Level } from 'level'
+import { logger } from '@libp2p/logger'
+import { readHeader } from '../wire/index.ts'
+import { countEnvelope, emptyCounts } from './counts.ts'
+import { EnvelopeRecord, InboxRecord, ReceiptRecord } from './records.pb.ts'
+import type { InboxEntry, MeshStore, StoreCounts, StoredEnvelope, StoredReceipt, StoreOp } from './types.ts'
+
+const log = logger('qpq:queue:level')
+
+type Bytes = Uint8Array
+type Sublevel = ReturnType<typeof openSublevel>
+
+function openSublevel(db: Level<string, Bytes>, name: string) {
+  return db.sublevel<string, Bytes>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+}
+
+interface PendingWrite {
+  ops: StoreOp[]
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+/**
+ * The mesh store on LevelDB. Writes are group-committed: every `apply` that
+ * arrives while a batch is being synced joins the next batch, so many small
+ * writes cost one fsync.
+ */
+export class LevelStore implements MeshStore {
+  private readonly db: Level<string, Bytes>
+  private readonly envelopeLevel: Sublevel
+  private readonly receiptLevel: Sublevel
+  private readonly inboxLevel: Sublevel
+  private readonly current = emptyCounts()
+  private pending: PendingWrite[] = []
+  private writing = false
+
+  constructor(path: string) {
+    this.db = new Level<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    this.envelopeLevel = openSublevel(this.db, 'envelope')
+    this.receiptLevel = openSublevel(this.db, 'receipt')
+    this.inboxLevel = openSublevel(this.db, 'inbox')
+  }
+
+  async open(): Promise<void> {
+    await this.db.open()
+    for await (const envelope of this.envelopes()) countEnvelope(this.current, envelope, 1)
+    for await (const _ of this.receiptLevel.keys()) this.current.receipts++
+    for await (const _ of this.inboxLevel.keys()) this.current.inbox++
+    log('opened with %o', this.current)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+
+  apply(ops: StoreOp[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ ops, resolve, reject })
+      if (!this.writing) void this.writePending()
+    })
+  }
+
+  async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
+    const values = await this.envelopeLevel.getMany(ids)
+    return values.map((value) => (value === undefined ? undefined : decodeEnvelopeRecord(value)))
+  }
+
+  async getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]> {
+    const values = await this.receiptLevel.getMany(ids)
+    return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
+  }
+
+  async *envelopes(): AsyncIterable<StoredEnvelope> {
+    for await (const value of this.envelopeLevel.values()) yield decodeEnvelopeRecord(value)
+  }
+
+  async *receipts(): AsyncIterable<StoredReceipt> {
+    for await (const [id, value] of this.receiptLevel.iterator()) yield decodeReceipt(id, value)
+  }
+
+  async *inbox(): AsyncIterable<InboxEntry> {
+    for await (const [key, value] of this.inboxLevel.iterator()) {
+      const record = InboxRecord.decode(value)
+      yield { id: key.slice(key.indexOf(':') + 1), receivedAt: Number(record.receivedAt), record: record.record }
+    }
+  }
+
+  counts(): StoreCounts {
+    return { ...this.current }
+  }
+
+  private async writePending(): Promise<void> {
+    this.writing = true
+    while (this.pending.length > 0) {
+      const writes = this.pending
+      this.pending = []
+      try {
+        await this.write(writes.flatMap((write) => write.ops))
+        for (const write of writes) write.resolve()
+      } catch (err) {
+        for (const write of writes) write.reject(err as Error)
+      }
+    }
+    this.writing = false
+  }
+
+  private async write(ops: StoreOp[]): Promise<void> {
+    const envelopeIds = new Set<string>()
+    const receiptIds = new Set<string>()
+    for (const op of ops) {
+      if (op.op === 'put-envelope') envelopeIds.add(op.envelope.header.id)
+      else if (op.op === 'delete-envelope') envelopeIds.add(op.id)
+      else if (op.op === 'put-receipt') receiptIds.add(op.receipt.id)
+      else if (op.op === 'delete-receipt') receiptIds.add(op.id)
+    }
+    const envelopeKeys = [...envelopeIds]
+    const receiptKeys = [...receiptIds]
+    const [envelopeValues, receiptValues] = await Promise.all([
+      this.envelopeLevel.getMany(envelopeKeys),
+      this.receiptLevel.getMany(receiptKeys)
+    ])
+    const envelopes = new Map<string, StoredEnvelope | undefined>()
+    envelopeKeys.forEach((id, i) => {
+      const value = envelopeValues[i]
+      envelopes.set(id, value === undefined ? undefined : decodeEnvelopeRecord(value))
+    })
+    const receipts = new Map<string, boolean>(receiptKeys.map((id, i) => [id, receiptValues[i] !== undefined]))
+
+    const counts = { ...this.current }
+    const batch = this.db.batch()
+    for (const op of ops) {
+      switch (op.op) {
+        case 'put-envelope': {
+          const previous = envelopes.get(op.envelope.header.id)
+          if (previous !== undefined) countEnvelope(counts, previous, -1)
+          countEnvelope(counts, op.envelope, 1)
+          envelopes.set(op.envelope.header.id, op.envelope)
+          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), { sublevel: this.envelopeLevel })
+          break
+        }
+        case 'delete-envelope': {
+          const previous = envelopes.get(op.id)
+          if (previous !== undefined) countEnvelope(counts, previous, -1)
+          envelopes.set(op.id, undefined)
+          batch.del(op.id, { sublevel: this.envelopeLevel })
+          break
+        }
+        case 'put-receipt':
+          if (receipts.get(op.receipt.id) !== true) counts.receipts++
+          receipts.set(op.receipt.id, true)
+          batch.put(
+            op.receipt.id,
+            ReceiptRecord.encode({ secret: op.receipt.secret, expiresAt: BigInt(op.receipt.expiresAt) }),
+            { sublevel: this.receiptLevel }
+          )
+          break
+        case 'delete-receipt':
+          if (receipts.get(op.id) === true) counts.receipts--
+          receipts.set(op.id, false)
+          batch.del(op.id, { sublevel: this.receiptLevel })
+          break
+        case 'put-inbox':
+          counts.inbox++
+          batch.put(
+            `${op.entry.receivedAt.toString().padStart(15, '0')}:${op.entry.id}`,
+            InboxRecord.encode({ receivedAt: BigInt(op.entry.receivedAt), record: op.entry.record }),
+            { sublevel: this.inboxLevel }
+          )
+          break
+      }
+    }
+    await batch.write({ sync: true })
+    Object.assign(this.current, counts)
+  }
+}
+
+function encodeEnvelopeRecord(envelope: StoredEnvelope): Uint8Array {
+  return EnvelopeRecord.encode({
+    content: envelope.content,
+    hopsLeft: envelope.hopsLeft,
+    local: envelope.origin === 'local',
+    receivedAt: BigInt(envelope.receivedAt)
+  })
+}
+
+function decodeEnvelopeRecord(value: Uint8Array): StoredEnvelope {
+  const record = EnvelopeRecord.decode(value)
+  return {
+    header: readHeader(record.content),
+    content: record.content,
+    hopsLeft: record.hopsLeft,
+    origin: record.local ? 'local' : 'relay',
+    receivedAt: Number(record.receivedAt)
+  }
+}
+
+function decodeReceipt(id: string, value: Uint8Array): StoredReceipt {
+  const record = ReceiptRecord.decode(value)
+  return { id, secret: record.secret, expiresAt: Number(record.expiresAt) }
+}

@@ -1,0 +1,386 @@
+import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface EnvelopeRecord {
+  content: Uint8Array
+  hopsLeft: number
+  local: boolean
+  receivedAt: bigint
+}
+
+export namespace EnvelopeRecord {
+  let _codec: Codec<EnvelopeRecord>
+
+  export const codec = (): Codec<EnvelopeRecord> => {
+    if (_codec == null) {
+      _codec = message<EnvelopeRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.content != null && obj.content.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.content)
+        }
+
+        if ((obj.hopsLeft != null && obj.hopsLeft !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.hopsLeft)
+        }
+
+        if ((obj.local != null && obj.local !== false)) {
+          w.uint32(24)
+          w.bool(obj.local)
+        }
+
+        if ((obj.receivedAt != null && obj.receivedAt !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.receivedAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          content: uint8ArrayAlloc(0),
+          hopsLeft: 0,
+          local: false,
+          receivedAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.content = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.hopsLeft = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.local = reader.bool()
+              break
+            }
+            case 4: {
+              obj.receivedAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.content`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.hopsLeft`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.local`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.receivedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EnvelopeRecordContentFieldEvent {
+    field: '$.content'
+    value: Uint8Array
+  }
+
+  export interface EnvelopeRecordHopsLeftFieldEvent {
+    field: '$.hopsLeft'
+    value: number
+  }
+
+  export interface EnvelopeRecordLocalFieldEvent {
+    field: '$.local'
+    value: boolean
+  }
+
+  export interface EnvelopeRecordReceivedAtFieldEvent {
+    field: '$.receivedAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<EnvelopeRecord>): Uint8Array {
+    return encodeMessage(obj, EnvelopeRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): EnvelopeRecord {
+    return decodeMessage(buf, EnvelopeRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): Generator<EnvelopeRecordContentFieldEvent | EnvelopeRecordHopsLeftFieldEvent | EnvelopeRecordLocalFieldEvent | EnvelopeRecordReceivedAtFieldEvent> {
+    return streamMessage(buf, EnvelopeRecord.codec(), opts)
+  }
+}
+
+export interface ReceiptRecord {
+  secret: Uint8Array
+  expiresAt: bigint
+}
+
+export namespace ReceiptRecord {
+  let _codec: Codec<ReceiptRecord>
+
+  export const codec = (): Codec<ReceiptRecord> => {
+    if (_codec == null) {
+      _codec = message<ReceiptRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.secret != null && obj.secret.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.secret)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.expiresAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          secret: uint8ArrayAlloc(0),
+          expiresAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.secret = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.secret`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ReceiptRecordSecretFieldEvent {
+    field: '$.secret'
+    value: Uint8Array
+  }
+
+  export interface ReceiptRecordExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<ReceiptRecord>): Uint8Array {
+    return encodeMessage(obj, ReceiptRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReceiptRecord>): ReceiptRecord {
+    return decodeMessage(buf, ReceiptRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ReceiptRecord>): Generator<ReceiptRecordSecretFieldEvent | ReceiptRecordExpiresAtFieldEvent> {
+    return streamMessage(buf, ReceiptRecord.codec(), opts)
+  }
+}
+
+export interface InboxRecord {
+  receivedAt: bigint
+  record: Uint8Array
+}
+
+export namespace InboxRecord {
+  let _codec: Codec<InboxRecord>
+
+  export const codec = (): Codec<InboxRecord> => {
+    if (_codec == null) {
+      _codec = message<InboxRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.receivedAt != null && obj.receivedAt !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.receivedAt)
+        }
+
+        if ((obj.record != null && obj.record.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.record)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          receivedAt: 0n,
+          record: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.receivedAt = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.record = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.receivedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.record`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface InboxRecordReceivedAtFieldEvent {
+    field: '$.receivedAt'
+    value: bigint
+  }
+
+  export interface InboxRecordRecordFieldEvent {
+    field: '$.record'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<InboxRecord>): Uint8Array {
+    return encodeMessage(obj, InboxRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InboxRecord>): InboxRecord {
+    return decodeMessage(buf, InboxRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<InboxRecord>): Generator<InboxRecordReceivedAtFieldEvent | InboxRecordRecordFieldEvent> {
+    return streamMessage(buf, InboxRecord.codec(), opts)
+  }
+}

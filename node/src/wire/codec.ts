@@ -1,0 +1,121 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
+import { Envelope, EnvelopeContent } from './envelope.pb.ts'
+import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
+
+export type Priority = 'critical' | 'normal' | 'low'
+
+const toWire = {
+  critical: EnvelopeContent.Priority.CRITICAL,
+  normal: EnvelopeContent.Priority.NORMAL,
+  low: EnvelopeContent.Priority.LOW
+} as const satisfies Record<Priority, EnvelopeContent.Priority>
+
+const fromWire: Record<EnvelopeContent.Priority, Priority> = {
+  [EnvelopeContent.Priority.CRITICAL]: 'critical',
+  [EnvelopeContent.Priority.NORMAL]: 'normal',
+  [EnvelopeContent.Priority.LOW]: 'low'
+}
+
+/** What every node may read of an envelope: its routing header, never the payload's meaning. */
+export interface EnvelopeHeader {
+  /** Hex SHA-256 of the content bytes. */
+  id: string
+  /** Hex recipient tag. */
+  tag: string
+  expiresAt: number
+  priority: Priority
+  /** Hex SHA-256 of the receipt secret. */
+  receiptHash: string
+  /** Size of the content in bytes. */
+  size: number
+}
+
+export interface NewEnvelope {
+  tag: Uint8Array
+  expiresAt: number
+  priority: Priority
+  receiptHash: Uint8Array
+  payload: Uint8Array
+}
+
+export interface DecodedEnvelope {
+  content: Uint8Array
+  hopsLeft: number
+  header: EnvelopeHeader
+}
+
+export interface EnvelopeLimits {
+  maxPayloadBytes: number
+}
+
+const UNLIMITED: EnvelopeLimits = { maxPayloadBytes: Infinity }
+
+export function createEnvelopeContent(envelope: NewEnvelope): { content: Uint8Array; header: EnvelopeHeader } {
+  const content = EnvelopeContent.encode({
+    version: ENVELOPE_VERSION,
+    recipientTag: envelope.tag,
+    expiresAt: BigInt(envelope.expiresAt),
+    priority: toWire[envelope.priority],
+    receiptHash: envelope.receiptHash,
+    payload: envelope.payload
+  })
+  return { content, header: readHeader(content, UNLIMITED) }
+}
+
+export function encodeEnvelope(content: Uint8Array, hopsLeft: number): Uint8Array {
+  return Envelope.encode({ content, hopsLeft })
+}
+
+/** Decodes an envelope from a peer, enforcing the format and the size limit. */
+export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): DecodedEnvelope {
+  if (bytes.length > MAX_ENVELOPE_BYTES) {
+    throw new OversizeEnvelopeError(`envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
+  }
+  let envelope: Envelope
+  try {
+    envelope = Envelope.decode(bytes)
+  } catch (err) {
+    throw new MalformedEnvelopeError(`envelope does not decode: ${(err as Error).message}`)
+  }
+  return { content: envelope.content, hopsLeft: envelope.hopsLeft, header: readHeader(envelope.content, limits) }
+}
+
+/** Reads and checks the header of content bytes, as received or as stored (`limits` omitted). */
+export function readHeader(content: Uint8Array, limits: EnvelopeLimits = UNLIMITED): EnvelopeHeader {
+  let decoded: EnvelopeContent
+  try {
+    decoded = EnvelopeContent.decode(content)
+  } catch (err) {
+    throw new MalformedEnvelopeError(`envelope content does not decode: ${(err as Error).message}`)
+  }
+  if (decoded.version !== ENVELOPE_VERSION) {
+    throw new MalformedEnvelopeError(`unknown envelope version ${decoded.version}`)
+  }
+  if (decoded.recipientTag.length === 0 || decoded.receiptHash.length !== 32) {
+    throw new MalformedEnvelopeError('envelope lacks a recipient tag or receipt hash')
+  }
+  if (decoded.payload.length > limits.maxPayloadBytes) {
+    throw new OversizeEnvelopeError(
+      `payload of ${decoded.payload.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`
+    )
+  }
+  return {
+    id: envelopeId(content),
+    tag: bytesToHex(decoded.recipientTag),
+    expiresAt: Number(decoded.expiresAt),
+    priority: fromWire[decoded.priority],
+    receiptHash: bytesToHex(decoded.receiptHash),
+    size: content.length
+  }
+}
+
+/** The payload of content bytes, for the end-to-end layer at the recipient. */
+export function readPayload(content: Uint8Array): Uint8Array {
+  return EnvelopeContent.decode(content).payload
+}
+
+export function envelopeId(content: Uint8Array): string {
+  return bytesToHex(sha256(content))
+}

@@ -1,0 +1,7 @@
+export class MalformedEnvelopeError extends Error {
+  override name = 'MalformedEnvelopeError'
+}
+
+export class OversizeEnvelopeError extends Error {
+  override name = 'OversizeEnvelopeError'
+}

@@ -1,0 +1,11 @@
+export {
+  createEnvelopeContent,
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeId,
+  readHeader,
+  readPayload
+} from './codec.ts'
+export type { DecodedEnvelope, EnvelopeHeader, EnvelopeLimits, NewEnvelope, Priority } from './codec.ts'
+export { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
+export { ENVELOPE_ID_BYTES, MAX_ENVELOPE_BYTES } from './constants.ts'
