@@ -149,6 +149,7 @@ export namespace MeshFrame {
   export interface Summary {
     envelopeIds: Uint8Array[]
     tags: Uint8Array[]
+    receiptIds: Uint8Array[]
   }
 
   export namespace Summary {
@@ -175,13 +176,21 @@ export namespace MeshFrame {
             }
           }
 
+          if (obj.receiptIds != null && obj.receiptIds.length > 0) {
+            for (const value of obj.receiptIds) {
+              w.uint32(26)
+              w.bytes(value)
+            }
+          }
+
           if (opts.lengthDelimited !== false) {
             w.ldelim()
           }
         }, (reader, length, opts = {}) => {
           const obj: any = {
             envelopeIds: [],
-            tags: []
+            tags: [],
+            receiptIds: []
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -206,6 +215,14 @@ export namespace MeshFrame {
                 obj.tags.push(reader.bytes())
                 break
               }
+              case 3: {
+                if (opts.limits?.receiptIds != null && obj.receiptIds.length === opts.limits.receiptIds) {
+                  throw new MaxLengthError('Decode error - repeated field "receiptIds" had too many elements')
+                }
+
+                obj.receiptIds.push(reader.bytes())
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -217,7 +234,8 @@ export namespace MeshFrame {
         }, function * (reader, length, prefix, opts = {}) {
           const obj = {
             envelopeIds: 0,
-            tags: 0
+            tags: 0,
+            receiptIds: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -256,6 +274,21 @@ export namespace MeshFrame {
 
                 break
               }
+              case 3: {
+                if (opts.limits?.receiptIds != null && obj.receiptIds === opts.limits.receiptIds) {
+                  throw new MaxLengthError('Streaming decode error - repeated field "receiptIds" had too many elements')
+                }
+
+                yield {
+                  field: `${prefix}.receiptIds[]`,
+                  index: obj.receiptIds,
+                  value: reader.bytes()
+                }
+
+                obj.receiptIds++
+
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -280,6 +313,12 @@ export namespace MeshFrame {
       value: Uint8Array
     }
 
+    export interface SummaryReceiptIdsFieldEvent {
+      field: '$.receiptIds[]'
+      index: number
+      value: Uint8Array
+    }
+
     export function encode (obj: Partial<Summary>): Uint8Array {
       return encodeMessage(obj, Summary.codec())
     }
@@ -288,7 +327,7 @@ export namespace MeshFrame {
       return decodeMessage(buf, Summary.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryEnvelopeIdsFieldEvent | SummaryTagsFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryEnvelopeIdsFieldEvent | SummaryTagsFieldEvent | SummaryReceiptIdsFieldEvent> {
       return streamMessage(buf, Summary.codec(), opts)
     }
   }
@@ -476,6 +515,12 @@ export namespace MeshFrame {
     value: Uint8Array
   }
 
+  export interface MeshFrameSummaryReceiptIdsFieldEvent {
+    field: '$.summary.receiptIds[]'
+    index: number
+    value: Uint8Array
+  }
+
   export interface MeshFrameEnvelopesFieldEvent {
     field: '$.envelopes[]'
     index: number
@@ -514,7 +559,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameSummaryEnvelopeIdsFieldEvent | MeshFrameSummaryTagsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameSummaryEnvelopeIdsFieldEvent | MeshFrameSummaryTagsFieldEvent | MeshFrameSummaryReceiptIdsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

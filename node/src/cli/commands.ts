@@ -1,0 +1,117 @@
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { callDaemon } from '../api/index.ts'
+import { loadConfig } from '../config/index.ts'
+import type { DeepPartial, NodeConfig } from '../config/index.ts'
+import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
+import type { InboxMessage } from '../daemon/index.ts'
+import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
+import { controlSocketPath } from './paths.ts'
+import { printJson, printLine, printTable } from './output.ts'
+
+export interface CommonOptions {
+  data: string
+  config?: string
+  json: boolean
+}
+
+export async function loadNodeConfig(options: CommonOptions, overrides?: DeepPartial<NodeConfig>): Promise<NodeConfig> {
+  return loadConfig({ file: options.config, env: process.env, overrides })
+}
+
+async function call<T>(options: CommonOptions, method: string, params: Record<string, unknown> = {}): Promise<T> {
+  const config = await loadNodeConfig(options)
+  return (await callDaemon(controlSocketPath(options.data, config.control.socket), method, params, {
+    dataDir: options.data
+  })) as T
+}
+
+export async function initCommand(options: CommonOptions & { name: string }): Promise<void> {
+  const { user, nodeKey } = await createIdentities(options.data, options.name)
+  const result = { address: encodeAddress(user.publicKey), peerId: peerIdFromPrivateKey(nodeKey).toString() }
+  if (options.json) {
+    printJson(result)
+    return
+  }
+  printLine(`created a new identity in ${options.data}`)
+  printLine(`address  ${result.address}`)
+  printLine(`peer id  ${result.peerId}`)
+}
+
+export async function idCommand(options: CommonOptions): Promise<void> {
+  const id = await call<IdResult>(options, 'id')
+  if (options.json) {
+    printJson(id)
+    return
+  }
+  printLine(`address  ${id.address}`)
+  printLine(`peer id  ${id.peerId}`)
+  for (const address of id.multiaddrs) printLine(`listen   ${address}`)
+}
+
+export async function sendCommand(
+  options: CommonOptions & { address: string; text: string; priority: string }
+): Promise<void> {
+  decodeAddress(options.address)
+  const { id } = await call<{ id: string }>(options, 'send', {
+    address: options.address,
+    text: options.text,
+    priority: options.priority
+  })
+  if (options.json) printJson({ id })
+  else printLine(id)
+}
+
+export async function inboxCommand(options: CommonOptions): Promise<void> {
+  const { messages } = await call<{ messages: InboxMessage[] }>(options, 'inbox')
+  if (options.json) {
+    printJson(messages)
+    return
+  }
+  if (messages.length === 0) {
+    printLine('the inbox is empty')
+    return
+  }
+  printTable(
+    ['received', 'from', 'text'],
+    messages.map((message) => [new Date(message.receivedAt).toISOString(), message.from, message.text])
+  )
+}
+
+export async function statusCommand(options: CommonOptions): Promise<void> {
+  const status = await call<StatusResult>(options, 'status')
+  if (options.json) {
+    printJson(status)
+    return
+  }
+  printTable(
+    ['', ''],
+    [
+      ['address', status.address],
+      ['peer id', status.peerId],
+      ['connected peers', String(status.connectedPeers)],
+      ['mesh contacts', String(status.meshContacts)],
+      ['outbox', String(status.outbox)],
+      ['relay store', `${status.relay} envelopes, ${status.relayBytes} bytes`],
+      ['receipts', String(status.receipts)],
+      ['inbox', String(status.inbox)],
+      ['delivered since start', String(status.delivered)],
+      ['dropped since start', String(status.dropped)]
+    ]
+  )
+}
+
+export async function peersCommand(options: CommonOptions): Promise<void> {
+  const { peers } = await call<{ peers: PeerResult[] }>(options, 'peers')
+  if (options.json) {
+    printJson(peers)
+    return
+  }
+  if (peers.length === 0) {
+    printLine('no peers connected')
+    return
+  }
+  printTable(
+    ['peer id', 'mesh', 'addresses'],
+    peers.map((peer) => [peer.peerId, peer.mesh ? 'yes' : 'no', peer.addresses.join(' ')])
+  )
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
+import {
+  idCommand,
+  inboxCommand,
+  initCommand,
+  peersCommand,
+  sendCommand,
+  statusCommand
+} from './commands.ts'
+import type { CommonOptions } from './commands.ts'
+import { printError } from './output.ts'
+import { resolveDataDir } from './paths.ts'
+import { startCommand } from './start.ts'
+
+const PRIORITIES = ['critical', 'normal', 'low'] as const
+
+/** Exit status for a wrong argument, as most Unix tools use it. */
+const EXIT_USAGE = 2
+const EXIT_FAILURE = 1
+
+function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
+  return { data: resolveDataDir(argv.data, process.env), config: argv.config, json: argv.json === true }
+}
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('qpq-node')
+    .usage('$0 <command> [options]\n\nThe quicproquo mesh node: relay and client for end-to-end encrypted messages.')
+    .option('data', {
+      type: 'string',
+      describe: 'data folder (default: $QPQ_DATA, else $XDG_DATA_HOME/qpq-node)',
+      global: true
+    })
+    .option('config', { type: 'string', describe: 'configuration file (TOML, see config/)', global: true })
+    .option('json', { type: 'boolean', describe: 'print data as JSON', global: true })
+    .command(
+      'init',
+      'create the user identity and node key',
+      (command) => command.option('name', { type: 'string', default: '', describe: 'a label for this identity' }),
+      (argv) => initCommand({ ...common(argv), name: argv.name })
+    )
+    .command(
+      'start',
+      'run the node in the foreground',
+      (command) =>
+        command
+          .option('listen', { type: 'string', array: true, describe: 'multiaddr to listen on (repeatable)' })
+          .option('bootstrap', { type: 'string', array: true, describe: 'multiaddr of a peer to keep in contact with' })
+          .option('mdns', { type: 'boolean', describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)' }),
+      (argv) => startCommand({ ...common(argv), listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns })
+    )
+    .command('id', "print this node's address, peer id and listen addresses", (command) => command, (argv) => idCommand(common(argv)))
+    .command(
+      'send <address> <text>',
+      'queue an end-to-end encrypted message; prints its envelope id',
+      (command) =>
+        command
+          .positional('address', { type: 'string', demandOption: true, describe: "the recipient's qpq1… address" })
+          .positional('text', { type: 'string', demandOption: true })
+          .option('priority', { choices: PRIORITIES, default: 'normal' as const }),
+      (argv) => sendCommand({ ...common(argv), address: argv.address, text: argv.text, priority: argv.priority })
+    )
+    .command('inbox', 'list received messages', (command) => command, (argv) => inboxCommand(common(argv)))
+    .command('status', 'peers, outbox and relay-store counts', (command) => command, (argv) => statusCommand(common(argv)))
+    .command('peers', 'list connected peers', (command) => command, (argv) => peersCommand(common(argv)))
+    .demandCommand(1, 'name a command; see qpq-node --help')
+    .strict()
+    .help()
+    .fail((message, err) => {
+      if (err !== undefined && err !== null) throw err
+      printError(`${message} (see qpq-node --help)`)
+      process.exit(EXIT_USAGE)
+    })
+    .parseAsync()
+}
+
+main().catch((err: unknown) => {
+  const error = err as Error
+  printError(error.message)
+  process.exit(error.name === 'UsageError' || error.name === 'InvalidAddressError' ? EXIT_USAGE : EXIT_FAILURE)
+})

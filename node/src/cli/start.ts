@@ -1,0 +1,79 @@
+import { enable } from '@libp2p/logger'
+import { ControlServer } from '../api/index.ts'
+import type { NodeConfig } from '../config/index.ts'
+import { controlHandlers, Daemon } from '../daemon/index.ts'
+import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.ts'
+import { loadNodeConfig } from './commands.ts'
+import type { CommonOptions } from './commands.ts'
+import { printError, printLine } from './output.ts'
+import { controlSocketPath } from './paths.ts'
+
+export interface StartOptions extends CommonOptions {
+  listen?: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+}
+
+/** Log namespaces shown at each configured level, unless DEBUG chooses for itself. */
+const LOG_NAMESPACES: Record<NodeConfig['log']['level'], string> = {
+  error: 'qpq:*:error',
+  warn: 'qpq:*:error',
+  info: 'qpq:*,-qpq:*:trace',
+  debug: 'qpq:*,libp2p:*:error'
+}
+
+/** Runs the daemon in the foreground until SIGINT or SIGTERM. */
+export async function startCommand(options: StartOptions): Promise<void> {
+  const config = await loadNodeConfig(options, {
+    network: {
+      ...(options.listen === undefined ? {} : { listen: options.listen }),
+      ...(options.bootstrap === undefined ? {} : { bootstrap: options.bootstrap }),
+      ...(options.mdns === undefined ? {} : { mdns: options.mdns })
+    }
+  })
+  if (process.env.DEBUG === undefined) enable(LOG_NAMESPACES[config.log.level])
+
+  if (!(await hasIdentity(options.data))) {
+    const { user } = await createIdentities(options.data, config.node.name)
+    printLine(`no identity in ${options.data} yet: created one, address ${encodeAddress(user.publicKey)}`)
+  }
+
+  const daemon = new Daemon({ dataDir: options.data, config })
+  const socket = controlSocketPath(options.data, config.control.socket)
+  const server = new ControlServer({ path: socket, handlers: controlHandlers(daemon) })
+  await daemon.start()
+  try {
+    await server.start()
+  } catch (err) {
+    await daemon.stop()
+    throw err
+  }
+
+  printLine(`qpq-node running`)
+  printLine(`address  ${encodeAddress(daemon.user.publicKey)}`)
+  printLine(`peer id  ${daemon.libp2p.peerId.toString()}`)
+  for (const address of daemon.multiaddrs()) printLine(`listen   ${address}`)
+  printLine(`control  ${socket}`)
+
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        printError(`${signal} again: exiting without a clean shutdown`)
+        process.exit(1)
+      }
+      stopping = true
+      printLine(`${signal}: shutting down`)
+      server
+        .stop()
+        .then(() => daemon.stop())
+        .then(resolve, (err: unknown) => {
+        printError(`shutdown failed: ${(err as Error).message}`)
+        process.exit(1)
+      })
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  printLine('stopped')
+}

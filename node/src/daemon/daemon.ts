@@ -1,0 +1,142 @@
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import type { NodeConfig } from '../config/index.ts'
+import { loadIdentities } from '../identity/index.ts'
+import type { Identities } from '../identity/index.ts'
+import { createMeshLibp2p, Discovery, MeshEngine, MeshService } from '../mesh/index.ts'
+import type { Clock, EngineAction, MeshLibp2p } from '../mesh/index.ts'
+import { LevelStore } from '../queue/index.ts'
+import { LocalUser } from './local-user.ts'
+
+const log = logger('qpq:daemon')
+
+/** Envelopes for this node's user may have been tagged up to 30 days ago: the longest TTL a sender may set. */
+const ACCEPT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
+
+export const systemClock: Clock = { now: () => Date.now() }
+
+export interface DaemonInit {
+  dataDir: string
+  config: NodeConfig
+}
+
+/** Counters of what the daemon did since it started. */
+export interface DaemonStats {
+  delivered: number
+  receipts: number
+  dropped: number
+}
+
+/** One running qpq-node: store, engine, libp2p and discovery, wired together. */
+export class Daemon {
+  readonly dataDir: string
+  readonly config: NodeConfig
+  readonly stats: DaemonStats = { delivered: 0, receipts: 0, dropped: 0 }
+  private readonly store: LevelStore
+  private identities: Identities | undefined
+  private node: MeshLibp2p | undefined
+  private mesh: MeshService | undefined
+  private discovery: Discovery | undefined
+  private sweepTimer: NodeJS.Timeout | undefined
+
+  constructor(init: DaemonInit) {
+    this.dataDir = init.dataDir
+    this.config = init.config
+    this.store = new LevelStore(join(init.dataDir, 'store'))
+  }
+
+  async start(): Promise<void> {
+    this.identities = await loadIdentities(this.dataDir)
+    await this.store.open()
+    const engine = new MeshEngine({
+      store: this.store,
+      clock: systemClock,
+      local: new LocalUser(this.identities.user, systemClock, ACCEPT_WINDOW_MS),
+      limits: {
+        maxPayloadBytes: this.config.envelope.maxPayloadBytes,
+        maxRelayBytes: this.config.relay.maxStoreBytes,
+        maxTtl: ACCEPT_WINDOW_MS
+      }
+    })
+    const { network } = this.config
+    this.node = await createMeshLibp2p({
+      privateKey: this.identities.nodeKey,
+      listen: network.listen,
+      mdns: network.mdns,
+      mdnsInterval: network.mdnsInterval,
+      maxConnections: network.maxConnections
+    })
+    this.mesh = new MeshService({ libp2p: this.node, engine, onAction: (action) => this.onAction(action) })
+    await this.mesh.start()
+    this.discovery = new Discovery({
+      libp2p: this.node,
+      bootstrap: network.bootstrap,
+      maxConnections: network.maxConnections
+    })
+    this.discovery.start()
+    this.sweepTimer = setInterval(() => {
+      this.mesh?.dispatch({ kind: 'sweep' }).catch((err: unknown) => {
+        log.error('sweep failed: %e', err)
+      })
+    }, this.config.relay.sweepInterval)
+    log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
+  }
+
+  /** Stops accepting work, lets pending writes finish, and closes everything; safe to call twice. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweepTimer)
+    this.sweepTimer = undefined
+    this.discovery?.stop()
+    await this.mesh?.stop()
+    await this.node?.stop()
+    this.mesh = undefined
+    this.node = undefined
+    await this.store.close()
+  }
+
+  get user(): Identities['user'] {
+    return this.running().identities.user
+  }
+
+  get meshService(): MeshService {
+    return this.running().mesh
+  }
+
+  get libp2p(): MeshLibp2p {
+    return this.running().node
+  }
+
+  get meshStore(): LevelStore {
+    return this.store
+  }
+
+  multiaddrs(): string[] {
+    return this.running().node.getMultiaddrs().map((address) => address.toString())
+  }
+
+  private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService } {
+    if (this.identities === undefined || this.node === undefined || this.mesh === undefined) {
+      throw new Error('the daemon is not running')
+    }
+    return { identities: this.identities, node: this.node, mesh: this.mesh }
+  }
+
+  private onAction(action: EngineAction): void {
+    switch (action.kind) {
+      case 'delivered':
+        this.stats.delivered++
+        log('delivered envelope %s to the inbox', action.id)
+        return
+      case 'receipt':
+        this.stats.receipts++
+        log('envelope %s reached its recipient', action.id)
+        return
+      case 'dropped':
+        this.stats.dropped++
+        log.error('dropped %s%s: %s', action.id ?? 'an envelope', action.peer === undefined ? '' : ` from ${action.peer}`, action.reason)
+        return
+      case 'send':
+        return
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { encodeAddress } from '../identity/index.ts'
+import { envelopeId } from '../wire/index.ts'
+import type { Priority } from '../wire/index.ts'
+import { composeMessage } from './compose.ts'
+import { systemClock } from './daemon.ts'
+import type { Daemon } from './daemon.ts'
+import { decodeInboxEntry } from './inbox.ts'
+import type { InboxMessage } from './inbox.ts'
+
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError'
+}
+
+const PRIORITIES: readonly Priority[] = ['critical', 'normal', 'low']
+
+export interface IdResult {
+  address: string
+  peerId: string
+  multiaddrs: string[]
+}
+
+export interface StatusResult {
+  address: string
+  peerId: string
+  /** Peers with an open libp2p connection. */
+  connectedPeers: number
+  /** Peers with an open mesh stream. */
+  meshContacts: number
+  outbox: number
+  relay: number
+  relayBytes: number
+  receipts: number
+  inbox: number
+  delivered: number
+  dropped: number
+}
+
+export interface PeerResult {
+  peerId: string
+  addresses: string[]
+  mesh: boolean
+}
+
+/** The control socket's methods, one per CLI command that needs the running daemon. */
+export function controlHandlers(daemon: Daemon): Record<string, (params: Record<string, unknown>) => Promise<unknown>> {
+  return {
+    id: (): Promise<IdResult> =>
+      Promise.resolve({
+        address: encodeAddress(daemon.user.publicKey),
+        peerId: daemon.libp2p.peerId.toString(),
+        multiaddrs: daemon.multiaddrs()
+      }),
+
+    send: async (params): Promise<{ id: string }> => {
+      const address = stringParam(params, 'address')
+      const text = stringParam(params, 'text')
+      const priority = params.priority ?? 'normal'
+      if (typeof priority !== 'string' || !PRIORITIES.includes(priority as Priority)) {
+        throw new InvalidRequestError(`priority must be one of ${PRIORITIES.join(', ')}`)
+      }
+      const { envelope } = daemon.config
+      const content = composeMessage({
+        sender: daemon.user,
+        address,
+        text,
+        priority: priority as Priority,
+        now: systemClock.now(),
+        ttl: envelope.ttl,
+        maxPayloadBytes: envelope.maxPayloadBytes
+      })
+      await daemon.meshService.dispatch({ kind: 'submit', envelopes: [{ content, hopLimit: envelope.hopLimit }] })
+      return { id: envelopeId(content) }
+    },
+
+    inbox: async (): Promise<{ messages: InboxMessage[] }> => {
+      const messages: InboxMessage[] = []
+      for await (const entry of daemon.meshStore.inbox()) messages.push(decodeInboxEntry(entry))
+      return { messages }
+    },
+
+    status: (): Promise<StatusResult> => {
+      const counts = daemon.meshStore.counts()
+      const node = daemon.libp2p
+      return Promise.resolve({
+        address: encodeAddress(daemon.user.publicKey),
+        peerId: node.peerId.toString(),
+        connectedPeers: node.getPeers().length,
+        meshContacts: daemon.meshService.contacts().length,
+        outbox: counts.outbox,
+        relay: counts.relay,
+        relayBytes: counts.relayBytes,
+        receipts: counts.receipts,
+        inbox: counts.inbox,
+        delivered: daemon.stats.delivered,
+        dropped: daemon.stats.dropped
+      })
+    },
+
+    peers: (): Promise<{ peers: PeerResult[] }> => {
+      const node = daemon.libp2p
+      const contacts = new Set(daemon.meshService.contacts())
+      return Promise.resolve({
+        peers: node.getPeers().map((peerId) => ({
+          peerId: peerId.toString(),
+          addresses: node.getConnections(peerId).map((connection) => connection.remoteAddr.toString()),
+          mesh: contacts.has(peerId.toString())
+        }))
+      })
+    }
+  }
+}
+
+function stringParam(params: Record<string, unknown>, key: string): string {
+  const value = params[key]
+  if (typeof value !== 'string' || value === '') throw new InvalidRequestError(`${key} must be a non-empty string`)
+  return value
+}

@@ -1,0 +1,16 @@
+import { MAX_ENVELOPE_BYTES } from '../wire/index.ts'
+
+/** libp2p protocol id of the store-and-forward exchange. */
+export const MESH_PROTOCOL = '/qpq/mesh/1.0.0'
+
+/** Largest frame read from a peer: one envelope of the largest size plus the frame's own fields. */
+export const MAX_FRAME_BYTES = MAX_ENVELOPE_BYTES + 64 * 1024
+
+/** A frame of envelopes is closed once it holds this many bytes. */
+export const FRAME_TARGET_BYTES = 256 * 1024
+
+/** Receipts and ids per frame, so no frame nears the size limit (each id is 32 bytes). */
+export const IDS_PER_FRAME = 4096
+
+/** Order in which envelopes go out within a contact: critical first, low last. */
+export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const

@@ -1,0 +1,18 @@
+export { MeshEngine } from './engine.ts'
+export type {
+  Acceptance,
+  Clock,
+  EngineAction,
+  EngineEvent,
+  EngineInit,
+  LocalEndpoint,
+  SubmittedEnvelope
+} from './engine.ts'
+export { epidemic } from './strategy.ts'
+export type { ForwardingStrategy, PeerView } from './strategy.ts'
+export { MeshService } from './service.ts'
+export { Discovery } from './discovery.ts'
+export { createMeshLibp2p } from './libp2p.ts'
+export type { MeshLibp2p } from './libp2p.ts'
+export { MESH_PROTOCOL, MAX_FRAME_BYTES } from './constants.ts'
+export { MeshFrame } from './mesh.pb.ts'

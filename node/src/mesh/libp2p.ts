@@ -1,0 +1,41 @@
+import { quic } from '@chainsafe/libp2p-quic'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface Libp2pOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  mdns: boolean
+  /** Milliseconds between mDNS queries. */
+  mdnsInterval: number
+  maxConnections: number
+}
+
+/** The libp2p node of a daemon: QUIC and TCP (noise, yamux), identify, ping, mDNS, gossipsub. */
+export async function createMeshLibp2p(options: Libp2pOptions) {
+  return createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [quic(), tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: options.mdns ? [mdns({ interval: options.mdnsInterval })] : [],
+    connectionManager: { maxConnections: options.maxConnections },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      // Freifunk meshes put many peers behind one gateway address and tests run
+      // on one host: IP colocation scoring would starve both of mesh peers.
+      pubsub: gossipsub({ scoreParams: { IPColocationFactorWeight: 0 }, allowPublishToZeroTopicPeers: true })
+    }
+  })
+}
+
+export type MeshLibp2p = Awaited<ReturnType<typeof createMeshLibp2p>>

@@ -1,0 +1,113 @@
+import { logger } from '@libp2p/logger'
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { MESH_PROTOCOL } from './constants.ts'
+import type { EngineAction, EngineEvent, MeshEngine } from './engine.ts'
+import { PeerSession } from './session.ts'
+
+export interface MeshServiceInit {
+  libp2p: Libp2p
+  engine: MeshEngine
+  /** Sees every action other than sending (deliveries, receipts, drops). */
+  onAction(action: EngineAction): void
+}
+
+/**
+ * Wires the engine to libp2p: one mesh stream per neighbour that speaks the
+ * protocol, opened by the side whose peer id sorts first, so two nodes never
+ * hold two streams to each other.
+ */
+export class MeshService {
+  private readonly libp2p: Libp2p
+  private readonly engine: MeshEngine
+  private readonly onAction: (action: EngineAction) => void
+  private readonly sessions = new Map<string, PeerSession>()
+  private readonly log = logger('qpq:mesh')
+  private topologyId: string | undefined
+
+  constructor(init: MeshServiceInit) {
+    this.libp2p = init.libp2p
+    this.engine = init.engine
+    this.onAction = init.onAction
+  }
+
+  async start(): Promise<void> {
+    await this.libp2p.handle(
+      MESH_PROTOCOL,
+      (stream, connection) => {
+        this.attach(connection.remotePeer.toString(), stream)
+      },
+      { maxInboundStreams: 2, maxOutboundStreams: 2 }
+    )
+    this.topologyId = await this.libp2p.register(MESH_PROTOCOL, {
+      onConnect: (peerId) => {
+        void this.open(peerId)
+      }
+    })
+  }
+
+  async stop(): Promise<void> {
+    if (this.topologyId !== undefined) this.libp2p.unregister(this.topologyId)
+    this.topologyId = undefined
+    await this.libp2p.unhandle(MESH_PROTOCOL)
+    await Promise.all([...this.sessions.values()].map((session) => session.close()))
+    await this.engine.settled()
+  }
+
+  /** Feeds an event to the engine and carries out the actions it answers with. */
+  async dispatch(event: EngineEvent): Promise<EngineAction[]> {
+    const actions = await this.engine.handle(event)
+    for (const action of actions) {
+      if (action.kind === 'send') this.sessions.get(action.peer)?.send(action.frame)
+      else this.onAction(action)
+    }
+    return actions
+  }
+
+  contacts(): string[] {
+    return [...this.sessions.keys()]
+  }
+
+  private async open(peerId: PeerId): Promise<void> {
+    const peer = peerId.toString()
+    if (this.libp2p.peerId.toString() > peer || this.sessions.has(peer)) return
+    try {
+      const stream = await this.libp2p.dialProtocol(peerId, MESH_PROTOCOL)
+      this.attach(peer, stream)
+    } catch (err) {
+      this.log.error('could not open a mesh stream to %p: %e', peerId, err)
+    }
+  }
+
+  private attach(peer: string, stream: Stream): void {
+    const previous = this.sessions.get(peer)
+    const session = new PeerSession({
+      peer,
+      stream,
+      log: this.log,
+      onFrame: (frame) => this.dispatch({ kind: 'frame', peer, frame }).then(noop, this.logEngineError),
+      onClose: (closed) => {
+        this.detach(closed)
+      }
+    })
+    this.sessions.set(peer, session)
+    if (previous !== undefined) void previous.close()
+    this.log('contact up with %s', peer)
+    void this.dispatch({ kind: 'contact-up', peer }).catch(this.logEngineError)
+    void session.run()
+  }
+
+  private detach(session: PeerSession): void {
+    if (this.sessions.get(session.peer) !== session) return
+    this.sessions.delete(session.peer)
+    this.log('contact down with %s', session.peer)
+    void this.dispatch({ kind: 'contact-down', peer: session.peer }).catch(this.logEngineError)
+  }
+
+  private readonly logEngineError = (err: unknown): void => {
+    this.log.error('mesh engine failed: %e', err)
+  }
+}
+
+function noop(): void {
+  // The frame's actions were carried out by dispatch.
+}
