@@ -1,0 +1,213 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+import {
+  DAY_MS,
+  MAX_HOP_LIMIT,
+  MAX_PAYLOAD_BYTES,
+  MAX_TIMER_MS,
+  MAX_TTL_MS,
+  MIB,
+  MIN_HOP_LIMIT,
+  MIN_MDNS_INTERVAL_MS,
+  MIN_PAYLOAD_BYTES,
+  MIN_SWEEP_INTERVAL_MS,
+  MIN_TTL_MS,
+  SECOND_MS
+} from './constants.ts'
+
+/** How a rejected value is shown in a message: strings quoted, tables and arrays by their kind. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Date) return 'a date'
+  if (typeof value === 'object' && value !== null) return 'a table'
+  return String(value)
+}
+
+/** A message for any rejection of a value, ending with the value itself. */
+function rejected(expectation: string): (issue: { readonly input?: unknown }) => string {
+  return (issue) => `${expectation}, got ${show(issue.input)}`
+}
+
+/** An integer in `[min, max]` (`max` defaults to the largest safe integer); `unit` is shown in messages. */
+function integer(min: number, max?: number, unit = '') {
+  const suffix = unit === '' ? '' : ` ${unit}`
+  const range = max === undefined ? `of at least ${min}${suffix}` : `between ${min} and ${max}${suffix}`
+  const error = rejected(`must be an integer ${range}`)
+  const schema = z.int({ error }).min(min, { error })
+  return max === undefined ? schema : schema.max(max, { error })
+}
+
+/** Why `value` is not a multiaddr, or `undefined` when it is one. */
+function multiaddrProblem(value: string): string | undefined {
+  if (value === '') return 'it is empty'
+  try {
+    multiaddr(value)
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
+  }
+}
+
+const multiaddrString = z
+  .string({ error: rejected('must be a multiaddr string') })
+  .superRefine((value, ctx) => {
+    const problem = multiaddrProblem(value)
+    if (problem !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} is not a valid multiaddr: ${problem}`
+      })
+    }
+  })
+
+const multiaddrList = z.array(multiaddrString, { error: rejected('must be an array of multiaddr strings') })
+
+const boolean = z.boolean({ error: rejected('must be true or false') })
+
+const string = z.string({ error: rejected('must be a string') })
+
+/** A configuration section: a table that accepts only its own keys. */
+function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  return z.strictObject(shape, { error: rejected('must be a table') })
+}
+
+/** Verbosity of the daemon's log, most severe first. */
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
+
+/**
+ * The daemon's configuration, in its TypeScript spelling (`network.mdnsInterval`). Files and environment
+ * variables spell the same keys in snake case (`mdns_interval`, `QPQ_NETWORK_MDNS_INTERVAL`); `./keys.ts`
+ * maps between the two. Every option is required here: {@link defaultConfig} supplies the defaults.
+ */
+export const nodeConfigSchema = z.strictObject(
+  {
+    /** This node. */
+    node: section({
+      /**
+       * A human-readable name for this node, shown in logs and status output. The empty string means none.
+       * @default ''
+       */
+      name: string
+    }),
+    /** Transports, listening and peer discovery. */
+    network: section({
+      /**
+       * Multiaddrs to listen on. Port 0 picks a free port at start. An empty list makes a node that only dials out.
+       * @default ['/ip4/0.0.0.0/udp/0/quic-v1', '/ip4/0.0.0.0/tcp/0']
+       */
+      listen: multiaddrList,
+      /**
+       * Multiaddrs of peers to dial at start and keep in contact with, usually ending in `/p2p/<peer id>`.
+       * @default []
+       */
+      bootstrap: multiaddrList,
+      /**
+       * Whether to find and announce peers on the local network with mDNS.
+       * @default true
+       */
+      mdns: boolean,
+      /**
+       * Interval between mDNS queries, in milliseconds.
+       * @default 10000
+       */
+      mdnsInterval: integer(MIN_MDNS_INTERVAL_MS, MAX_TIMER_MS, 'ms'),
+      /**
+       * Most open connections to peers at once.
+       * @default 64
+       */
+      maxConnections: integer(1)
+    }),
+    /** Envelopes this node sends. */
+    envelope: section({
+      /**
+       * How long an envelope this node sends stays deliverable, in milliseconds; relays drop it afterwards.
+       * @default 604800000 (7 days)
+       */
+      ttl: integer(MIN_TTL_MS, MAX_TTL_MS, 'ms'),
+      /**
+       * How many times an envelope this node sends may be forwarded.
+       * @default 16
+       */
+      hopLimit: integer(MIN_HOP_LIMIT, MAX_HOP_LIMIT),
+      /**
+       * Largest envelope payload this node sends or accepts, in bytes.
+       * @default 262144 (256 KiB)
+       */
+      maxPayloadBytes: integer(MIN_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES, 'bytes')
+    }),
+    /** Storage of other nodes' envelopes. */
+    relay: section({
+      /**
+       * Most bytes of other nodes' envelopes kept in the relay store; beyond it the store evicts.
+       * @default 536870912 (512 MiB)
+       */
+      maxStoreBytes: integer(1, undefined, 'bytes'),
+      /**
+       * Interval between sweeps of the relay store for expired envelopes, in milliseconds.
+       * @default 60000 (1 minute)
+       */
+      sweepInterval: integer(MIN_SWEEP_INTERVAL_MS, MAX_TIMER_MS, 'ms')
+    }),
+    /** The local control socket the `qpq-node` CLI talks to. */
+    control: section({
+      /**
+       * Path of the control socket. The empty string means `control.sock` in the data folder.
+       * @default ''
+       */
+      socket: string
+    }),
+    /** Logging. */
+    log: section({
+      /**
+       * Least severe messages logged: `error`, `warn`, `info` or `debug`.
+       * @default 'info'
+       */
+      level: z.enum(LOG_LEVELS, { error: rejected(`must be one of ${LOG_LEVELS.map(show).join(', ')}`) })
+    })
+  },
+  { error: rejected('must be a table') }
+)
+
+/** The daemon's configuration: every option, validated. See {@link nodeConfigSchema} for each option. */
+export type NodeConfig = z.output<typeof nodeConfigSchema>
+
+/** One source's contribution (file, environment or overrides): any section, any key, may be left out. */
+export const configLayerSchema = z.strictObject(
+  {
+    node: nodeConfigSchema.shape.node.partial().optional(),
+    network: nodeConfigSchema.shape.network.partial().optional(),
+    envelope: nodeConfigSchema.shape.envelope.partial().optional(),
+    relay: nodeConfigSchema.shape.relay.partial().optional(),
+    control: nodeConfigSchema.shape.control.partial().optional(),
+    log: nodeConfigSchema.shape.log.partial().optional()
+  },
+  { error: rejected('must be a table') }
+)
+
+/** `T` with every property optional, recursively; arrays are replaced whole, never merged. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T
+
+const DEFAULTS: NodeConfig = {
+  node: { name: '' },
+  network: {
+    listen: ['/ip4/0.0.0.0/udp/0/quic-v1', '/ip4/0.0.0.0/tcp/0'],
+    bootstrap: [],
+    mdns: true,
+    mdnsInterval: 10 * SECOND_MS,
+    maxConnections: 64
+  },
+  envelope: { ttl: 7 * DAY_MS, hopLimit: 16, maxPayloadBytes: 256 * 1024 },
+  relay: { maxStoreBytes: 512 * MIB, sweepInterval: 60 * SECOND_MS },
+  control: { socket: '' },
+  log: { level: 'info' }
+}
+
+/** A fresh copy of the default configuration, documented in `config/defaults.toml`. */
+export function defaultConfig(): NodeConfig {
+  return structuredClone(DEFAULTS)
+}

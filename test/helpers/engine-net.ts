@@ -1,0 +1,90 @@
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { MeshEngine } from '../../node/src/mesh/index.ts'
+import type { Acceptance, EngineAction, EngineEvent, LocalEndpoint } from '../../node/src/mesh/index.ts'
+import { MemoryStore } from '../../node/src/queue/index.ts'
+import type { StoredEnvelope } from '../../node/src/queue/index.ts'
+
+/** Engines joined by in-process links, with a shared manual clock: the engine's own test bench. */
+export class EngineNet {
+  now = 1_000_000
+  readonly nodes = new Map<string, TestNode>()
+  private readonly inFlight: { to: string; event: EngineEvent }[] = []
+
+  add(name: string, tag: Uint8Array, secrets: Map<string, Uint8Array>): TestNode {
+    const node = new TestNode(name, tag, secrets, this)
+    this.nodes.set(name, node)
+    return node
+  }
+
+  node(name: string): TestNode {
+    const node = this.nodes.get(name)
+    if (node === undefined) throw new Error(`no node ${name}`)
+    return node
+  }
+
+  async connect(a: string, b: string): Promise<void> {
+    await this.deliver(a, { kind: 'contact-up', peer: b })
+    await this.deliver(b, { kind: 'contact-up', peer: a })
+    await this.settle()
+  }
+
+  async disconnect(a: string, b: string): Promise<void> {
+    await this.deliver(a, { kind: 'contact-down', peer: b })
+    await this.deliver(b, { kind: 'contact-down', peer: a })
+  }
+
+  async deliver(to: string, event: EngineEvent): Promise<void> {
+    const actions = await this.node(to).engine.handle(event)
+    this.node(to).actions.push(...actions)
+    for (const action of actions) {
+      if (action.kind === 'send') this.inFlight.push({ to: action.peer, event: { kind: 'frame', peer: to, frame: action.frame } })
+    }
+  }
+
+  /** Carries frames until none is left; bounded so a forwarding loop fails the test instead of hanging it. */
+  async settle(maxFrames = 10_000): Promise<void> {
+    for (let carried = 0; this.inFlight.length > 0; carried++) {
+      if (carried >= maxFrames) throw new Error(`still carrying frames after ${maxFrames}`)
+      const next = this.inFlight.shift()
+      if (next !== undefined && this.nodes.has(next.to)) await this.deliver(next.to, next.event)
+    }
+  }
+}
+
+export class TestNode implements LocalEndpoint {
+  readonly store = new MemoryStore()
+  readonly engine: MeshEngine
+  readonly actions: EngineAction[] = []
+  readonly inbox: string[] = []
+  private readonly tagHex: string
+
+  constructor(
+    readonly name: string,
+    tag: Uint8Array,
+    private readonly secrets: Map<string, Uint8Array>,
+    net: EngineNet
+  ) {
+    this.tagHex = bytesToHex(tag)
+    this.engine = new MeshEngine({
+      store: this.store,
+      clock: { now: () => net.now },
+      local: this,
+      limits: { maxPayloadBytes: 4096, maxRelayBytes: 1_000_000, maxTtl: 86_400_000 }
+    })
+  }
+
+  tags(): ReadonlySet<string> {
+    return new Set([this.tagHex])
+  }
+
+  accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+    const secret = this.secrets.get(envelope.header.id)
+    if (secret === undefined) return Promise.resolve(undefined)
+    this.inbox.push(envelope.header.id)
+    return Promise.resolve({ receiptSecret: secret, ops: [] })
+  }
+
+  dropped(): string[] {
+    return this.actions.flatMap((action) => (action.kind === 'dropped' ? [action.reason] : []))
+  }
+}
