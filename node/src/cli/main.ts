@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     .strict()
     .help()
     .fail((message, err) => {
-      if (err !== undefined && err !== null) throw err
+      if ((err as Error | undefined) !== undefined) throw err
       printError(`${message} (see qpq-node --help)`)
       process.exit(EXIT_USAGE)
     })

@@ -66,7 +66,13 @@ export class Daemon {
       mdnsInterval: network.mdnsInterval,
       maxConnections: network.maxConnections
     })
-    this.mesh = new MeshService({ libp2p: this.node, engine, onAction: (action) => this.onAction(action) })
+    this.mesh = new MeshService({
+      libp2p: this.node,
+      engine,
+      onAction: (action) => {
+        this.onAction(action)
+      }
+    })
     await this.mesh.start()
     this.discovery = new Discovery({
       libp2p: this.node,

@@ -1,19 +1,18 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { ed25519, x25519 } from '@noble/curves/ed25519.js'
-import { hkdf } from '@noble/hashes/hkdf.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import type { UserIdentity } from '../identity/index.ts'
 import { SealOpenError } from './errors.ts'
+import { agreeAsIdentity, agreeWithIdentity, ephemeralX25519, identityAgreement } from './keys.ts'
 import { SealedMessage } from './sealed.pb.ts'
 
-const KEY_DOMAIN = utf8ToBytes('qpq/seal/v1')
-const SIGNATURE_DOMAIN = utf8ToBytes('qpq/seal-signature/v1')
+const SENDER_INFO = utf8ToBytes('qpq/seal/v1/sender')
+const BODY_INFO = utf8ToBytes('qpq/seal/v1/body')
 const CIPHER = 'chacha20-poly1305'
 const AUTH_TAG_BYTES = 16
-const EPHEMERAL_BYTES = 32
-/** Each message has its own ephemeral key, hence its own AEAD key: a fixed nonce is safe. */
+const KEY_BYTES = 32
+/** Each key below encrypts exactly one message, so a fixed nonce is safe. */
 const NONCE = new Uint8Array(12)
+const SEALED_SENDER_BYTES = KEY_BYTES + AUTH_TAG_BYTES
 
 export interface SealInput {
   sender: UserIdentity
@@ -35,48 +34,45 @@ export interface Opened {
 }
 
 /**
- * Encrypts `body` to the recipient's identity key (X25519 from its Ed25519
- * key, ephemeral per message, ChaCha20-Poly1305) and signs it inside the
- * ciphertext, so only the recipient learns who sent it.
+ * Seals `body` for the recipient's identity key, one way, in the manner of
+ * Noise's X pattern: an ephemeral X25519 key hides the sender's identity key
+ * from everyone but the recipient (e, es, s), and the body's key also mixes
+ * the static-static agreement (ss), so only the holder of the sender's key
+ * (or the recipient itself) can have made it. Per message: one ephemeral key
+ * and one agreement on each side; the ss agreement is cached per pair.
+ *
+ * payload = e (32) ‖ seal_k1(sender key) (48) ‖ seal_k2(SealedMessage)
  */
 export function seal({ sender, recipientKey, body, sentAt }: SealInput): Sealed {
-  const ephemeral = x25519.keygen()
-  const key = deriveKey(x25519.getSharedSecret(ephemeral.secretKey, ed25519.utils.toMontgomery(recipientKey)), ephemeral.publicKey, recipientKey)
+  const ephemeral = ephemeralX25519()
+  const es = agreeWithIdentity(ephemeral.privateKey, recipientKey)
+  const ss = identityAgreement(sender.secretKey, recipientKey)
+  const context = concatBytes(ephemeral.publicKey, recipientKey)
+  const senderBox = encrypt(derive(es, context, SENDER_INFO), sender.publicKey)
   const receiptSecret = new Uint8Array(randomBytes(32))
-  const signature = ed25519.sign(
-    signedBytes(recipientKey, ephemeral.publicKey, sender.publicKey, sentAt, receiptSecret, body),
-    sender.secretKey
-  )
-  const plaintext = SealedMessage.encode({
-    senderKey: sender.publicKey,
-    sentAt: BigInt(sentAt),
-    receiptSecret,
-    body,
-    signature
-  })
-  const cipher = createCipheriv(CIPHER, key, NONCE, { authTagLength: AUTH_TAG_BYTES })
-  const ciphertext = concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag())
-  return { payload: concatBytes(ephemeral.publicKey, ciphertext), receiptSecret }
+  const plaintext = SealedMessage.encode({ sentAt: BigInt(sentAt), receiptSecret, body })
+  const bodyBox = encrypt(derive(concatBytes(es, ss), concatBytes(context, sender.publicKey), BODY_INFO), plaintext)
+  return { payload: concatBytes(ephemeral.publicKey, senderBox, bodyBox), receiptSecret }
 }
 
 /** Decrypts and authenticates a sealed payload addressed to `recipient`. */
 export function open(recipient: UserIdentity, payload: Uint8Array): Opened {
-  if (payload.length < EPHEMERAL_BYTES + AUTH_TAG_BYTES) {
+  if (payload.length < KEY_BYTES + SEALED_SENDER_BYTES + AUTH_TAG_BYTES) {
     throw new SealOpenError('sealed payload too short')
   }
-  const ephemeralKey = payload.subarray(0, EPHEMERAL_BYTES)
-  const ciphertext = payload.subarray(EPHEMERAL_BYTES, payload.length - AUTH_TAG_BYTES)
-  const authTag = payload.subarray(payload.length - AUTH_TAG_BYTES)
+  const ephemeralKey = payload.subarray(0, KEY_BYTES)
+  const senderBox = payload.subarray(KEY_BYTES, KEY_BYTES + SEALED_SENDER_BYTES)
+  const bodyBox = payload.subarray(KEY_BYTES + SEALED_SENDER_BYTES)
+  const context = concatBytes(ephemeralKey, recipient.publicKey)
   let plaintext: Uint8Array
+  let senderKey: Uint8Array
   try {
-    const shared = x25519.getSharedSecret(ed25519.utils.toMontgomerySecret(recipient.secretKey), ephemeralKey)
-    const decipher = createDecipheriv(CIPHER, deriveKey(shared, ephemeralKey, recipient.publicKey), NONCE, {
-      authTagLength: AUTH_TAG_BYTES
-    })
-    decipher.setAuthTag(authTag)
-    plaintext = concatBytes(decipher.update(ciphertext), decipher.final())
+    const es = agreeAsIdentity(recipient.secretKey, ephemeralKey)
+    senderKey = decrypt(derive(es, context, SENDER_INFO), senderBox)
+    const ss = identityAgreement(recipient.secretKey, senderKey)
+    plaintext = decrypt(derive(concatBytes(es, ss), concatBytes(context, senderKey), BODY_INFO), bodyBox)
   } catch {
-    throw new SealOpenError('sealed payload does not decrypt for this identity')
+    throw new SealOpenError('sealed payload does not decrypt for this identity, or was altered')
   }
   let message: SealedMessage
   try {
@@ -84,42 +80,20 @@ export function open(recipient: UserIdentity, payload: Uint8Array): Opened {
   } catch {
     throw new SealOpenError('sealed payload has a malformed inner message')
   }
-  const sentAt = Number(message.sentAt)
-  const signed = signedBytes(
-    recipient.publicKey,
-    ephemeralKey,
-    message.senderKey,
-    sentAt,
-    message.receiptSecret,
-    message.body
-  )
-  if (message.senderKey.length !== 32 || !verifySignature(message.signature, signed, message.senderKey)) {
-    throw new SealOpenError('sealed payload has a bad sender signature')
-  }
-  return { senderKey: message.senderKey, body: message.body, sentAt, receiptSecret: message.receiptSecret }
+  return { senderKey, body: message.body, sentAt: Number(message.sentAt), receiptSecret: message.receiptSecret }
 }
 
-function deriveKey(shared: Uint8Array, ephemeralKey: Uint8Array, recipientKey: Uint8Array): Uint8Array {
-  return hkdf(sha256, shared, concatBytes(ephemeralKey, recipientKey), KEY_DOMAIN, 32)
+function derive(secret: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, salt, info, KEY_BYTES))
 }
 
-function signedBytes(
-  recipientKey: Uint8Array,
-  ephemeralKey: Uint8Array,
-  senderKey: Uint8Array,
-  sentAt: number,
-  receiptSecret: Uint8Array,
-  body: Uint8Array
-): Uint8Array {
-  const time = new Uint8Array(8)
-  new DataView(time.buffer).setBigUint64(0, BigInt(sentAt))
-  return sha256(concatBytes(SIGNATURE_DOMAIN, recipientKey, ephemeralKey, senderKey, time, receiptSecret, body))
+function encrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const cipher = createCipheriv(CIPHER, key, NONCE, { authTagLength: AUTH_TAG_BYTES })
+  return concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag())
 }
 
-function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey)
-  } catch {
-    return false
-  }
+function decrypt(key: Uint8Array, box: Uint8Array): Uint8Array {
+  const decipher = createDecipheriv(CIPHER, key, NONCE, { authTagLength: AUTH_TAG_BYTES })
+  decipher.setAuthTag(box.subarray(box.length - AUTH_TAG_BYTES))
+  return concatBytes(decipher.update(box.subarray(0, box.length - AUTH_TAG_BYTES)), decipher.final())
 }

@@ -4,11 +4,9 @@ import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface SealedMessage {
-  senderKey: Uint8Array
   sentAt: bigint
   receiptSecret: Uint8Array
   body: Uint8Array
-  signature: Uint8Array
 }
 
 export namespace SealedMessage {
@@ -21,29 +19,19 @@ export namespace SealedMessage {
           w.fork()
         }
 
-        if ((obj.senderKey != null && obj.senderKey.byteLength > 0)) {
-          w.uint32(10)
-          w.bytes(obj.senderKey)
-        }
-
         if ((obj.sentAt != null && obj.sentAt !== 0n)) {
-          w.uint32(16)
+          w.uint32(8)
           w.uint64(obj.sentAt)
         }
 
         if ((obj.receiptSecret != null && obj.receiptSecret.byteLength > 0)) {
-          w.uint32(26)
+          w.uint32(18)
           w.bytes(obj.receiptSecret)
         }
 
         if ((obj.body != null && obj.body.byteLength > 0)) {
-          w.uint32(34)
+          w.uint32(26)
           w.bytes(obj.body)
-        }
-
-        if ((obj.signature != null && obj.signature.byteLength > 0)) {
-          w.uint32(42)
-          w.bytes(obj.signature)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -51,11 +39,9 @@ export namespace SealedMessage {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          senderKey: uint8ArrayAlloc(0),
           sentAt: 0n,
           receiptSecret: uint8ArrayAlloc(0),
-          body: uint8ArrayAlloc(0),
-          signature: uint8ArrayAlloc(0)
+          body: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -65,23 +51,15 @@ export namespace SealedMessage {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.senderKey = reader.bytes()
-              break
-            }
-            case 2: {
               obj.sentAt = reader.uint64()
               break
             }
-            case 3: {
+            case 2: {
               obj.receiptSecret = reader.bytes()
               break
             }
-            case 4: {
+            case 3: {
               obj.body = reader.bytes()
-              break
-            }
-            case 5: {
-              obj.signature = reader.bytes()
               break
             }
             default: {
@@ -101,35 +79,21 @@ export namespace SealedMessage {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.senderKey`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 2: {
-              yield {
                 field: `${prefix}.sentAt`,
                 value: reader.uint64()
               }
               break
             }
-            case 3: {
+            case 2: {
               yield {
                 field: `${prefix}.receiptSecret`,
                 value: reader.bytes()
               }
               break
             }
-            case 4: {
+            case 3: {
               yield {
                 field: `${prefix}.body`,
-                value: reader.bytes()
-              }
-              break
-            }
-            case 5: {
-              yield {
-                field: `${prefix}.signature`,
                 value: reader.bytes()
               }
               break
@@ -144,11 +108,6 @@ export namespace SealedMessage {
     }
 
     return _codec
-  }
-
-  export interface SealedMessageSenderKeyFieldEvent {
-    field: '$.senderKey'
-    value: Uint8Array
   }
 
   export interface SealedMessageSentAtFieldEvent {
@@ -166,11 +125,6 @@ export namespace SealedMessage {
     value: Uint8Array
   }
 
-  export interface SealedMessageSignatureFieldEvent {
-    field: '$.signature'
-    value: Uint8Array
-  }
-
   export function encode (obj: Partial<SealedMessage>): Uint8Array {
     return encodeMessage(obj, SealedMessage.codec())
   }
@@ -179,7 +133,7 @@ export namespace SealedMessage {
     return decodeMessage(buf, SealedMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSenderKeyFieldEvent | SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent | SealedMessageSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent> {
     return streamMessage(buf, SealedMessage.codec(), opts)
   }
 }

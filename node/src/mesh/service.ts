@@ -27,7 +27,9 @@ export class MeshService {
   constructor(init: MeshServiceInit) {
     this.libp2p = init.libp2p
     this.engine = init.engine
-    this.onAction = init.onAction
+    this.onAction = (action) => {
+      init.onAction(action)
+    }
   }
 
   async start(): Promise<void> {

@@ -1,0 +1,180 @@
+import { execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+/** The built CLI: `npm test` builds it first (pretest). */
+export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'node', 'src', 'cli', 'main.js')
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs one `qpq-node` command to completion. */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 30_000
+    })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const failure = err as { code?: number; stdout?: string; stderr?: string }
+    return { code: failure.code ?? -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' }
+  }
+}
+
+/** Runs a command that prints JSON and must succeed. */
+export async function cliJson<T>(args: string[]): Promise<T> {
+  const result = await cli([...args, '--json'])
+  if (result.code !== 0) throw new Error(`qpq-node ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
+  return JSON.parse(result.stdout) as T
+}
+
+/** Polls `check` until it returns a value, at most `attempts` times `intervalMs` apart. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { attempts = 200, intervalMs = 100 }: { attempts?: number; intervalMs?: number } = {}
+): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const value = await check()
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export interface StartOptions {
+  transport?: 'quic' | 'tcp' | 'both'
+  bootstrap?: string[]
+  mdns?: boolean
+  /** Keep the listen port of an earlier run, so peers that bootstrap to it find it again. */
+  listen?: string[]
+  env?: NodeJS.ProcessEnv
+  /** Run the daemon under this command prefix, e.g. ['unshare', '-n', ...]. */
+  wrap?: string[]
+}
+
+/** A daemon process run by a test, with its data folder. */
+export class TestDaemon {
+  process: ChildProcess | undefined
+  multiaddrs: string[] = []
+  peerId = ''
+  address = ''
+  log = ''
+
+  private constructor(readonly name: string, readonly data: string) {}
+
+  static async create(name: string, folders: TestFolders): Promise<TestDaemon> {
+    return new TestDaemon(name, await folders.make(`qpq-${name}-`))
+  }
+
+  async start(options: StartOptions = {}): Promise<void> {
+    const transport = options.transport ?? 'both'
+    const listen =
+      options.listen ??
+      [
+        ...(transport === 'tcp' ? [] : ['/ip4/127.0.0.1/udp/0/quic-v1']),
+        ...(transport === 'quic' ? [] : ['/ip4/127.0.0.1/tcp/0'])
+      ]
+    const args = [CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
+    for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
+    if (options.mdns !== true) args.push('--no-mdns')
+    const [command, ...prefix] = [...(options.wrap ?? []), process.execPath]
+    const child = spawn(command ?? process.execPath, [...prefix, ...args], {
+      env: { ...process.env, QPQ_NETWORK_MDNS_INTERVAL: '500', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    this.process = child
+    this.log = ''
+    const ready = new Promise<void>((resolve, reject) => {
+      let stdout = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString()
+        this.log += chunk.toString()
+        if (stdout.includes('\ncontrol  ')) {
+          this.parseBanner(stdout)
+          resolve()
+        }
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        this.log += chunk.toString()
+      })
+      child.once('exit', (code) => {
+        reject(new Error(`${this.name} exited with ${code} before it was ready:\n${this.log}`))
+      })
+    })
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    try {
+      await ready
+    } finally {
+      clearTimeout(timeout)
+    }
+  }
+
+  /** Stops the daemon with SIGTERM (or `signal`) and waits for it to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.process
+    this.process = undefined
+    if (child?.pid === undefined || child.exitCode !== null) return child?.exitCode ?? null
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill(signal)
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    try {
+      return await exited
+    } finally {
+      clearTimeout(timeout)
+    }
+  }
+
+  args(...rest: string[]): string[] {
+    return [...rest, '--data', this.data]
+  }
+
+  quicAddress(): string {
+    return this.pick('/quic-v1')
+  }
+
+  tcpAddress(): string {
+    return this.pick('/tcp/')
+  }
+
+  private pick(part: string): string {
+    const address = this.multiaddrs.find((candidate) => candidate.includes(part))
+    if (address === undefined) throw new Error(`${this.name} does not listen on ${part}`)
+    return address
+  }
+
+  private parseBanner(stdout: string): void {
+    const field = (name: string): string[] =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith(`${name} `))
+        .map((line) => line.slice(name.length).trim())
+    this.address = field('address')[0] ?? ''
+    this.peerId = field('peer id')[0] ?? ''
+    this.multiaddrs = field('listen')
+  }
+}
+
+/** Temporary folders made by a test file, removed when it ends. */
+export class TestFolders {
+  private readonly folders: string[] = []
+
+  async make(prefix: string): Promise<string> {
+    const folder = await mkdtemp(join(tmpdir(), prefix))
+    this.folders.push(folder)
+    return folder
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.all(this.folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })))
+  }
+}
