@@ -59,7 +59,10 @@ const log = logger('qpq:api')
 
 /** What a handler gets besides its params. */
 export interface ControlHandlerContext {
-  /** Aborted when the requesting client disconnects or the server stops. */
+  /**
+   * Aborted when the requesting client closes (or half-closes) its connection, or the server stops. A
+   * handler that still answers after the abort has its answer written if the connection can take it.
+   */
   signal: AbortSignal
 }
 
@@ -283,7 +286,10 @@ export class ControlServer {
       if (overflow) this.rejectOversize(conn)
     })
     socket.on('end', () => {
+      // a peer that closed and one that only half-closed look the same from here: treat both as gone for
+      // the handlers (so a long-running one does not outlive its client) but still write answers that come
       conn.peerEnded = true
+      conn.controller.abort()
       this.endIfDone(conn)
     })
     socket.on('error', (err) => {

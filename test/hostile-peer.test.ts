@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { expect } from 'chai'
+import * as lp from 'it-length-prefixed'
+import { composeMessage } from '../node/src/daemon/compose.ts'
+import { generateUserIdentity } from '../node/src/identity/index.ts'
+import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import type { MeshLibp2p } from '../node/src/mesh/index.ts'
+import { encodeEnvelope } from '../node/src/wire/index.ts'
+import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+
+interface Status {
+  inbox: number
+  dropped: number
+  relay: number
+}
+
+describe('a hostile peer', function () {
+  this.timeout(60_000)
+  const folders = new TestFolders()
+  let target: TestDaemon
+  let rogue: MeshLibp2p
+
+  before(async () => {
+    target = await TestDaemon.create('target', folders)
+    await target.start({ transport: 'tcp' })
+    rogue = await createMeshLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [],
+      mdns: false,
+      mdnsInterval: 10_000,
+      maxConnections: 4
+    })
+  })
+
+  after(async () => {
+    await rogue.stop()
+    await target.stop('SIGKILL')
+    await folders.removeAll()
+  })
+
+  async function openStream() {
+    const stream = await rogue.dialProtocol(multiaddr(target.tcpAddress()), MESH_PROTOCOL)
+    stream.send(lp.encode.single(MeshFrame.encode({ summary: { envelopeIds: [], tags: [], receiptIds: [] }, envelopes: [], acks: [], receipts: [] })))
+    return stream
+  }
+
+  function sealedTo(text: string, payloadLimit = 262_144): Uint8Array {
+    return composeMessage({
+      sender: generateUserIdentity('mallory'),
+      address: target.address,
+      text,
+      priority: 'normal',
+      now: Date.now(),
+      ttl: 3_600_000,
+      maxPayloadBytes: payloadLimit
+    })
+  }
+
+  async function status(): Promise<Status> {
+    return cliJson<Status>(target.args('status'))
+  }
+
+  it('has malformed and oversize envelopes dropped and logged, delivers the good one, and never twice', async () => {
+    const stream = await openStream()
+    const good = sealedTo('the one good envelope')
+    const oversize = sealedTo('x'.repeat(300_000), 1_000_000)
+    const frame = {
+      envelopes: [new Uint8Array(randomBytes(100)), encodeEnvelope(oversize, 3), encodeEnvelope(good, 3)],
+      acks: [],
+      receipts: []
+    }
+    stream.send(lp.encode.single(new Uint8Array([0xff, 0x01, 0x02])))
+    stream.send(lp.encode.single(MeshFrame.encode(frame)))
+    stream.send(lp.encode.single(MeshFrame.encode(frame)))
+    const after = await waitFor('the target to process both frames', async () => {
+      const current = await status()
+      return current.dropped >= 5 ? current : undefined
+    })
+    expect(after.inbox).to.equal(1)
+    expect(target.log).to.match(/dropped an envelope from \S+: envelope does not decode/)
+    expect(target.log).to.match(/exceeds the limit of 262144/)
+    expect(target.log).to.match(/already delivered/)
+    expect(target.log).to.match(/dropped a malformed frame/)
+    await stream.close()
+  })
+
+  it('has a frame over the size limit end its stream, and the daemon keeps working', async () => {
+    const stream = await openStream()
+    const closed = new Promise<void>((resolve) => {
+      stream.addEventListener('close', () => {
+        resolve()
+      })
+    })
+    stream.send(lp.encode.single(new Uint8Array(6 * 1024 * 1024), { maxDataLength: 8 * 1024 * 1024 }))
+    await closed
+    const again = await openStream()
+    again.send(lp.encode.single(MeshFrame.encode({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)], acks: [], receipts: [] })))
+    await waitFor('delivery after the reset', async () => ((await status()).inbox === 2 ? true : undefined))
+    expect(target.log).to.match(/mesh stream with \S+ failed/)
+    await again.close()
+  })
+})
