@@ -16,9 +16,10 @@ import { startCommand } from './start.ts'
 
 const PRIORITIES = ['critical', 'normal', 'low'] as const
 
-/** Exit status for a wrong argument, as most Unix tools use it. */
+/** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
+const USAGE_ERRORS = new Set(['ConfigError', 'InvalidAddressError', 'InvalidRequestError'])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
   return { data: resolveDataDir(argv.data, process.env), config: argv.config, json: argv.json === true }
@@ -79,5 +80,5 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const error = err as Error
   printError(error.message)
-  process.exit(error.name === 'UsageError' || error.name === 'InvalidAddressError' ? EXIT_USAGE : EXIT_FAILURE)
+  process.exit(USAGE_ERRORS.has(error.name) ? EXIT_USAGE : EXIT_FAILURE)
 })
