@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname }
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.js'] },
+        tsconfigRootDir: import.meta.dirname
+      }
     },
     rules: {
       'no-console': 'error',
@@ -28,5 +31,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-expressions': 'off'
     }
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked }
+  { files: ['eslint.config.js', 'scripts/*.js'], ...tseslint.configs.disableTypeChecked }
 )

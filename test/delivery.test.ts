@@ -46,7 +46,11 @@ async function waitForInbox(node: TestDaemon, count: number): Promise<InboxMessa
   })
 }
 
-async function waitForStatus(node: TestDaemon, what: string, check: (status: Status) => boolean): Promise<Status> {
+async function waitForStatus(
+  node: TestDaemon,
+  what: string,
+  check: (status: Status) => boolean
+): Promise<Status> {
   return waitFor(`${node.name}: ${what}`, async () => {
     const current = await status(node)
     return check(current) ? current : undefined
@@ -96,7 +100,9 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
       await b.start({ transport })
       await a.start({ transport, bootstrap: [transport === 'quic' ? b.quicAddress() : b.tcpAddress()] })
       const peers = await cliJson<{ addresses: string[] }[]>(a.args('peers'))
-      expect(peers.flatMap((peer) => peer.addresses).join(' ')).to.include(transport === 'quic' ? '/quic-v1' : '/tcp/')
+      expect(peers.flatMap((peer) => peer.addresses).join(' ')).to.include(
+        transport === 'quic' ? '/quic-v1' : '/tcp/'
+      )
       await send(a, b, `over ${transport}`)
       const [message] = await waitForInbox(b, 1)
       expect(message?.text).to.equal(`over ${transport}`)

@@ -47,10 +47,14 @@ describe('mesh engine (sans-IO, in-memory store, manual clock)', () => {
   it('sends nothing twice when a contact comes up again', async () => {
     await submit('A', message(tagC))
     await net.connect('A', 'B')
-    const framesBefore = net.node('A').actions.filter((action) => action.kind === 'send' && action.frame.envelopes.length > 0).length
+    const framesBefore = net
+      .node('A')
+      .actions.filter((action) => action.kind === 'send' && action.frame.envelopes.length > 0).length
     await net.disconnect('A', 'B')
     await net.connect('A', 'B')
-    const framesAfter = net.node('A').actions.filter((action) => action.kind === 'send' && action.frame.envelopes.length > 0).length
+    const framesAfter = net
+      .node('A')
+      .actions.filter((action) => action.kind === 'send' && action.frame.envelopes.length > 0).length
     expect(framesAfter).to.equal(framesBefore)
   })
 
@@ -92,8 +96,16 @@ describe('mesh engine (sans-IO, in-memory store, manual clock)', () => {
     const envelope = message(tagC)
     await submit('A', envelope)
     await net.connect('A', 'B')
-    const forged = { envelopeId: Buffer.from(envelope.id, 'hex'), secret: new Uint8Array(32), expiresAt: BigInt(net.now + 1000) }
-    await net.deliver('B', { kind: 'frame', peer: 'A', frame: { envelopes: [], acks: [], receipts: [forged] } })
+    const forged = {
+      envelopeId: Buffer.from(envelope.id, 'hex'),
+      secret: new Uint8Array(32),
+      expiresAt: BigInt(net.now + 1000)
+    }
+    await net.deliver('B', {
+      kind: 'frame',
+      peer: 'A',
+      frame: { envelopes: [], acks: [], receipts: [forged] }
+    })
     expect(net.node('B').store.counts().relay).to.equal(1)
     expect(net.node('B').dropped()).to.include('receipt does not match its envelope')
   })
@@ -121,9 +133,13 @@ describe('mesh engine (sans-IO, in-memory store, manual clock)', () => {
     await net.connect('A', 'B')
     const order = net.node('B').actions.flatMap((action) => (action.kind === 'delivered' ? [action.id] : []))
     expect(order).to.deep.equal([forB.id])
-    const relayed = [...(await net.node('B').store.getEnvelopes([critical.id, normal.id, low.id]))].map((e) => e?.receivedAt)
+    const relayed = [...(await net.node('B').store.getEnvelopes([critical.id, normal.id, low.id]))].map(
+      (e) => e?.receivedAt
+    )
     expect(relayed.every((time) => time === net.now)).to.equal(true)
-    const sent = net.node('A').actions.flatMap((action) => (action.kind === 'send' ? action.frame.envelopes : []))
+    const sent = net
+      .node('A')
+      .actions.flatMap((action) => (action.kind === 'send' ? action.frame.envelopes : []))
     expect(sent).to.have.length(4)
     expect(sent.map((bytes) => bytes.length)).to.have.length(4)
   })

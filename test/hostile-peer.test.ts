@@ -42,7 +42,16 @@ describe('a hostile peer', function () {
 
   async function openStream() {
     const stream = await rogue.dialProtocol(multiaddr(target.tcpAddress()), MESH_PROTOCOL)
-    stream.send(lp.encode.single(MeshFrame.encode({ summary: { envelopeIds: [], tags: [], receiptIds: [] }, envelopes: [], acks: [], receipts: [] })))
+    stream.send(
+      lp.encode.single(
+        MeshFrame.encode({
+          summary: { envelopeIds: [], tags: [], receiptIds: [] },
+          envelopes: [],
+          acks: [],
+          receipts: []
+        })
+      )
+    )
     return stream
   }
 
@@ -96,7 +105,15 @@ describe('a hostile peer', function () {
     stream.send(lp.encode.single(new Uint8Array(6 * 1024 * 1024), { maxDataLength: 8 * 1024 * 1024 }))
     await closed
     const again = await openStream()
-    again.send(lp.encode.single(MeshFrame.encode({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)], acks: [], receipts: [] })))
+    again.send(
+      lp.encode.single(
+        MeshFrame.encode({
+          envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)],
+          acks: [],
+          receipts: []
+        })
+      )
+    )
     await waitFor('delivery after the reset', async () => ((await status()).inbox === 2 ? true : undefined))
     expect(target.log).to.match(/mesh stream with \S+ failed/)
     await again.close()

@@ -27,7 +27,9 @@ describe('identity and addresses', () => {
     expect(address).to.match(/^qpq1[02-9ac-hj-np-z]+$/)
     expect(decodeAddress(address)).to.deep.equal(publicKey)
     const last = address.at(-1) === 'q' ? 'p' : 'q'
-    expect(() => decodeAddress(address.slice(0, -1) + last)).to.throw().with.property('name', 'InvalidAddressError')
+    expect(() => decodeAddress(address.slice(0, -1) + last))
+      .to.throw()
+      .with.property('name', 'InvalidAddressError')
     expect(() => decodeAddress('bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4')).to.throw(/not a qpq address/)
   })
 
@@ -79,7 +81,9 @@ describe('sealed payloads', () => {
     const { payload } = seal({ sender: alice, recipientKey: bob.publicKey, body, sentAt: 1 })
     expect(Buffer.from(payload).includes(Buffer.from(body))).to.equal(false)
     expect(Buffer.from(payload).includes(Buffer.from(alice.publicKey))).to.equal(false)
-    expect(() => open(generateUserIdentity('eve'), payload)).to.throw().with.property('name', 'SealOpenError')
+    expect(() => open(generateUserIdentity('eve'), payload))
+      .to.throw()
+      .with.property('name', 'SealOpenError')
   })
 
   it('rejects any flipped bit', () => {
@@ -87,7 +91,9 @@ describe('sealed payloads', () => {
     for (const index of [0, 40, 90, payload.length - 1]) {
       const tampered = Uint8Array.from(payload)
       tampered[index] = (tampered[index] ?? 0) ^ 1
-      expect(() => open(bob, tampered), `bit at ${index}`).to.throw().with.property('name', 'SealOpenError')
+      expect(() => open(bob, tampered), `bit at ${index}`)
+        .to.throw()
+        .with.property('name', 'SealOpenError')
     }
   })
 })

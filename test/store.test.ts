@@ -13,7 +13,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** One suite for every MeshStore, so the simulator's store behaves as the daemon's. */
-function storeSuite(name: string, create: () => Promise<{ store: MeshStore; reopen?: () => Promise<MeshStore> }>): void {
+function storeSuite(
+  name: string,
+  create: () => Promise<{ store: MeshStore; reopen?: () => Promise<MeshStore> }>
+): void {
   describe(`${name} store`, () => {
     let store: MeshStore
     let reopen: (() => Promise<MeshStore>) | undefined

@@ -33,7 +33,8 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 /** Runs a command that prints JSON and must succeed. */
 export async function cliJson<T>(args: string[]): Promise<T> {
   const result = await cli([...args, '--json'])
-  if (result.code !== 0) throw new Error(`qpq-node ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
+  if (result.code !== 0)
+    throw new Error(`qpq-node ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
   return JSON.parse(result.stdout) as T
 }
 
@@ -70,7 +71,10 @@ export class TestDaemon {
   address = ''
   log = ''
 
-  private constructor(readonly name: string, readonly data: string) {}
+  private constructor(
+    readonly name: string,
+    readonly data: string
+  ) {}
 
   static async create(name: string, folders: TestFolders): Promise<TestDaemon> {
     return new TestDaemon(name, await folders.make(`qpq-${name}-`))
@@ -78,17 +82,15 @@ export class TestDaemon {
 
   async start(options: StartOptions = {}): Promise<void> {
     const transport = options.transport ?? 'both'
-    const listen =
-      options.listen ??
-      [
-        ...(transport === 'tcp' ? [] : ['/ip4/127.0.0.1/udp/0/quic-v1']),
-        ...(transport === 'quic' ? [] : ['/ip4/127.0.0.1/tcp/0'])
-      ]
+    const listen = options.listen ?? [
+      ...(transport === 'tcp' ? [] : ['/ip4/127.0.0.1/udp/0/quic-v1']),
+      ...(transport === 'quic' ? [] : ['/ip4/127.0.0.1/tcp/0'])
+    ]
     const args = [CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
     for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
     if (options.mdns !== true) args.push('--no-mdns')
-    const [command, ...prefix] = [...(options.wrap ?? []), process.execPath]
-    const child = spawn(command ?? process.execPath, [...prefix, ...args], {
+    const [command = process.execPath, ...prefix] = options.wrap ?? []
+    const child = spawn(command, options.wrap === undefined ? args : [...prefix, process.execPath, ...args], {
       env: { ...process.env, QPQ_NETWORK_MDNS_INTERVAL: '500', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
@@ -124,7 +126,11 @@ export class TestDaemon {
     const child = this.process
     this.process = undefined
     if (child?.pid === undefined || child.exitCode !== null) return child?.exitCode ?? null
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => {
+        resolve(code)
+      })
+    })
     child.kill(signal)
     const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000)
     try {

@@ -37,7 +37,8 @@ export class EngineNet {
     const actions = await this.node(to).engine.handle(event)
     this.node(to).actions.push(...actions)
     for (const action of actions) {
-      if (action.kind === 'send') this.inFlight.push({ to: action.peer, event: { kind: 'frame', peer: to, frame: action.frame } })
+      if (action.kind === 'send')
+        this.inFlight.push({ to: action.peer, event: { kind: 'frame', peer: to, frame: action.frame } })
     }
   }
 

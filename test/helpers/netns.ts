@@ -40,7 +40,11 @@ export class TestNetworkNamespace {
 
   async close(): Promise<void> {
     if (this.holder.exitCode !== null) return
-    const exited = new Promise<void>((resolve) => this.holder.once('exit', () => resolve()))
+    const exited = new Promise<void>((resolve) => {
+      this.holder.once('exit', () => {
+        resolve()
+      })
+    })
     this.holder.kill('SIGKILL')
     await exited
   }

@@ -14,11 +14,18 @@ export interface CommonOptions {
   json: boolean
 }
 
-export async function loadNodeConfig(options: CommonOptions, overrides?: DeepPartial<NodeConfig>): Promise<NodeConfig> {
+export async function loadNodeConfig(
+  options: CommonOptions,
+  overrides?: DeepPartial<NodeConfig>
+): Promise<NodeConfig> {
   return loadConfig({ file: options.config, env: process.env, overrides })
 }
 
-async function call<T>(options: CommonOptions, method: string, params: Record<string, unknown> = {}): Promise<T> {
+async function call<T>(
+  options: CommonOptions,
+  method: string,
+  params: Record<string, unknown> = {}
+): Promise<T> {
   const config = await loadNodeConfig(options)
   return (await callDaemon(controlSocketPath(options.data, config.control.socket), method, params, {
     dataDir: options.data

@@ -1,14 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import {
-  idCommand,
-  inboxCommand,
-  initCommand,
-  peersCommand,
-  sendCommand,
-  statusCommand
-} from './commands.ts'
+import { idCommand, inboxCommand, initCommand, peersCommand, sendCommand, statusCommand } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
@@ -28,7 +21,9 @@ function common(argv: { data?: string; config?: string; json?: boolean }): Commo
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('qpq-node')
-    .usage('$0 <command> [options]\n\nThe quicproquo mesh node: relay and client for end-to-end encrypted messages.')
+    .usage(
+      '$0 <command> [options]\n\nThe quicproquo mesh node: relay and client for end-to-end encrypted messages.'
+    )
     .option('data', {
       type: 'string',
       describe: 'data folder (default: $QPQ_DATA, else $XDG_DATA_HOME/qpq-node)',
@@ -39,7 +34,8 @@ async function main(): Promise<void> {
     .command(
       'init',
       'create the user identity and node key',
-      (command) => command.option('name', { type: 'string', default: '', describe: 'a label for this identity' }),
+      (command) =>
+        command.option('name', { type: 'string', default: '', describe: 'a label for this identity' }),
       (argv) => initCommand({ ...common(argv), name: argv.name })
     )
     .command(
@@ -48,24 +44,57 @@ async function main(): Promise<void> {
       (command) =>
         command
           .option('listen', { type: 'string', array: true, describe: 'multiaddr to listen on (repeatable)' })
-          .option('bootstrap', { type: 'string', array: true, describe: 'multiaddr of a peer to keep in contact with' })
-          .option('mdns', { type: 'boolean', describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)' }),
-      (argv) => startCommand({ ...common(argv), listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns })
+          .option('bootstrap', {
+            type: 'string',
+            array: true,
+            describe: 'multiaddr of a peer to keep in contact with'
+          })
+          .option('mdns', {
+            type: 'boolean',
+            describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
+          }),
+      (argv) =>
+        startCommand({ ...common(argv), listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns })
     )
-    .command('id', "print this node's address, peer id and listen addresses", (command) => command, (argv) => idCommand(common(argv)))
+    .command(
+      'id',
+      "print this node's address, peer id and listen addresses",
+      (command) => command,
+      (argv) => idCommand(common(argv))
+    )
     .command(
       'send <address> <text>',
       'queue an end-to-end encrypted message; prints its envelope id',
       (command) =>
         command
-          .positional('address', { type: 'string', demandOption: true, describe: "the recipient's qpq1… address" })
+          .positional('address', {
+            type: 'string',
+            demandOption: true,
+            describe: "the recipient's qpq1… address"
+          })
           .positional('text', { type: 'string', demandOption: true })
           .option('priority', { choices: PRIORITIES, default: 'normal' as const }),
-      (argv) => sendCommand({ ...common(argv), address: argv.address, text: argv.text, priority: argv.priority })
+      (argv) =>
+        sendCommand({ ...common(argv), address: argv.address, text: argv.text, priority: argv.priority })
     )
-    .command('inbox', 'list received messages', (command) => command, (argv) => inboxCommand(common(argv)))
-    .command('status', 'peers, outbox and relay-store counts', (command) => command, (argv) => statusCommand(common(argv)))
-    .command('peers', 'list connected peers', (command) => command, (argv) => peersCommand(common(argv)))
+    .command(
+      'inbox',
+      'list received messages',
+      (command) => command,
+      (argv) => inboxCommand(common(argv))
+    )
+    .command(
+      'status',
+      'peers, outbox and relay-store counts',
+      (command) => command,
+      (argv) => statusCommand(common(argv))
+    )
+    .command(
+      'peers',
+      'list connected peers',
+      (command) => command,
+      (argv) => peersCommand(common(argv))
+    )
     .demandCommand(1, 'name a command; see qpq-node --help')
     .strict()
     .help()

@@ -5,7 +5,10 @@ import { join, resolve } from 'node:path'
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   if (flag !== undefined && flag !== '') return resolve(flag)
   if (env.QPQ_DATA !== undefined && env.QPQ_DATA !== '') return resolve(env.QPQ_DATA)
-  const xdg = env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
+  const xdg =
+    env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== ''
+      ? env.XDG_DATA_HOME
+      : join(homedir(), '.local', 'share')
   return join(xdg, 'qpq-node')
 }
 

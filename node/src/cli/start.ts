@@ -68,9 +68,9 @@ export async function startCommand(options: StartOptions): Promise<void> {
         .stop()
         .then(() => daemon.stop())
         .then(resolve, (err: unknown) => {
-        printError(`shutdown failed: ${(err as Error).message}`)
-        process.exit(1)
-      })
+          printError(`shutdown failed: ${(err as Error).message}`)
+          process.exit(1)
+        })
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)

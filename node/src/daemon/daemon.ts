@@ -117,7 +117,9 @@ export class Daemon {
   }
 
   multiaddrs(): string[] {
-    return this.running().node.getMultiaddrs().map((address) => address.toString())
+    return this.running()
+      .node.getMultiaddrs()
+      .map((address) => address.toString())
   }
 
   private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService } {
@@ -139,7 +141,12 @@ export class Daemon {
         return
       case 'dropped':
         this.stats.dropped++
-        log.error('dropped %s%s: %s', action.id ?? 'an envelope', action.peer === undefined ? '' : ` from ${action.peer}`, action.reason)
+        log.error(
+          'dropped %s%s: %s',
+          action.id ?? 'an envelope',
+          action.peer === undefined ? '' : ` from ${action.peer}`,
+          action.reason
+        )
         return
       case 'send':
         return

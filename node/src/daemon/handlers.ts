@@ -42,7 +42,9 @@ export interface PeerResult {
 }
 
 /** The control socket's methods, one per CLI command that needs the running daemon. */
-export function controlHandlers(daemon: Daemon): Record<string, (params: Record<string, unknown>) => Promise<unknown>> {
+export function controlHandlers(
+  daemon: Daemon
+): Record<string, (params: Record<string, unknown>) => Promise<unknown>> {
   return {
     id: (): Promise<IdResult> =>
       Promise.resolve({
@@ -68,7 +70,10 @@ export function controlHandlers(daemon: Daemon): Record<string, (params: Record<
         ttl: envelope.ttl,
         maxPayloadBytes: envelope.maxPayloadBytes
       })
-      await daemon.meshService.dispatch({ kind: 'submit', envelopes: [{ content, hopLimit: envelope.hopLimit }] })
+      await daemon.meshService.dispatch({
+        kind: 'submit',
+        envelopes: [{ content, hopLimit: envelope.hopLimit }]
+      })
       return { id: envelopeId(content) }
     },
 
@@ -112,6 +117,7 @@ export function controlHandlers(daemon: Daemon): Record<string, (params: Record<
 
 function stringParam(params: Record<string, unknown>, key: string): string {
   const value = params[key]
-  if (typeof value !== 'string' || value === '') throw new InvalidRequestError(`${key} must be a non-empty string`)
+  if (typeof value !== 'string' || value === '')
+    throw new InvalidRequestError(`${key} must be a non-empty string`)
   return value
 }

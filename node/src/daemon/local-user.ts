@@ -26,7 +26,9 @@ export class LocalUser implements LocalEndpoint {
     const epoch = epochOf(now)
     if (epoch !== this.cachedEpoch) {
       this.cachedEpoch = epoch
-      this.cachedTags = new Set(acceptedTags(this.user.publicKey, now, this.acceptWindow).map((tag) => bytesToHex(tag)))
+      this.cachedTags = new Set(
+        acceptedTags(this.user.publicKey, now, this.acceptWindow).map((tag) => bytesToHex(tag))
+      )
     }
     return this.cachedTags
   }
@@ -36,7 +38,11 @@ export class LocalUser implements LocalEndpoint {
     try {
       opened = open(this.user, readPayload(envelope.content))
     } catch (err) {
-      log.error('envelope %s carries our tag but does not open: %s', envelope.header.id, (err as Error).message)
+      log.error(
+        'envelope %s carries our tag but does not open: %s',
+        envelope.header.id,
+        (err as Error).message
+      )
       return Promise.resolve(undefined)
     }
     const receivedAt = this.clock.now()

@@ -56,7 +56,10 @@ export function agreeWithIdentity(privateKey: KeyObject, identityKey: Uint8Array
 
 /** X25519 from an Ed25519 identity's secret key with a raw X25519 public key. */
 export function agreeAsIdentity(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  return diffieHellman({ privateKey: identityPrivateKey(secretKey), publicKey: okpPublic('X25519', publicKey) })
+  return diffieHellman({
+    privateKey: identityPrivateKey(secretKey),
+    publicKey: okpPublic('X25519', publicKey)
+  })
 }
 
 /** X25519 between two Ed25519 identities: the same from either side, so it is cached per pair. */
@@ -64,7 +67,9 @@ export function identityAgreement(secretKey: Uint8Array, otherIdentityKey: Uint8
   const pair = new Uint8Array(secretKey.length + otherIdentityKey.length)
   pair.set(secretKey)
   pair.set(otherIdentityKey, secretKey.length)
-  return identityAgreements.get(pair, () => agreeWithIdentity(identityPrivateKey(secretKey), otherIdentityKey))
+  return identityAgreements.get(pair, () =>
+    agreeWithIdentity(identityPrivateKey(secretKey), otherIdentityKey)
+  )
 }
 
 function identityPrivateKey(secretKey: Uint8Array): KeyObject {

@@ -51,7 +51,10 @@ export function seal({ sender, recipientKey, body, sentAt }: SealInput): Sealed 
   const senderBox = encrypt(derive(es, context, SENDER_INFO), sender.publicKey)
   const receiptSecret = new Uint8Array(randomBytes(32))
   const plaintext = SealedMessage.encode({ sentAt: BigInt(sentAt), receiptSecret, body })
-  const bodyBox = encrypt(derive(concatBytes(es, ss), concatBytes(context, sender.publicKey), BODY_INFO), plaintext)
+  const bodyBox = encrypt(
+    derive(concatBytes(es, ss), concatBytes(context, sender.publicKey), BODY_INFO),
+    plaintext
+  )
   return { payload: concatBytes(ephemeral.publicKey, senderBox, bodyBox), receiptSecret }
 }
 
@@ -80,7 +83,12 @@ export function open(recipient: UserIdentity, payload: Uint8Array): Opened {
   } catch {
     throw new SealOpenError('sealed payload has a malformed inner message')
   }
-  return { senderKey, body: message.body, sentAt: Number(message.sentAt), receiptSecret: message.receiptSecret }
+  return {
+    senderKey,
+    body: message.body,
+    sentAt: Number(message.sentAt),
+    receiptSecret: message.receiptSecret
+  }
 }
 
 function derive(secret: Uint8Array, salt: Uint8Array, info: Uint8Array): Uint8Array {

@@ -72,9 +72,7 @@ interface PeerState {
 }
 
 type Admission =
-  | { kind: 'delivered'; receipt: StoredReceipt }
-  | { kind: 'stored' }
-  | { kind: 'refused'; reason: string }
+  { kind: 'delivered'; receipt: StoredReceipt } | { kind: 'stored' } | { kind: 'refused'; reason: string }
 
 interface Pending {
   event: EngineEvent
@@ -150,8 +148,17 @@ export class MeshEngine {
   private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
     switch (event.kind) {
       case 'contact-up':
-        this.peers.set(event.peer, { envelopes: new Set(), receipts: new Set(), tags: new Set(), ready: false })
-        out.push({ kind: 'send', peer: event.peer, frame: { summary: await this.summary(cycle), ...noFields() } })
+        this.peers.set(event.peer, {
+          envelopes: new Set(),
+          receipts: new Set(),
+          tags: new Set(),
+          ready: false
+        })
+        out.push({
+          kind: 'send',
+          peer: event.peer,
+          frame: { summary: await this.summary(cycle), ...noFields() }
+        })
         return
       case 'contact-down':
         this.peers.delete(event.peer)
@@ -177,7 +184,12 @@ export class MeshEngine {
     return { envelopeIds, receiptIds, tags }
   }
 
-  private async receiveFrame(peer: string, frame: MeshFrame, cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private async receiveFrame(
+    peer: string,
+    frame: MeshFrame,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
     const state = this.peers.get(peer)
     if (state === undefined) {
       out.push({ kind: 'dropped', peer, reason: 'frame from a peer not in contact' })
@@ -288,11 +300,7 @@ export class MeshEngine {
   }
 
   /** Takes an envelope in: delivers it if it is ours, else keeps it for relaying. */
-  private async admit(
-    envelope: StoredEnvelope,
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<Admission> {
+  private async admit(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<Admission> {
     const { header } = envelope
     if (this.local.tags(this.clock.now()).has(header.tag)) {
       const acceptance = await this.local.accept(envelope)

@@ -81,7 +81,11 @@ export class LevelStore implements MeshStore {
   async *inbox(): AsyncIterable<InboxEntry> {
     for await (const [key, value] of this.inboxLevel.iterator()) {
       const record = InboxRecord.decode(value)
-      yield { id: key.slice(key.indexOf(':') + 1), receivedAt: Number(record.receivedAt), record: record.record }
+      yield {
+        id: key.slice(key.indexOf(':') + 1),
+        receivedAt: Number(record.receivedAt),
+        record: record.record
+      }
     }
   }
 
@@ -124,7 +128,9 @@ export class LevelStore implements MeshStore {
       const value = envelopeValues[i]
       envelopes.set(id, value === undefined ? undefined : decodeEnvelopeRecord(value))
     })
-    const receipts = new Map<string, boolean>(receiptKeys.map((id, i) => [id, receiptValues[i] !== undefined]))
+    const receipts = new Map<string, boolean>(
+      receiptKeys.map((id, i) => [id, receiptValues[i] !== undefined])
+    )
 
     const counts = { ...this.current }
     const batch = this.db.batch()
@@ -135,7 +141,9 @@ export class LevelStore implements MeshStore {
           if (previous !== undefined) countEnvelope(counts, previous, -1)
           countEnvelope(counts, op.envelope, 1)
           envelopes.set(op.envelope.header.id, op.envelope)
-          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), { sublevel: this.envelopeLevel })
+          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), {
+            sublevel: this.envelopeLevel
+          })
           break
         }
         case 'delete-envelope': {

@@ -52,7 +52,10 @@ export interface EnvelopeLimits {
 
 const UNLIMITED: EnvelopeLimits = { maxPayloadBytes: Infinity }
 
-export function createEnvelopeContent(envelope: NewEnvelope): { content: Uint8Array; header: EnvelopeHeader } {
+export function createEnvelopeContent(envelope: NewEnvelope): {
+  content: Uint8Array
+  header: EnvelopeHeader
+} {
   const content = EnvelopeContent.encode({
     version: ENVELOPE_VERSION,
     recipientTag: envelope.tag,
@@ -79,7 +82,11 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
   } catch (err) {
     throw new MalformedEnvelopeError(`envelope does not decode: ${(err as Error).message}`)
   }
-  return { content: envelope.content, hopsLeft: envelope.hopsLeft, header: readHeader(envelope.content, limits) }
+  return {
+    content: envelope.content,
+    hopsLeft: envelope.hopsLeft,
+    header: readHeader(envelope.content, limits)
+  }
 }
 
 /** Reads and checks the header of content bytes, as received or as stored (`limits` omitted). */
