@@ -66,7 +66,9 @@ describe('config', () => {
           bootstrap: [],
           mdns: true,
           mdnsInterval: 10_000,
-          maxConnections: 64
+          maxConnections: 64,
+          peerExchange: true,
+          peerExchangeInterval: 30_000
         },
         envelope: { ttl: 7 * 24 * 60 * 60 * 1000, hopLimit: 16, maxPayloadBytes: 262_144 },
         relay: { maxStoreBytes: 536_870_912, sweepInterval: 60_000 },

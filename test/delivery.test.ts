@@ -128,3 +128,20 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
     expect(message?.text).to.equal('survives a restart')
   })
 })
+
+describe('peer exchange over gossipsub', function () {
+  this.timeout(60_000)
+
+  it('A and C, each bootstrapped only to B, learn of each other through B and connect', async () => {
+    const exchange = { env: { QPQ_NETWORK_PEER_EXCHANGE: 'true', QPQ_NETWORK_PEER_EXCHANGE_INTERVAL: '500' } }
+    const [a, b, c] = [await daemon('A'), await daemon('B'), await daemon('C')]
+    await b.start(exchange)
+    await a.start({ ...exchange, bootstrap: [b.tcpAddress()] })
+    await c.start({ ...exchange, bootstrap: [b.tcpAddress()] })
+    const peers = await waitFor('A connected to C', async () => {
+      const list = await cliJson<{ peerId: string }[]>(a.args('peers'))
+      return list.some((peer) => peer.peerId === c.peerId) ? list : undefined
+    })
+    expect(peers.map((peer) => peer.peerId)).to.include.members([b.peerId, c.peerId])
+  })
+})

@@ -91,7 +91,12 @@ export class TestDaemon {
     if (options.mdns !== true) args.push('--no-mdns')
     const [command = process.execPath, ...prefix] = options.wrap ?? []
     const child = spawn(command, options.wrap === undefined ? args : [...prefix, process.execPath, ...args], {
-      env: { ...process.env, QPQ_NETWORK_MDNS_INTERVAL: '500', ...options.env },
+      env: {
+        ...process.env,
+        QPQ_NETWORK_MDNS_INTERVAL: '500',
+        QPQ_NETWORK_PEER_EXCHANGE: 'false',
+        ...options.env
+      },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     this.process = child

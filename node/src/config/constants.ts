@@ -16,6 +16,9 @@ export const MAX_TIMER_MS = 2 ** 31 - 1
 /** Shortest mDNS query interval, in milliseconds: faster floods the LAN with multicast. */
 export const MIN_MDNS_INTERVAL_MS = 100
 
+/** Shortest interval between peer announcements, in milliseconds: faster floods the mesh. */
+export const MIN_PEER_EXCHANGE_INTERVAL_MS = 500
+
 /** Shortest envelope time to live, in milliseconds (one second). */
 export const MIN_TTL_MS = SECOND_MS
 

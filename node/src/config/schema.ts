@@ -10,6 +10,7 @@ import {
   MIN_HOP_LIMIT,
   MIN_MDNS_INTERVAL_MS,
   MIN_PAYLOAD_BYTES,
+  MIN_PEER_EXCHANGE_INTERVAL_MS,
   MIN_SWEEP_INTERVAL_MS,
   MIN_TTL_MS,
   SECOND_MS
@@ -116,7 +117,17 @@ export const nodeConfigSchema = z.strictObject(
        * Most open connections to peers at once.
        * @default 64
        */
-      maxConnections: integer(1)
+      maxConnections: integer(1),
+      /**
+       * Whether to announce this node's addresses to peers over gossipsub, and dial peers that others announce.
+       * @default true
+       */
+      peerExchange: boolean,
+      /**
+       * Interval between this node's peer announcements, in milliseconds.
+       * @default 30000
+       */
+      peerExchangeInterval: integer(MIN_PEER_EXCHANGE_INTERVAL_MS, MAX_TIMER_MS, 'ms')
     }),
     /** Envelopes this node sends. */
     envelope: section({
@@ -199,7 +210,9 @@ const DEFAULTS: NodeConfig = {
     bootstrap: [],
     mdns: true,
     mdnsInterval: 10 * SECOND_MS,
-    maxConnections: 64
+    maxConnections: 64,
+    peerExchange: true,
+    peerExchangeInterval: 30 * SECOND_MS
   },
   envelope: { ttl: 7 * DAY_MS, hopLimit: 16, maxPayloadBytes: 256 * 1024 },
   relay: { maxStoreBytes: 512 * MIB, sweepInterval: 60 * SECOND_MS },

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { NodeConfig } from '../config/index.ts'
 import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
-import { createMeshLibp2p, Discovery, MeshEngine, MeshService } from '../mesh/index.ts'
+import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } from '../mesh/index.ts'
 import type { Clock, EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { LevelStore } from '../queue/index.ts'
 import { LocalUser } from './local-user.ts'
@@ -37,6 +37,7 @@ export class Daemon {
   private node: MeshLibp2p | undefined
   private mesh: MeshService | undefined
   private discovery: Discovery | undefined
+  private peerExchange: PeerExchange | undefined
   private sweepTimer: NodeJS.Timeout | undefined
 
   constructor(init: DaemonInit) {
@@ -80,6 +81,14 @@ export class Daemon {
       maxConnections: network.maxConnections
     })
     this.discovery.start()
+    if (network.peerExchange) {
+      this.peerExchange = new PeerExchange({
+        libp2p: this.node,
+        interval: network.peerExchangeInterval,
+        maxConnections: network.maxConnections
+      })
+      this.peerExchange.start()
+    }
     this.sweepTimer = setInterval(() => {
       this.mesh?.dispatch({ kind: 'sweep' }).catch((err: unknown) => {
         log.error('sweep failed: %e', err)
@@ -93,6 +102,8 @@ export class Daemon {
     clearInterval(this.sweepTimer)
     this.sweepTimer = undefined
     this.discovery?.stop()
+    this.peerExchange?.stop()
+    this.peerExchange = undefined
     await this.mesh?.stop()
     await this.node?.stop()
     this.mesh = undefined
