@@ -144,11 +144,11 @@ export class Daemon {
     switch (action.kind) {
       case 'delivered':
         this.stats.delivered++
-        log('delivered envelope %s to the inbox', action.id)
+        log.trace('delivered envelope %s to the inbox', action.id)
         return
       case 'receipt':
         this.stats.receipts++
-        log('envelope %s reached its recipient', action.id)
+        log.trace('envelope %s reached its recipient', action.id)
         return
       case 'dropped':
         this.stats.dropped++

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
-import type { EnvelopeLimits } from '../wire/index.ts'
+import type { DecodedEnvelope, EnvelopeLimits } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, PRIORITY_RANK } from './constants.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { epidemic } from './strategy.ts'
@@ -134,7 +134,7 @@ export class MeshEngine {
           await this.process(pending.event, cycle, actions)
           results.push(actions)
         }
-        await this.store.apply(cycle.ops)
+        if (cycle.ops.length > 0) await this.store.apply(cycle.ops)
         batch.forEach((pending, i) => {
           pending.resolve(results[i] ?? [])
         })
@@ -229,6 +229,8 @@ export class MeshEngine {
   ): Promise<void> {
     const now = this.clock.now()
     const learned: StoredReceipt[] = []
+    const ids = receipts.map((wire) => bytesToHex(wire.envelopeId))
+    await cycle.prefetch(ids, ids)
     for (const wire of receipts) {
       const receipt: StoredReceipt = {
         id: bytesToHex(wire.envelopeId),
@@ -263,22 +265,24 @@ export class MeshEngine {
     const acks: Uint8Array[] = []
     const relayed: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
+    const decoded: DecodedEnvelope[] = []
     for (const bytes of raw) {
-      let decoded
       try {
-        decoded = decodeEnvelope(bytes, this.limits)
+        decoded.push(decodeEnvelope(bytes, this.limits))
       } catch (err) {
         out.push({ kind: 'dropped', peer, reason: (err as Error).message })
-        continue
       }
-      const { header } = decoded
+    }
+    const ids = decoded.map(({ header }) => header.id)
+    await cycle.prefetch(ids, ids)
+    for (const { header, content, hopsLeft } of decoded) {
       state.envelopes.add(header.id)
       acks.push(hexToBytes(header.id))
       if (header.expiresAt <= now) {
         out.push({ kind: 'dropped', peer, id: header.id, reason: 'expired' })
         continue
       }
-      const envelope: StoredEnvelope = { ...decoded, origin: 'relay', receivedAt: now }
+      const envelope: StoredEnvelope = { header, content, hopsLeft, origin: 'relay', receivedAt: now }
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
@@ -326,14 +330,20 @@ export class MeshEngine {
     const now = this.clock.now()
     const fresh: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
-    for (const { content, hopLimit } of submitted) {
-      const envelope: StoredEnvelope = {
+    const envelopes = submitted.map(
+      ({ content, hopLimit }): StoredEnvelope => ({
         header: readHeader(content),
         content,
         hopsLeft: hopLimit,
         origin: 'local',
         receivedAt: now
-      }
+      })
+    )
+    await cycle.prefetch(
+      envelopes.map(({ header }) => header.id),
+      []
+    )
+    for (const envelope of envelopes) {
       if ((await cycle.envelope(envelope.header.id)) !== undefined) continue
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'delivered') receipts.push(admission.receipt)
@@ -431,13 +441,28 @@ class Cycle {
   readonly ops: StoreOp[] = []
   private readonly envelopeWrites = new Map<string, StoredEnvelope | null>()
   private readonly receiptWrites = new Map<string, StoredReceipt | null>()
+  private readonly envelopeReads = new Map<string, StoredEnvelope | undefined>()
+  private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
   private relayByteDelta = 0
 
   constructor(private readonly store: MeshStore) {}
 
+  /** Reads these ids from the store in two batched lookups, for the single lookups that follow. */
+  async prefetch(envelopeIds: string[], receiptIds: string[]): Promise<void> {
+    const envelopes = envelopeIds.filter((id) => !this.envelopeWrites.has(id) && !this.envelopeReads.has(id))
+    const receipts = receiptIds.filter((id) => !this.receiptWrites.has(id) && !this.receiptReads.has(id))
+    const [storedEnvelopes, storedReceipts] = await Promise.all([
+      envelopes.length > 0 ? this.store.getEnvelopes(envelopes) : [],
+      receipts.length > 0 ? this.store.getReceipts(receipts) : []
+    ])
+    envelopes.forEach((id, i) => this.envelopeReads.set(id, storedEnvelopes[i]))
+    receipts.forEach((id, i) => this.receiptReads.set(id, storedReceipts[i]))
+  }
+
   async envelope(id: string): Promise<StoredEnvelope | undefined> {
     const written = this.envelopeWrites.get(id)
     if (written !== undefined) return written ?? undefined
+    if (this.envelopeReads.has(id)) return this.envelopeReads.get(id)
     const [stored] = await this.store.getEnvelopes([id])
     return stored
   }
@@ -445,6 +470,7 @@ class Cycle {
   async receipt(id: string): Promise<StoredReceipt | undefined> {
     const written = this.receiptWrites.get(id)
     if (written !== undefined) return written ?? undefined
+    if (this.receiptReads.has(id)) return this.receiptReads.get(id)
     const [stored] = await this.store.getReceipts([id])
     return stored
   }
@@ -476,7 +502,7 @@ class Cycle {
   deleteEnvelope(envelope: StoredEnvelope): void {
     if (envelope.origin === 'relay') this.relayByteDelta -= envelope.header.size
     this.envelopeWrites.set(envelope.header.id, null)
-    this.ops.push({ op: 'delete-envelope', id: envelope.header.id })
+    this.ops.push({ op: 'delete-envelope', envelope })
   }
 
   putReceipt(receipt: StoredReceipt): void {

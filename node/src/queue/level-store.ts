@@ -109,53 +109,20 @@ export class LevelStore implements MeshStore {
   }
 
   private async write(ops: StoreOp[]): Promise<void> {
-    const envelopeIds = new Set<string>()
-    const receiptIds = new Set<string>()
-    for (const op of ops) {
-      if (op.op === 'put-envelope') envelopeIds.add(op.envelope.header.id)
-      else if (op.op === 'delete-envelope') envelopeIds.add(op.id)
-      else if (op.op === 'put-receipt') receiptIds.add(op.receipt.id)
-      else if (op.op === 'delete-receipt') receiptIds.add(op.id)
-    }
-    const envelopeKeys = [...envelopeIds]
-    const receiptKeys = [...receiptIds]
-    const [envelopeValues, receiptValues] = await Promise.all([
-      this.envelopeLevel.getMany(envelopeKeys),
-      this.receiptLevel.getMany(receiptKeys)
-    ])
-    const envelopes = new Map<string, StoredEnvelope | undefined>()
-    envelopeKeys.forEach((id, i) => {
-      const value = envelopeValues[i]
-      envelopes.set(id, value === undefined ? undefined : decodeEnvelopeRecord(value))
-    })
-    const receipts = new Map<string, boolean>(
-      receiptKeys.map((id, i) => [id, receiptValues[i] !== undefined])
-    )
-
     const counts = { ...this.current }
     const batch = this.db.batch()
     for (const op of ops) {
       switch (op.op) {
-        case 'put-envelope': {
-          const previous = envelopes.get(op.envelope.header.id)
-          if (previous !== undefined) countEnvelope(counts, previous, -1)
+        case 'put-envelope':
           countEnvelope(counts, op.envelope, 1)
-          envelopes.set(op.envelope.header.id, op.envelope)
-          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), {
-            sublevel: this.envelopeLevel
-          })
+          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), { sublevel: this.envelopeLevel })
           break
-        }
-        case 'delete-envelope': {
-          const previous = envelopes.get(op.id)
-          if (previous !== undefined) countEnvelope(counts, previous, -1)
-          envelopes.set(op.id, undefined)
-          batch.del(op.id, { sublevel: this.envelopeLevel })
+        case 'delete-envelope':
+          countEnvelope(counts, op.envelope, -1)
+          batch.del(op.envelope.header.id, { sublevel: this.envelopeLevel })
           break
-        }
         case 'put-receipt':
-          if (receipts.get(op.receipt.id) !== true) counts.receipts++
-          receipts.set(op.receipt.id, true)
+          counts.receipts++
           batch.put(
             op.receipt.id,
             ReceiptRecord.encode({ secret: op.receipt.secret, expiresAt: BigInt(op.receipt.expiresAt) }),
@@ -163,8 +130,7 @@ export class LevelStore implements MeshStore {
           )
           break
         case 'delete-receipt':
-          if (receipts.get(op.id) === true) counts.receipts--
-          receipts.set(op.id, false)
+          counts.receipts--
           batch.del(op.id, { sublevel: this.receiptLevel })
           break
         case 'put-inbox':

@@ -19,27 +19,21 @@ export class MemoryStore implements MeshStore {
   async apply(ops: StoreOp[]): Promise<void> {
     for (const op of ops) {
       switch (op.op) {
-        case 'put-envelope': {
-          const previous = this.envelopeMap.get(op.envelope.header.id)
-          if (previous !== undefined) countEnvelope(this.current, previous, -1)
+        case 'put-envelope':
           this.envelopeMap.set(op.envelope.header.id, op.envelope)
           countEnvelope(this.current, op.envelope, 1)
           break
-        }
-        case 'delete-envelope': {
-          const previous = this.envelopeMap.get(op.id)
-          if (previous !== undefined) {
-            countEnvelope(this.current, previous, -1)
-            this.envelopeMap.delete(op.id)
-          }
+        case 'delete-envelope':
+          this.envelopeMap.delete(op.envelope.header.id)
+          countEnvelope(this.current, op.envelope, -1)
           break
-        }
         case 'put-receipt':
-          if (!this.receiptMap.has(op.receipt.id)) this.current.receipts++
           this.receiptMap.set(op.receipt.id, op.receipt)
+          this.current.receipts++
           break
         case 'delete-receipt':
-          if (this.receiptMap.delete(op.id)) this.current.receipts--
+          this.receiptMap.delete(op.id)
+          this.current.receipts--
           break
         case 'put-inbox':
           this.inboxEntries.push(op.entry)

@@ -27,9 +27,14 @@ export interface InboxEntry {
   record: Uint8Array
 }
 
+/**
+ * One write. The writer states what it read: it puts only envelopes and
+ * receipts it found absent and deletes only ones it found present (passing
+ * the envelope it deletes), so a store keeps its counts without reading back.
+ */
 export type StoreOp =
   | { op: 'put-envelope'; envelope: StoredEnvelope }
-  | { op: 'delete-envelope'; id: string }
+  | { op: 'delete-envelope'; envelope: StoredEnvelope }
   | { op: 'put-receipt'; receipt: StoredReceipt }
   | { op: 'delete-receipt'; id: string }
   | { op: 'put-inbox'; entry: InboxEntry }

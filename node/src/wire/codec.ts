@@ -1,4 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
 import { Envelope, EnvelopeContent } from './envelope.pb.ts'
@@ -124,5 +124,5 @@ export function readPayload(content: Uint8Array): Uint8Array {
 }
 
 export function envelopeId(content: Uint8Array): string {
-  return bytesToHex(sha256(content))
+  return createHash('sha256').update(content).digest('hex')
 }
