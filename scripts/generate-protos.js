@@ -15,7 +15,10 @@ for (const proto of protos) {
   execFileSync('npx', ['protons', '--output', scratch, proto], { stdio: 'inherit' })
   const name = basename(proto, '.proto')
   // Plain Uint8Array fields accept what @noble and node:crypto return.
-  const code = readFileSync(join(scratch, `${name}.ts`), 'utf8').replaceAll('Uint8Array<ArrayBuffer>', 'Uint8Array')
+  const code = readFileSync(join(scratch, `${name}.ts`), 'utf8').replaceAll(
+    'Uint8Array<ArrayBuffer>',
+    'Uint8Array'
+  )
   writeFileSync(join(dirname(proto), `${name}.pb.ts`), code)
   rmSync(scratch, { recursive: true })
 }
