@@ -23,7 +23,9 @@ interface PendingWrite {
 /**
  * The mesh store on LevelDB. Writes are group-committed: every `apply` that
  * arrives while a batch is being synced joins the next batch, so many small
- * writes cost one fsync.
+ * writes cost one fsync. The ids of stored envelopes and receipts are kept in
+ * memory, so looking up an id that is not there (every new envelope) costs no
+ * LevelDB read.
  */
 export class LevelStore implements MeshStore {
   private readonly db: Level<string, Bytes>
@@ -31,6 +33,8 @@ export class LevelStore implements MeshStore {
   private readonly receiptLevel: Sublevel
   private readonly inboxLevel: Sublevel
   private readonly current = emptyCounts()
+  private readonly envelopeIds = new Set<string>()
+  private readonly receiptIds = new Set<string>()
   private pending: PendingWrite[] = []
   private writing = false
 
@@ -43,8 +47,12 @@ export class LevelStore implements MeshStore {
 
   async open(): Promise<void> {
     await this.db.open()
-    for await (const envelope of this.envelopes()) countEnvelope(this.current, envelope, 1)
-    for await (const _ of this.receiptLevel.keys()) this.current.receipts++
+    for await (const envelope of this.envelopes()) {
+      countEnvelope(this.current, envelope, 1)
+      this.envelopeIds.add(envelope.header.id)
+    }
+    for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
+    this.current.receipts = this.receiptIds.size
     for await (const _ of this.inboxLevel.keys()) this.current.inbox++
     log('opened with %o', this.current)
   }
@@ -61,12 +69,12 @@ export class LevelStore implements MeshStore {
   }
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
-    const values = await this.envelopeLevel.getMany(ids)
+    const values = await readPresent(this.envelopeLevel, this.envelopeIds, ids)
     return values.map((value) => (value === undefined ? undefined : decodeEnvelopeRecord(value)))
   }
 
   async getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]> {
-    const values = await this.receiptLevel.getMany(ids)
+    const values = await readPresent(this.receiptLevel, this.receiptIds, ids)
     return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
   }
 
@@ -145,7 +153,22 @@ export class LevelStore implements MeshStore {
     }
     await batch.write({ sync: true })
     Object.assign(this.current, counts)
+    for (const op of ops) {
+      if (op.op === 'put-envelope') this.envelopeIds.add(op.envelope.header.id)
+      else if (op.op === 'delete-envelope') this.envelopeIds.delete(op.envelope.header.id)
+      else if (op.op === 'put-receipt') this.receiptIds.add(op.receipt.id)
+      else if (op.op === 'delete-receipt') this.receiptIds.delete(op.id)
+    }
   }
+}
+
+/** Reads only the ids known to be stored; the others are undefined without touching LevelDB. */
+async function readPresent(level: Sublevel, present: Set<string>, ids: string[]): Promise<(Bytes | undefined)[]> {
+  const stored = ids.filter((id) => present.has(id))
+  if (stored.length === 0) return ids.map(() => undefined)
+  const values = await level.getMany(stored)
+  const byId = new Map(stored.map((id, i) => [id, values[i]]))
+  return ids.map((id) => byId.get(id))
 }
 
 function encodeEnvelopeRecord(envelope: StoredEnvelope): Uint8Array {
