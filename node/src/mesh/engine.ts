@@ -330,15 +330,13 @@ export class MeshEngine {
     const now = this.clock.now()
     const fresh: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
-    const envelopes = submitted.map(
-      ({ content, hopLimit }): StoredEnvelope => ({
-        header: readHeader(content),
-        content,
-        hopsLeft: hopLimit,
-        origin: 'local',
-        receivedAt: now
-      })
-    )
+    const envelopes = submitted.map(({ content, hopLimit }): StoredEnvelope => ({
+      header: readHeader(content),
+      content,
+      hopsLeft: hopLimit,
+      origin: 'local',
+      receivedAt: now
+    }))
     await cycle.prefetch(
       envelopes.map(({ header }) => header.id),
       []

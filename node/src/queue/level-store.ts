@@ -123,7 +123,9 @@ export class LevelStore implements MeshStore {
       switch (op.op) {
         case 'put-envelope':
           countEnvelope(counts, op.envelope, 1)
-          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), { sublevel: this.envelopeLevel })
+          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), {
+            sublevel: this.envelopeLevel
+          })
           break
         case 'delete-envelope':
           countEnvelope(counts, op.envelope, -1)
@@ -163,7 +165,11 @@ export class LevelStore implements MeshStore {
 }
 
 /** Reads only the ids known to be stored; the others are undefined without touching LevelDB. */
-async function readPresent(level: Sublevel, present: Set<string>, ids: string[]): Promise<(Bytes | undefined)[]> {
+async function readPresent(
+  level: Sublevel,
+  present: Set<string>,
+  ids: string[]
+): Promise<(Bytes | undefined)[]> {
   const stored = ids.filter((id) => present.has(id))
   if (stored.length === 0) return ids.map(() => undefined)
   const values = await level.getMany(stored)
