@@ -71,7 +71,13 @@ describe('config', () => {
           peerExchangeInterval: 30_000
         },
         envelope: { ttl: 7 * 24 * 60 * 60 * 1000, hopLimit: 16, maxPayloadBytes: 262_144 },
-        relay: { maxStoreBytes: 536_870_912, sweepInterval: 60_000 },
+        relay: {
+          maxStoreBytes: 536_870_912,
+          maxBytesPerPeer: 67_108_864,
+          maxBytesPerRecipient: 33_554_432,
+          sweepInterval: 60_000
+        },
+        outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000 },
         control: { socket: '' },
         log: { level: 'info' }
       })

@@ -9,6 +9,7 @@ import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/ind
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { frame } from './helpers/frames.ts'
 
 interface Status {
   inbox: number
@@ -42,16 +43,7 @@ describe('a hostile peer', function () {
 
   async function openStream() {
     const stream = await rogue.dialProtocol(multiaddr(target.tcpAddress()), MESH_PROTOCOL)
-    stream.send(
-      lp.encode.single(
-        MeshFrame.encode({
-          summary: { envelopeIds: [], tags: [], receiptIds: [] },
-          envelopes: [],
-          acks: [],
-          receipts: []
-        })
-      )
-    )
+    stream.send(lp.encode.single(MeshFrame.encode(frame({ hello: { tags: [] } }))))
     return stream
   }
 
@@ -75,20 +67,18 @@ describe('a hostile peer', function () {
     const stream = await openStream()
     const good = sealedTo('the one good envelope')
     const oversize = sealedTo('x'.repeat(300_000), 1_000_000)
-    const frame = {
-      envelopes: [new Uint8Array(randomBytes(100)), encodeEnvelope(oversize, 3), encodeEnvelope(good, 3)],
-      acks: [],
-      receipts: []
-    }
+    const envelopes = frame({
+      envelopes: [new Uint8Array(randomBytes(100)), encodeEnvelope(oversize, 3), encodeEnvelope(good, 3)]
+    })
     stream.send(lp.encode.single(new Uint8Array([0xff, 0x01, 0x02])))
-    stream.send(lp.encode.single(MeshFrame.encode(frame)))
-    stream.send(lp.encode.single(MeshFrame.encode(frame)))
+    stream.send(lp.encode.single(MeshFrame.encode(envelopes)))
+    stream.send(lp.encode.single(MeshFrame.encode(envelopes)))
     const after = await waitFor('the target to process both frames', async () => {
       const current = await status()
       return current.dropped >= 5 ? current : undefined
     })
     expect(after.inbox).to.equal(1)
-    expect(target.log).to.match(/dropped an envelope from \S+: envelope does not decode/)
+    expect(target.log).to.match(/dropped an envelope from \S+: malformed \(envelope does not decode/)
     expect(target.log).to.match(/exceeds the limit of 262144/)
     expect(target.log).to.match(/already delivered/)
     expect(target.log).to.match(/dropped a malformed frame/)
@@ -107,11 +97,7 @@ describe('a hostile peer', function () {
     const again = await openStream()
     again.send(
       lp.encode.single(
-        MeshFrame.encode({
-          envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)],
-          acks: [],
-          receipts: []
-        })
+        MeshFrame.encode(frame({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)] }))
       )
     )
     await waitFor('delivery after the reset', async () => ((await status()).inbox === 2 ? true : undefined))

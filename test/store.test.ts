@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
 import type { MeshStore } from '../node/src/queue/index.ts'
+import type { Priority } from '../node/src/wire/index.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -43,25 +44,73 @@ function storeSuite(
       expect(gotA?.content).to.deep.equal(a.content)
       expect(gotA?.origin).to.equal('relay')
       expect(missing).to.equal(undefined)
-      const ids = (await collect(store.envelopes())).map((envelope) => envelope.header.id).sort()
+      const ids = (await collect(store.summaries('send'))).map((summary) => summary.header.id).sort()
       expect(ids).to.deep.equal([a.header.id, b.header.id].sort())
       expect(store.counts()).to.include({ outbox: 1, relay: 1, relayBytes: a.header.size })
+      expect(store.hasEnvelope(a.header.id)).to.equal(true)
+      expect(store.relayBytesFrom('peer-a')).to.equal(a.header.size)
+      expect(store.relayBytesFor(a.header.tag)).to.equal(a.header.size)
     })
 
     it('deletes envelopes and receipts, and keeps counts', async () => {
       const a = storedEnvelope(testEnvelope(tag))
       await store.apply([{ op: 'put-envelope', envelope: a }])
+      const receipt = { id: a.header.id, secret: new Uint8Array(32), expiresAt: 5 }
       await store.apply([
         { op: 'delete-envelope', envelope: a },
-        { op: 'put-receipt', receipt: { id: a.header.id, secret: new Uint8Array(32), expiresAt: 5 } }
+        { op: 'put-receipt', receipt }
       ])
       expect(await store.getEnvelopes([a.header.id])).to.deep.equal([undefined])
       expect(store.counts()).to.include({ relay: 0, relayBytes: 0, receipts: 1 })
-      const [receipt] = await store.getReceipts([a.header.id])
-      expect(receipt?.expiresAt).to.equal(5)
-      await store.apply([{ op: 'delete-receipt', id: a.header.id }])
+      expect(store.relayBytesFrom('peer-a')).to.equal(0)
+      expect((await store.getReceipts([a.header.id]))[0]?.expiresAt).to.equal(5)
+      expect((await collect(store.expiredReceipts(4))).length).to.equal(0)
+      expect((await collect(store.expiredReceipts(5))).map((expired) => expired.id)).to.deep.equal([
+        a.header.id
+      ])
+      await store.apply([{ op: 'delete-receipt', receipt }])
       expect(store.counts().receipts).to.equal(0)
-      expect(await collect(store.receipts())).to.deep.equal([])
+      expect(store.hasReceipt(a.header.id)).to.equal(false)
+      expect(await collect(store.expiredReceipts(Infinity))).to.deep.equal([])
+    })
+
+    it('walks summaries in send order, eviction order and expiry order', async () => {
+      const make = (
+        priority: Priority,
+        receivedAt: number,
+        expiresAt: number,
+        origin: 'local' | 'relay' = 'relay'
+      ) => ({
+        ...storedEnvelope(testEnvelope(tag, { priority, expiresAt }), origin),
+        receivedAt
+      })
+      const lowOld = make('low', 1, 50)
+      const lowNew = make('low', 2, 40)
+      const normal = make('normal', 3, 30)
+      const critical = make('critical', 4, 20)
+      const ownCritical = make('critical', 5, 10, 'local')
+      await store.apply(
+        [lowNew, critical, ownCritical, normal, lowOld].map((envelope) => ({ op: 'put-envelope', envelope }))
+      )
+      const ids = async (items: AsyncIterable<{ header: { id: string } }>) =>
+        (await collect(items)).map((item) => item.header.id)
+      expect(await ids(store.summaries('send'))).to.deep.equal(
+        [critical, ownCritical, normal, lowOld, lowNew].map((e) => e.header.id)
+      )
+      expect(await ids(store.summaries('evict'))).to.deep.equal(
+        [lowOld, lowNew, normal, critical].map((e) => e.header.id)
+      )
+      expect(await ids(store.expiredEnvelopes(30))).to.deep.equal(
+        [ownCritical, critical, normal].map((e) => e.header.id)
+      )
+      const [summary] = await collect(store.summaries('evict'))
+      expect(summary).to.deep.include({
+        hopsLeft: lowOld.hopsLeft,
+        origin: 'relay',
+        receivedAt: 1,
+        fromPeer: 'peer-a'
+      })
+      expect(summary?.header).to.deep.equal(lowOld.header)
     })
 
     it('lists the inbox in order of arrival', async () => {

@@ -1,7 +1,14 @@
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MeshEngine } from '../../node/src/mesh/index.ts'
-import type { Acceptance, EngineAction, EngineEvent, LocalEndpoint } from '../../node/src/mesh/index.ts'
+import type {
+  Acceptance,
+  EngineAction,
+  EngineEvent,
+  EnginePolicy,
+  LocalEndpoint
+} from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
+import { decodeEnvelope } from '../../node/src/wire/index.ts'
 import type { StoredEnvelope } from '../../node/src/queue/index.ts'
 
 /** Engines joined by in-process links, with a shared manual clock: the engine's own test bench. */
@@ -10,8 +17,13 @@ export class EngineNet {
   readonly nodes = new Map<string, TestNode>()
   private readonly inFlight: { to: string; event: EngineEvent }[] = []
 
-  add(name: string, tag: Uint8Array, secrets: Map<string, Uint8Array>): TestNode {
-    const node = new TestNode(name, tag, secrets, this)
+  add(
+    name: string,
+    tag: Uint8Array,
+    secrets: Map<string, Uint8Array>,
+    policy: Partial<EnginePolicy> = {}
+  ): TestNode {
+    const node = new TestNode(name, tag, secrets, this, policy)
     this.nodes.set(name, node)
     return node
   }
@@ -63,14 +75,16 @@ export class TestNode implements LocalEndpoint {
     readonly name: string,
     tag: Uint8Array,
     private readonly secrets: Map<string, Uint8Array>,
-    net: EngineNet
+    net: EngineNet,
+    policy: Partial<EnginePolicy>
   ) {
     this.tagHex = bytesToHex(tag)
     this.engine = new MeshEngine({
       store: this.store,
       clock: { now: () => net.now },
       local: this,
-      limits: { maxPayloadBytes: 4096, maxRelayBytes: 1_000_000, maxTtl: 86_400_000 }
+      policy: { maxPayloadBytes: 4096, maxTtl: 86_400_000, ...policy },
+      random: () => 0.5
     })
   }
 
@@ -87,5 +101,16 @@ export class TestNode implements LocalEndpoint {
 
   dropped(): string[] {
     return this.actions.flatMap((action) => (action.kind === 'dropped' ? [action.reason] : []))
+  }
+
+  /** Envelope ids this node sent, in order. */
+  sentEnvelopeIds(): string[] {
+    return this.actions.flatMap((action) =>
+      action.kind === 'send'
+        ? action.frame.envelopes.map(
+            (bytes) => decodeEnvelope(bytes, { maxPayloadBytes: Infinity }).header.id
+          )
+        : []
+    )
   }
 }

@@ -32,6 +32,8 @@ export function storedEnvelope(envelope: TestEnvelope, origin: 'local' | 'relay'
     content: envelope.content,
     hopsLeft: 8,
     origin,
-    receivedAt: 1000
+    receivedAt: 1000,
+    fromPeer: origin === 'relay' ? 'peer-a' : '',
+    recipient: ''
   }
 }

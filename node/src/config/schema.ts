@@ -155,10 +155,38 @@ export const nodeConfigSchema = z.strictObject(
        */
       maxStoreBytes: integer(1, undefined, 'bytes'),
       /**
+       * Most bytes of relay envelopes taken from any one peer; beyond it that peer's envelopes are refused.
+       * @default 67108864 (64 MiB)
+       */
+      maxBytesPerPeer: integer(1, undefined, 'bytes'),
+      /**
+       * Most bytes of relay envelopes kept for any one recipient tag; beyond it they are refused.
+       * @default 33554432 (32 MiB)
+       */
+      maxBytesPerRecipient: integer(1, undefined, 'bytes'),
+      /**
        * Interval between sweeps of the relay store for expired envelopes, in milliseconds.
        * @default 60000 (1 minute)
        */
       sweepInterval: integer(MIN_SWEEP_INTERVAL_MS, MAX_TIMER_MS, 'ms')
+    }),
+    /** This node's own envelopes waiting for delivery. */
+    outbox: section({
+      /**
+       * A low-priority envelope (typing, presence, read markers) older than this is dropped, never sent, in ms.
+       * @default 60000 (1 minute)
+       */
+      staleLowAfter: integer(SECOND_MS, MAX_TIMER_MS, 'ms'),
+      /**
+       * Retry delay after the first failed hand-off, in ms; it doubles with each failure (full jitter).
+       * @default 1000
+       */
+      retryBase: integer(10, MAX_TIMER_MS, 'ms'),
+      /**
+       * Longest retry delay, in ms.
+       * @default 300000 (5 minutes)
+       */
+      retryCap: integer(10, MAX_TIMER_MS, 'ms')
     }),
     /** The local control socket the `qpq-node` CLI talks to. */
     control: section({
@@ -190,6 +218,7 @@ export const configLayerSchema = z.strictObject(
     network: nodeConfigSchema.shape.network.partial().optional(),
     envelope: nodeConfigSchema.shape.envelope.partial().optional(),
     relay: nodeConfigSchema.shape.relay.partial().optional(),
+    outbox: nodeConfigSchema.shape.outbox.partial().optional(),
     control: nodeConfigSchema.shape.control.partial().optional(),
     log: nodeConfigSchema.shape.log.partial().optional()
   },
@@ -215,7 +244,13 @@ const DEFAULTS: NodeConfig = {
     peerExchangeInterval: 30 * SECOND_MS
   },
   envelope: { ttl: 7 * DAY_MS, hopLimit: 16, maxPayloadBytes: 256 * 1024 },
-  relay: { maxStoreBytes: 512 * MIB, sweepInterval: 60 * SECOND_MS },
+  relay: {
+    maxStoreBytes: 512 * MIB,
+    maxBytesPerPeer: 64 * MIB,
+    maxBytesPerRecipient: 32 * MIB,
+    sweepInterval: 60 * SECOND_MS
+  },
+  outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
   control: { socket: '' },
   log: { level: 'info' }
 }

@@ -10,6 +10,9 @@ import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
 
+/** Expired envelopes and receipts deleted per sweep cycle, so a sweep never holds the engine long. */
+const SWEEP_BATCH = 1000
+
 /** Envelopes for this node's user may have been tagged up to 30 days ago: the longest TTL a sender may set. */
 const ACCEPT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
 
@@ -39,6 +42,8 @@ export class Daemon {
   private discovery: Discovery | undefined
   private peerExchange: PeerExchange | undefined
   private sweepTimer: NodeJS.Timeout | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+  private engine: MeshEngine | undefined
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
@@ -53,12 +58,18 @@ export class Daemon {
       store: this.store,
       clock: systemClock,
       local: new LocalUser(this.identities.user, systemClock, ACCEPT_WINDOW_MS),
-      limits: {
+      policy: {
         maxPayloadBytes: this.config.envelope.maxPayloadBytes,
+        maxTtl: ACCEPT_WINDOW_MS,
         maxRelayBytes: this.config.relay.maxStoreBytes,
-        maxTtl: ACCEPT_WINDOW_MS
+        maxRelayBytesPerPeer: this.config.relay.maxBytesPerPeer,
+        maxRelayBytesPerRecipient: this.config.relay.maxBytesPerRecipient,
+        staleLowAfter: this.config.outbox.staleLowAfter,
+        retryBase: this.config.outbox.retryBase,
+        retryCap: this.config.outbox.retryCap
       }
     })
+    this.engine = engine
     const { network } = this.config
     this.node = await createMeshLibp2p({
       privateKey: this.identities.nodeKey,
@@ -90,9 +101,7 @@ export class Daemon {
       this.peerExchange.start()
     }
     this.sweepTimer = setInterval(() => {
-      this.mesh?.dispatch({ kind: 'sweep' }).catch((err: unknown) => {
-        log.error('sweep failed: %e', err)
-      })
+      this.sweep()
     }, this.config.relay.sweepInterval)
     log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
   }
@@ -101,6 +110,8 @@ export class Daemon {
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer)
     this.sweepTimer = undefined
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
     this.discovery?.stop()
     this.peerExchange?.stop()
     this.peerExchange = undefined
@@ -127,6 +138,11 @@ export class Daemon {
     return this.store
   }
 
+  get meshEngine(): MeshEngine {
+    if (this.engine === undefined) throw new Error('the daemon is not running')
+    return this.engine
+  }
+
   multiaddrs(): string[] {
     return this.running()
       .node.getMultiaddrs()
@@ -138,6 +154,25 @@ export class Daemon {
       throw new Error('the daemon is not running')
     }
     return { identities: this.identities, node: this.node, mesh: this.mesh }
+  }
+
+  /** Deletes expired envelopes and receipts a batch at a time, yielding to other work between batches. */
+  private sweep(): void {
+    this.mesh?.dispatch({ kind: 'sweep', limit: SWEEP_BATCH }).then(
+      (actions) => {
+        const more = actions.some(
+          (action) => action.kind === 'swept' && Math.max(action.envelopes, action.receipts) >= SWEEP_BATCH
+        )
+        if (more) {
+          setImmediate(() => {
+            this.sweep()
+          })
+        }
+      },
+      (err: unknown) => {
+        log.error('sweep failed: %e', err)
+      }
+    )
   }
 
   private onAction(action: EngineAction): void {
@@ -153,11 +188,28 @@ export class Daemon {
       case 'dropped':
         this.stats.dropped++
         log.error(
-          'dropped %s%s: %s',
+          'dropped %s%s: %s (%s)',
           action.id ?? 'an envelope',
           action.peer === undefined ? '' : ` from ${action.peer}`,
-          action.reason
+          action.reason,
+          action.detail
         )
+        return
+      case 'timer':
+        clearTimeout(this.retryTimer)
+        this.retryTimer = setTimeout(
+          () => {
+            this.mesh?.dispatch({ kind: 'retry' }).catch((err: unknown) => {
+              log.error('retry failed: %e', err)
+            })
+          },
+          Math.max(0, action.at - systemClock.now())
+        )
+        return
+      case 'swept':
+        if (action.envelopes + action.receipts > 0) {
+          log('swept %d expired envelopes and %d receipts', action.envelopes, action.receipts)
+        }
         return
       case 'send':
         return

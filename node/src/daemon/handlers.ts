@@ -1,4 +1,5 @@
 import { encodeAddress } from '../identity/index.ts'
+import type { EngineStats } from '../mesh/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { composeMessage } from './compose.ts'
@@ -33,6 +34,24 @@ export interface StatusResult {
   inbox: number
   delivered: number
   dropped: number
+  /** Envelopes dropped or refused since start, by reason (quotas, eviction, staleness, …). */
+  droppedByReason: EngineStats['dropped']
+  /** Envelopes refused for a quota or a full store, by the peer that offered them. */
+  refusedByPeer: EngineStats['refusedByPeer']
+}
+
+/** One pending envelope of this node's user, as `qpq-node outbox` lists it. */
+export interface OutboxItem {
+  id: string
+  recipient: string
+  priority: Priority
+  /** Milliseconds since it was queued. */
+  age: number
+  attempts: number
+  lastError: string
+  /** Unix ms of the next try; 0 when it goes to the next peer met. */
+  nextAttemptAt: number
+  expiresAt: number
 }
 
 export interface PeerResult {
@@ -72,7 +91,7 @@ export function controlHandlers(
       })
       await daemon.meshService.dispatch({
         kind: 'submit',
-        envelopes: [{ content, hopLimit: envelope.hopLimit }]
+        envelopes: [{ content, hopLimit: envelope.hopLimit, recipient: address }]
       })
       return { id: envelopeId(content) }
     },
@@ -97,8 +116,44 @@ export function controlHandlers(
         receipts: counts.receipts,
         inbox: counts.inbox,
         delivered: daemon.stats.delivered,
-        dropped: daemon.stats.dropped
+        dropped: daemon.stats.dropped,
+        droppedByReason: { ...daemon.meshEngine.stats.dropped },
+        refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }
       })
+    },
+
+    outbox: async (): Promise<{ items: OutboxItem[] }> => {
+      const now = systemClock.now()
+      const items: OutboxItem[] = []
+      for await (const summary of daemon.meshStore.summaries('send')) {
+        if (summary.origin !== 'local') continue
+        const attempts = daemon.meshEngine.attempts(summary.header.id)
+        items.push({
+          id: summary.header.id,
+          recipient: summary.recipient,
+          priority: summary.header.priority,
+          age: now - summary.receivedAt,
+          attempts: attempts?.attempts ?? 0,
+          lastError: attempts?.lastError ?? '',
+          nextAttemptAt: attempts?.nextAttemptAt ?? 0,
+          expiresAt: summary.header.expiresAt
+        })
+      }
+      return { items }
+    },
+
+    'outbox.flush': async (): Promise<{ pending: number }> => {
+      await daemon.meshService.dispatch({ kind: 'flush' })
+      return { pending: daemon.meshStore.counts().outbox }
+    },
+
+    'outbox.clear': async (params): Promise<{ discarded: number }> => {
+      const ids = params.ids
+      if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))) {
+        throw new InvalidRequestError('ids must be a list of envelope ids')
+      }
+      const actions = await daemon.meshService.dispatch({ kind: 'discard', ids: ids })
+      return { discarded: actions.filter((action) => action.kind === 'dropped').length }
     },
 
     peers: (): Promise<{ peers: PeerResult[] }> => {

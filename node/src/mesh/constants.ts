@@ -12,5 +12,5 @@ export const FRAME_TARGET_BYTES = 256 * 1024
 /** Receipts and ids per frame, so no frame nears the size limit (each id is 32 bytes). */
 export const IDS_PER_FRAME = 4096
 
-/** Order in which envelopes go out within a contact: critical first, low last. */
-export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const
+/** Envelopes requested from one peer and not yet received, at most: bounds what a contact holds in memory. */
+export const REQUESTS_IN_FLIGHT = 512

@@ -1,10 +1,14 @@
-import { sha256 } from '@noble/hashes/sha2.js'
+import { createHash } from 'node:crypto'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import type { MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
+import { PRIORITY_RANK } from '../queue/index.ts'
+import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
-import type { DecodedEnvelope, EnvelopeLimits } from '../wire/index.ts'
-import { FRAME_TARGET_BYTES, IDS_PER_FRAME, PRIORITY_RANK } from './constants.ts'
+import type { DecodedEnvelope } from '../wire/index.ts'
+import { FRAME_TARGET_BYTES, IDS_PER_FRAME, REQUESTS_IN_FLIGHT } from './constants.ts'
+import { Cycle } from './cycle.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
+import { DEFAULT_POLICY, retryDelay } from './policy.ts'
+import type { EnginePolicy } from './policy.ts'
 import { epidemic } from './strategy.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
 
@@ -31,19 +35,19 @@ export interface EngineInit {
   store: MeshStore
   clock: Clock
   local: LocalEndpoint
-  limits: EnvelopeLimits & {
-    /** Relay envelopes beyond this many bytes are refused. */
-    maxRelayBytes: number
-    /** Receipts from peers are kept at most this long, whatever they claim. */
-    maxTtl: number
-  }
+  /** Missing fields take {@link DEFAULT_POLICY}'s values. */
+  policy?: Partial<EnginePolicy>
   /** @default epidemic */
   strategy?: ForwardingStrategy
+  /** Uniform in [0, 1): the jitter of retry delays. @default Math.random */
+  random?: () => number
 }
 
 export interface SubmittedEnvelope {
   content: Uint8Array
   hopLimit: number
+  /** What the user calls the recipient (its address), shown in the outbox; never sent. */
+  recipient?: string
 }
 
 export type EngineEvent =
@@ -51,7 +55,26 @@ export type EngineEvent =
   | { kind: 'contact-down'; peer: string }
   | { kind: 'frame'; peer: string; frame: MeshFrame }
   | { kind: 'submit'; envelopes: SubmittedEnvelope[] }
-  | { kind: 'sweep' }
+  /** Deletes expired envelopes and receipts, at most `limit` of each. */
+  | { kind: 'sweep'; limit: number }
+  /** A timer the engine asked for has fired: offer what is due again. */
+  | { kind: 'retry' }
+  /** Try every outbox envelope now, whatever its backoff. */
+  | { kind: 'flush' }
+  /** Discards unsent outbox envelopes: these ids, or all of them. */
+  | { kind: 'discard'; ids?: string[] }
+
+export type DropReason =
+  | 'malformed'
+  | 'expired'
+  | 'already delivered'
+  | 'stale'
+  | 'peer quota'
+  | 'recipient quota'
+  | 'store full'
+  | 'evicted'
+  | 'discarded'
+  | 'not acceptable'
 
 export type EngineAction =
   | { kind: 'send'; peer: string; frame: MeshFrame }
@@ -59,20 +82,40 @@ export type EngineAction =
   | { kind: 'delivered'; id: string }
   /** One of this node's user's envelopes is known to have arrived. */
   | { kind: 'receipt'; id: string }
-  | { kind: 'dropped'; reason: string; peer?: string; id?: string }
+  | { kind: 'dropped'; reason: DropReason; detail: string; peer?: string; id?: string }
+  /** Hand the engine a `retry` event at this time. */
+  | { kind: 'timer'; at: number }
+  /** What a sweep deleted; a sweep that reached its limit should be followed by another. */
+  | { kind: 'swept'; envelopes: number; receipts: number }
 
-interface PeerState {
-  /** Ids of the envelopes the peer is known to hold. */
-  envelopes: Set<string>
-  /** Ids of the envelopes whose receipt the peer is known to hold. */
-  receipts: Set<string>
-  tags: Set<string>
-  /** Its summary has arrived: from now on it gets what it lacks. */
-  ready: boolean
+/** Delivery attempts of one outbox envelope since the daemon started. */
+export interface Attempts {
+  /** Hand-offs tried (envelopes sent to a peer). */
+  attempts: number
+  /** Failures since the last new contact: the exponent of the backoff. */
+  failures: number
+  lastError: string
+  /** Not offered again before this time (0: whenever a peer is in contact). */
+  nextAttemptAt: number
 }
 
-type Admission =
-  { kind: 'delivered'; receipt: StoredReceipt } | { kind: 'stored' } | { kind: 'refused'; reason: string }
+export interface EngineStats {
+  /** Envelopes refused or dropped, by reason. */
+  dropped: Partial<Record<DropReason, number>>
+  /** Envelopes refused for a quota, by the peer that sent them. */
+  refusedByPeer: Record<string, number>
+}
+
+interface PeerState {
+  /** Tags from its hello; undefined until the hello arrives, and nothing is offered before. */
+  tags: Set<string> | undefined
+  /** Ids it offered that we lack and have not requested yet, in its order. */
+  wanted: string[]
+  /** Ids requested from it and not yet received. */
+  requested: Set<string>
+  /** Ids we sent it that it has not acknowledged. */
+  unacknowledged: Set<string>
+}
 
 interface Pending {
   event: EngineEvent
@@ -80,20 +123,30 @@ interface Pending {
   reject: (err: Error) => void
 }
 
+type Admission =
+  { kind: 'delivered'; receipt: StoredReceipt } | { kind: 'stored' } | { kind: 'refused'; reason: DropReason }
+
 /**
  * The store-and-forward engine, free of I/O: events in, actions out, time
- * from the injected clock, state in the injected store. Events are processed
+ * from the injected clock, state in the injected store. On contact, each side
+ * says which tags it takes delivery for, offers the ids it holds (the peer's
+ * own envelopes first, then by priority and age), and requests what it lacks
+ * from the other's offers, a bounded number at a time. Events are processed
  * in arrival order; all events waiting when a cycle starts share one atomic
  * store write, and their actions are released only once it is on disk, so an
  * acknowledgement never precedes durability.
  */
 export class MeshEngine {
+  readonly stats: EngineStats = { dropped: {}, refusedByPeer: {} }
   private readonly store: MeshStore
   private readonly clock: Clock
   private readonly local: LocalEndpoint
-  private readonly limits: EngineInit['limits']
+  private readonly policy: EnginePolicy
   private readonly strategy: ForwardingStrategy
+  private readonly random: () => number
   private readonly peers = new Map<string, PeerState>()
+  private readonly outboxAttempts = new Map<string, Attempts>()
+  private timerAt = Infinity
   private queue: Pending[] = []
   private running: Promise<void> | undefined
 
@@ -101,8 +154,9 @@ export class MeshEngine {
     this.store = init.store
     this.clock = init.clock
     this.local = init.local
-    this.limits = init.limits
+    this.policy = { ...DEFAULT_POLICY, ...init.policy }
     this.strategy = init.strategy ?? epidemic
+    this.random = init.random ?? Math.random
   }
 
   handle(event: EngineEvent): Promise<EngineAction[]> {
@@ -117,9 +171,9 @@ export class MeshEngine {
     while (this.running !== undefined) await this.running
   }
 
-  /** Peers in contact whose summary has arrived. */
-  readyPeers(): string[] {
-    return [...this.peers].filter(([, state]) => state.ready).map(([peer]) => peer)
+  /** The delivery attempts of an outbox envelope, if any were made. */
+  attempts(id: string): Attempts | undefined {
+    return this.outboxAttempts.get(id)
   }
 
   private async run(): Promise<void> {
@@ -149,19 +203,21 @@ export class MeshEngine {
     switch (event.kind) {
       case 'contact-up':
         this.peers.set(event.peer, {
-          envelopes: new Set(),
-          receipts: new Set(),
-          tags: new Set(),
-          ready: false
+          tags: undefined,
+          wanted: [],
+          requested: new Set(),
+          unacknowledged: new Set()
         })
-        out.push({
-          kind: 'send',
-          peer: event.peer,
-          frame: { summary: await this.summary(cycle), ...noFields() }
-        })
+        for (const attempts of this.outboxAttempts.values()) {
+          attempts.failures = 0
+          attempts.nextAttemptAt = 0
+        }
+        out.push(
+          this.frame(event.peer, { hello: { tags: [...this.local.tags(this.clock.now())].map(hexToBytes) } })
+        )
         return
       case 'contact-down':
-        this.peers.delete(event.peer)
+        this.contactDown(event.peer, out)
         return
       case 'frame':
         await this.receiveFrame(event.peer, event.frame, cycle, out)
@@ -170,18 +226,27 @@ export class MeshEngine {
         await this.submit(event.envelopes, cycle, out)
         return
       case 'sweep':
-        await this.sweep(cycle, out)
+        await this.sweep(event.limit, cycle, out)
+        return
+      case 'retry':
+        this.timerAt = Infinity
+        await this.offerToAll(cycle, out)
+        return
+      case 'flush':
+        for (const attempts of this.outboxAttempts.values()) attempts.nextAttemptAt = 0
+        await this.offerToAll(cycle, out)
+        return
+      case 'discard':
+        await this.discard(event.ids, cycle, out)
         return
     }
   }
 
-  private async summary(cycle: Cycle): Promise<MeshFrame.Summary> {
-    const envelopeIds: Uint8Array[] = []
-    for await (const envelope of cycle.envelopes()) envelopeIds.push(hexToBytes(envelope.header.id))
-    const receiptIds: Uint8Array[] = []
-    for await (const receipt of cycle.receipts()) receiptIds.push(hexToBytes(receipt.id))
-    const tags = [...this.local.tags(this.clock.now())].map((tag) => hexToBytes(tag))
-    return { envelopeIds, receiptIds, tags }
+  private contactDown(peer: string, out: EngineAction[]): void {
+    const state = this.peers.get(peer)
+    this.peers.delete(peer)
+    if (state === undefined) return
+    for (const id of state.unacknowledged) this.failed(id, `contact with ${peer} lost before its ack`, out)
   }
 
   private async receiveFrame(
@@ -192,66 +257,157 @@ export class MeshEngine {
   ): Promise<void> {
     const state = this.peers.get(peer)
     if (state === undefined) {
-      out.push({ kind: 'dropped', peer, reason: 'frame from a peer not in contact' })
+      this.drop(out, 'malformed', 'frame from a peer not in contact', { peer })
       return
     }
-    for (const id of frame.acks) state.envelopes.add(bytesToHex(id))
-    if (frame.summary !== undefined) await this.receiveSummary(peer, state, frame.summary, cycle, out)
-    if (frame.receipts.length > 0) await this.receiveReceipts(peer, state, frame.receipts, cycle, out)
-    if (frame.envelopes.length > 0) await this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
-  }
-
-  private async receiveSummary(
-    peer: string,
-    state: PeerState,
-    summary: MeshFrame.Summary,
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
-    for (const id of summary.envelopeIds) state.envelopes.add(bytesToHex(id))
-    for (const id of summary.receiptIds) state.receipts.add(bytesToHex(id))
-    state.tags = new Set(summary.tags.map((tag) => bytesToHex(tag)))
-    state.ready = true
-    const receipts: StoredReceipt[] = []
-    for await (const receipt of cycle.receipts()) receipts.push(receipt)
-    this.sendReceipts(peer, state, receipts, out)
-    const envelopes: StoredEnvelope[] = []
-    for await (const envelope of cycle.envelopes()) envelopes.push(envelope)
-    this.forward(peer, state, envelopes, out)
-  }
-
-  private async receiveReceipts(
-    peer: string,
-    state: PeerState,
-    receipts: Receipt[],
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
-    const now = this.clock.now()
-    const learned: StoredReceipt[] = []
-    const ids = receipts.map((wire) => bytesToHex(wire.envelopeId))
-    await cycle.prefetch(ids, ids)
-    for (const wire of receipts) {
-      const receipt: StoredReceipt = {
-        id: bytesToHex(wire.envelopeId),
-        secret: wire.secret,
-        expiresAt: Math.min(Number(wire.expiresAt), now + this.limits.maxTtl)
-      }
-      state.receipts.add(receipt.id)
-      if ((await cycle.receipt(receipt.id)) !== undefined) continue
-      const envelope = await cycle.envelope(receipt.id)
-      if (envelope !== undefined) {
-        if (!receiptMatches(receipt.secret, envelope)) {
-          out.push({ kind: 'dropped', peer, id: receipt.id, reason: 'receipt does not match its envelope' })
-          continue
-        }
-        cycle.deleteEnvelope(envelope)
-        if (envelope.origin === 'local') out.push({ kind: 'receipt', id: receipt.id })
-      }
-      cycle.putReceipt(receipt)
-      learned.push(receipt)
+    for (const bytes of frame.acks) this.acknowledged(state, bytesToHex(bytes))
+    for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
+    if (frame.hello !== undefined) {
+      state.tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
+      await this.offerAll(peer, state, cycle, out)
     }
-    this.spreadReceipts(learned, out)
+    if (frame.receipts.length > 0) await this.receiveReceipts(peer, frame.receipts, cycle, out)
+    if (frame.offers.length > 0) await this.receiveOffers(peer, state, frame.offers, cycle, out)
+    if (frame.requests.length > 0) await this.receiveRequests(peer, state, frame.requests, cycle, out)
+    if (frame.envelopes.length > 0) await this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
+    this.requestMore(peer, state, cycle, out)
+  }
+
+  /** Offers a peer everything it may take: its own envelopes first, then by priority and age. */
+  private async offerAll(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
+    const direct: string[] = []
+    const others: string[] = []
+    for await (const summary of this.store.summaries('send')) {
+      if (!cycle.stillHeld(summary.header.id)) continue
+      const verdict = this.offerable(peer, state, summary, cycle, out)
+      if (verdict === 'direct') direct.push(summary.header.id)
+      else if (verdict === 'relay') others.push(summary.header.id)
+    }
+    this.sendIds(peer, 'offers', [...direct, ...others], out)
+  }
+
+  private async offerToAll(cycle: Cycle, out: EngineAction[]): Promise<void> {
+    for (const [peer, state] of this.peers) {
+      if (state.tags !== undefined) await this.offerAll(peer, state, cycle, out)
+    }
+  }
+
+  /** Offers freshly stored envelopes to every peer in contact that may take them. */
+  private offerNew(
+    envelopes: EnvelopeSummary[],
+    except: string | undefined,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): void {
+    if (envelopes.length === 0) return
+    for (const [peer, state] of this.peers) {
+      if (peer === except || state.tags === undefined) continue
+      const ids = envelopes
+        .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
+        .map((envelope) => envelope.header.id)
+      this.sendIds(peer, 'offers', ids, out)
+    }
+  }
+
+  /** Whether and how an envelope may be offered to a peer now; drops it if it is stale. */
+  private offerable(
+    peer: string,
+    state: PeerState,
+    summary: EnvelopeSummary,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): 'direct' | 'relay' | 'no' {
+    const { header } = summary
+    const now = this.clock.now()
+    if (header.expiresAt <= now || summary.fromPeer === peer) return 'no'
+    if (summary.origin === 'local') {
+      if (header.priority === 'low' && now - summary.receivedAt > this.policy.staleLowAfter) {
+        cycle.deleteEnvelope(summary)
+        this.drop(out, 'stale', `low priority and older than ${this.policy.staleLowAfter} ms`, {
+          id: header.id
+        })
+        return 'no'
+      }
+      const attempts = this.outboxAttempts.get(header.id)
+      if (attempts !== undefined && attempts.nextAttemptAt > now) {
+        this.wakeAt(attempts.nextAttemptAt, out)
+        return 'no'
+      }
+    }
+    const view: PeerView = { id: peer, takesTag: (tag) => state.tags?.has(tag) === true }
+    if (view.takesTag(header.tag)) return 'direct'
+    return summary.hopsLeft > 0 && this.strategy.shouldForward(summary, view) ? 'relay' : 'no'
+  }
+
+  private async receiveOffers(
+    peer: string,
+    state: PeerState,
+    offers: Uint8Array[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const ids = offers.map((id) => bytesToHex(id))
+    await cycle.prefetchReceipts(ids)
+    const receipts: StoredReceipt[] = []
+    for (const id of ids) {
+      const receipt = await cycle.receipt(id)
+      if (receipt !== undefined) receipts.push(receipt)
+      else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
+    }
+    this.sendReceipts(peer, receipts, out)
+  }
+
+  /** Requests from a peer what it offered and we still lack, keeping a bounded number in flight. */
+  private requestMore(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): void {
+    const requests: string[] = []
+    while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
+      const id = state.wanted.shift()
+      if (id === undefined || cycle.hasEnvelope(id) || cycle.hasReceipt(id) || this.isRequested(id)) continue
+      state.requested.add(id)
+      requests.push(id)
+    }
+    this.sendIds(peer, 'requests', requests, out)
+  }
+
+  private isRequested(id: string): boolean {
+    for (const state of this.peers.values()) if (state.requested.has(id)) return true
+    return false
+  }
+
+  private async receiveRequests(
+    peer: string,
+    state: PeerState,
+    requests: Uint8Array[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const ids = requests.map((id) => bytesToHex(id))
+    const envelopes = await cycle.envelopes(ids)
+    const now = this.clock.now()
+    const encoded: Uint8Array[] = []
+    const gone: MeshFrame.Refusal[] = []
+    envelopes.forEach((envelope, i) => {
+      if (envelope === undefined || envelope.header.expiresAt <= now) {
+        gone.push({ envelopeId: hexToBytes(ids[i] ?? ''), reason: 'gone' })
+        return
+      }
+      state.unacknowledged.add(envelope.header.id)
+      if (envelope.origin === 'local') this.attempted(envelope.header.id)
+      encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1)))
+    })
+    if (gone.length > 0) out.push(this.frame(peer, { refusals: gone }))
+    let frame: Uint8Array[] = []
+    let frameBytes = 0
+    for (const bytes of encoded) {
+      frame.push(bytes)
+      frameBytes += bytes.length
+      if (frameBytes >= FRAME_TARGET_BYTES) {
+        out.push(this.frame(peer, { envelopes: frame }))
+        frame = []
+        frameBytes = 0
+      }
+    }
+    if (frame.length > 0) out.push(this.frame(peer, { envelopes: frame }))
   }
 
   private async receiveEnvelopes(
@@ -263,55 +419,70 @@ export class MeshEngine {
   ): Promise<void> {
     const now = this.clock.now()
     const acks: Uint8Array[] = []
-    const relayed: StoredEnvelope[] = []
+    const refusals: MeshFrame.Refusal[] = []
+    const stored: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
     const decoded: DecodedEnvelope[] = []
     for (const bytes of raw) {
       try {
-        decoded.push(decodeEnvelope(bytes, this.limits))
+        decoded.push(decodeEnvelope(bytes, this.policy))
       } catch (err) {
-        out.push({ kind: 'dropped', peer, reason: (err as Error).message })
+        this.drop(out, 'malformed', (err as Error).message, { peer })
       }
     }
-    const ids = decoded.map(({ header }) => header.id)
-    await cycle.prefetch(ids, ids)
+    await cycle.prefetchReceipts(decoded.map(({ header }) => header.id))
     for (const { header, content, hopsLeft } of decoded) {
-      state.envelopes.add(header.id)
-      acks.push(hexToBytes(header.id))
+      state.requested.delete(header.id)
       if (header.expiresAt <= now) {
-        out.push({ kind: 'dropped', peer, id: header.id, reason: 'expired' })
+        this.drop(out, 'expired', 'arrived expired', { peer, id: header.id })
         continue
       }
-      const envelope: StoredEnvelope = { header, content, hopsLeft, origin: 'relay', receivedAt: now }
+      const envelope: StoredEnvelope = {
+        header,
+        content,
+        hopsLeft,
+        origin: 'relay',
+        receivedAt: now,
+        fromPeer: peer,
+        recipient: ''
+      }
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
-          out.push({ kind: 'dropped', peer, id: header.id, reason: 'already delivered' })
-          this.sendReceipts(peer, state, [receipt], out)
+          acks.push(hexToBytes(header.id))
+          this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
+          this.sendReceipts(peer, [receipt], out)
           continue
         }
-        cycle.deleteReceipt(header.id)
+        cycle.deleteReceipt(receipt)
       }
-      if ((await cycle.envelope(header.id)) !== undefined) continue
+      if (cycle.hasEnvelope(header.id)) {
+        acks.push(hexToBytes(header.id))
+        continue
+      }
       const admission = await this.admit(envelope, cycle, out)
+      if (admission.kind === 'refused') {
+        refusals.push({ envelopeId: hexToBytes(header.id), reason: admission.reason })
+        this.countRefusal(peer, admission.reason)
+        continue
+      }
+      acks.push(hexToBytes(header.id))
       if (admission.kind === 'delivered') receipts.push(admission.receipt)
-      else if (admission.kind === 'stored') relayed.push(envelope)
-      else out.push({ kind: 'dropped', peer, id: header.id, reason: admission.reason })
+      else stored.push(envelope)
     }
-    if (acks.length > 0) out.push({ kind: 'send', peer, frame: { ...noFields(), acks } })
+    if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, { acks, refusals }))
     this.spreadReceipts(receipts, out)
-    this.spreadEnvelopes(relayed, out)
+    this.offerNew(stored, peer, cycle, out)
   }
 
-  /** Takes an envelope in: delivers it if it is ours, else keeps it for relaying. */
+  /** Takes an envelope in: delivers it if it is ours, else keeps it for relaying, within the quotas. */
   private async admit(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<Admission> {
     const { header } = envelope
     if (this.local.tags(this.clock.now()).has(header.tag)) {
       const acceptance = await this.local.accept(envelope)
       if (acceptance !== undefined) {
-        if (!receiptMatches(acceptance.receiptSecret, envelope)) {
-          return { kind: 'refused', reason: 'receipt secret does not match its hash' }
-        }
+        if (!receiptMatches(acceptance.receiptSecret, envelope))
+          return { kind: 'refused', reason: 'not acceptable' }
         const receipt = { id: header.id, secret: acceptance.receiptSecret, expiresAt: header.expiresAt }
         cycle.putReceipt(receipt)
         cycle.ops.push(...acceptance.ops)
@@ -319,197 +490,243 @@ export class MeshEngine {
         return { kind: 'delivered', receipt }
       }
     }
-    if (envelope.origin === 'relay' && cycle.relayBytes() + header.size > this.limits.maxRelayBytes) {
-      return { kind: 'refused', reason: 'relay store full' }
+    if (envelope.origin === 'relay') {
+      const { policy } = this
+      if (cycle.relayBytesFrom(envelope.fromPeer) + header.size > policy.maxRelayBytesPerPeer) {
+        return this.refuse(out, 'peer quota', envelope)
+      }
+      if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient) {
+        return this.refuse(out, 'recipient quota', envelope)
+      }
+      if (!(await this.makeRoom(envelope, cycle, out))) return this.refuse(out, 'store full', envelope)
     }
     cycle.putEnvelope(envelope)
     return { kind: 'stored' }
+  }
+
+  private refuse(out: EngineAction[], reason: DropReason, envelope: EnvelopeSummary): Admission {
+    this.drop(out, reason, `refused ${envelope.header.size} bytes`, {
+      peer: envelope.fromPeer,
+      id: envelope.header.id
+    })
+    return { kind: 'refused', reason }
+  }
+
+  /**
+   * Evicts relay envelopes until `incoming` fits under the store's byte cap:
+   * expired ones first, then low, then the oldest normal, critical last, and
+   * never one of higher priority than the incoming envelope.
+   */
+  private async makeRoom(incoming: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
+    const excess = (): number => cycle.relayBytes() + incoming.header.size - this.policy.maxRelayBytes
+    if (excess() <= 0) return true
+    const evict = (summary: EnvelopeSummary, why: string): void => {
+      cycle.deleteEnvelope(summary)
+      this.drop(out, 'evicted', why, { id: summary.header.id })
+    }
+    for await (const summary of this.store.expiredEnvelopes(this.clock.now())) {
+      if (summary.origin !== 'relay' || !cycle.stillHeld(summary.header.id)) continue
+      evict(summary, 'expired, to make room')
+      if (excess() <= 0) return true
+    }
+    const incomingRank = PRIORITY_RANK[incoming.header.priority]
+    for await (const summary of this.store.summaries('evict')) {
+      if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
+      if (!cycle.stillHeld(summary.header.id)) continue
+      evict(summary, `to make room for a ${incoming.header.priority} envelope`)
+      if (excess() <= 0) return true
+    }
+    return false
+  }
+
+  private async receiveReceipts(
+    peer: string,
+    receipts: Receipt[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const now = this.clock.now()
+    const learned: StoredReceipt[] = []
+    const ids = receipts.map((wire) => bytesToHex(wire.envelopeId))
+    const envelopes = await cycle.envelopes(ids)
+    receipts.forEach((wire, i) => {
+      const id = ids[i] ?? ''
+      for (const state of this.peers.values()) state.requested.delete(id)
+      if (cycle.hasReceipt(id)) return
+      const receipt: StoredReceipt = {
+        id,
+        secret: wire.secret,
+        expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
+      }
+      const envelope = envelopes[i]
+      if (envelope !== undefined && cycle.hasEnvelope(id)) {
+        if (!receiptMatches(receipt.secret, envelope)) {
+          this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
+          return
+        }
+        cycle.deleteEnvelope(envelope)
+        if (envelope.origin === 'local') {
+          this.outboxAttempts.delete(id)
+          out.push({ kind: 'receipt', id })
+        }
+      }
+      cycle.putReceipt(receipt)
+      learned.push(receipt)
+    })
+    this.spreadReceipts(learned, out, peer)
   }
 
   private async submit(submitted: SubmittedEnvelope[], cycle: Cycle, out: EngineAction[]): Promise<void> {
     const now = this.clock.now()
     const fresh: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
-    const envelopes = submitted.map(({ content, hopLimit }): StoredEnvelope => ({
-      header: readHeader(content),
-      content,
-      hopsLeft: hopLimit,
-      origin: 'local',
-      receivedAt: now
-    }))
-    await cycle.prefetch(
-      envelopes.map(({ header }) => header.id),
-      []
-    )
-    for (const envelope of envelopes) {
-      if ((await cycle.envelope(envelope.header.id)) !== undefined) continue
+    for (const { content, hopLimit, recipient } of submitted) {
+      const envelope: StoredEnvelope = {
+        header: readHeader(content),
+        content,
+        hopsLeft: hopLimit,
+        origin: 'local',
+        receivedAt: now,
+        fromPeer: '',
+        recipient: recipient ?? ''
+      }
+      if (cycle.hasEnvelope(envelope.header.id)) continue
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'delivered') receipts.push(admission.receipt)
       else fresh.push(envelope)
     }
     this.spreadReceipts(receipts, out)
-    this.spreadEnvelopes(fresh, out)
+    this.offerNew(fresh, undefined, cycle, out)
   }
 
-  private async sweep(cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private async sweep(limit: number, cycle: Cycle, out: EngineAction[]): Promise<void> {
     const now = this.clock.now()
-    for await (const envelope of cycle.envelopes()) {
-      if (envelope.header.expiresAt > now) continue
-      cycle.deleteEnvelope(envelope)
-      if (envelope.origin === 'local') {
-        out.push({ kind: 'dropped', id: envelope.header.id, reason: 'expired before delivery' })
+    let envelopes = 0
+    for await (const summary of this.store.expiredEnvelopes(now)) {
+      if (envelopes >= limit) break
+      if (!cycle.stillHeld(summary.header.id)) continue
+      envelopes++
+      cycle.deleteEnvelope(summary)
+      if (summary.origin === 'local') {
+        this.outboxAttempts.delete(summary.header.id)
+        this.drop(out, 'expired', 'expired before delivery', { id: summary.header.id })
       }
     }
-    for await (const receipt of cycle.receipts()) {
-      if (receipt.expiresAt <= now) cycle.deleteReceipt(receipt.id)
+    let receipts = 0
+    for await (const receipt of this.store.expiredReceipts(now)) {
+      if (receipts >= limit) break
+      if (!cycle.hasReceipt(receipt.id)) continue
+      receipts++
+      cycle.deleteReceipt(receipt)
+    }
+    out.push({ kind: 'swept', envelopes, receipts })
+  }
+
+  private async discard(ids: string[] | undefined, cycle: Cycle, out: EngineAction[]): Promise<void> {
+    const wanted = ids === undefined ? undefined : new Set(ids)
+    for await (const summary of this.store.summaries('send')) {
+      const { id } = summary.header
+      if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
+        continue
+      cycle.deleteEnvelope(summary)
+      this.outboxAttempts.delete(id)
+      this.drop(out, 'discarded', 'discarded by the user', { id })
     }
   }
 
-  private spreadEnvelopes(envelopes: StoredEnvelope[], out: EngineAction[]): void {
-    if (envelopes.length === 0) return
-    for (const [peer, state] of this.peers) {
-      if (state.ready) this.forward(peer, state, envelopes, out)
-    }
+  private acknowledged(state: PeerState, id: string): void {
+    state.unacknowledged.delete(id)
+    const attempts = this.outboxAttempts.get(id)
+    if (attempts !== undefined) attempts.failures = 0
   }
 
-  private spreadReceipts(receipts: StoredReceipt[], out: EngineAction[]): void {
+  private refusedByPeer(
+    peer: string,
+    state: PeerState,
+    refusal: MeshFrame.Refusal,
+    out: EngineAction[]
+  ): void {
+    const id = bytesToHex(refusal.envelopeId)
+    state.requested.delete(id)
+    if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
+  }
+
+  private attempted(id: string): void {
+    const attempts = this.outboxAttempts.get(id) ?? {
+      attempts: 0,
+      failures: 0,
+      lastError: '',
+      nextAttemptAt: 0
+    }
+    attempts.attempts++
+    this.outboxAttempts.set(id, attempts)
+  }
+
+  /** A hand-off of an outbox envelope failed: back off before offering it again. */
+  private failed(id: string, error: string, out: EngineAction[]): void {
+    const attempts = this.outboxAttempts.get(id)
+    if (attempts === undefined) return
+    attempts.failures++
+    attempts.lastError = error
+    attempts.nextAttemptAt = this.clock.now() + retryDelay(this.policy, attempts.failures, this.random)
+    this.wakeAt(attempts.nextAttemptAt, out)
+  }
+
+  private wakeAt(at: number, out: EngineAction[]): void {
+    if (at >= this.timerAt) return
+    this.timerAt = at
+    out.push({ kind: 'timer', at })
+  }
+
+  private spreadReceipts(receipts: StoredReceipt[], out: EngineAction[], except?: string): void {
     if (receipts.length === 0) return
     for (const [peer, state] of this.peers) {
-      if (state.ready) this.sendReceipts(peer, state, receipts, out)
+      if (peer !== except && state.tags !== undefined) this.sendReceipts(peer, receipts, out)
     }
   }
 
-  /** Sends the peer what it lacks of `candidates`: its own envelopes first, then by priority and age. */
-  private forward(peer: string, state: PeerState, candidates: StoredEnvelope[], out: EngineAction[]): void {
-    const now = this.clock.now()
-    const view: PeerView = { id: peer, takesTag: (tag) => state.tags.has(tag) }
-    const chosen = candidates.filter((envelope) => {
-      if (state.envelopes.has(envelope.header.id) || envelope.header.expiresAt <= now) return false
-      if (view.takesTag(envelope.header.tag)) return true
-      return envelope.hopsLeft > 0 && this.strategy.shouldForward(envelope, view)
-    })
-    chosen.sort(
-      (a, b) =>
-        Number(view.takesTag(b.header.tag)) - Number(view.takesTag(a.header.tag)) ||
-        PRIORITY_RANK[a.header.priority] - PRIORITY_RANK[b.header.priority] ||
-        a.receivedAt - b.receivedAt
-    )
-    let frame: Uint8Array[] = []
-    let frameBytes = 0
-    for (const envelope of chosen) {
-      state.envelopes.add(envelope.header.id)
-      frame.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1)))
-      frameBytes += envelope.content.length
-      if (frameBytes >= FRAME_TARGET_BYTES) {
-        out.push({ kind: 'send', peer, frame: { ...noFields(), envelopes: frame } })
-        frame = []
-        frameBytes = 0
-      }
-    }
-    if (frame.length > 0) out.push({ kind: 'send', peer, frame: { ...noFields(), envelopes: frame } })
-  }
-
-  private sendReceipts(peer: string, state: PeerState, receipts: StoredReceipt[], out: EngineAction[]): void {
-    const missing = receipts.filter((receipt) => !state.receipts.has(receipt.id))
-    for (const receipt of missing) state.receipts.add(receipt.id)
-    for (let i = 0; i < missing.length; i += IDS_PER_FRAME) {
-      const chunk = missing.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
+  private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[]): void {
+    for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
+      const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
         envelopeId: hexToBytes(receipt.id),
         secret: receipt.secret,
         expiresAt: BigInt(receipt.expiresAt)
       }))
-      out.push({ kind: 'send', peer, frame: { ...noFields(), receipts: chunk } })
+      out.push(this.frame(peer, { receipts: chunk }))
+    }
+  }
+
+  private sendIds(peer: string, field: 'offers' | 'requests', ids: string[], out: EngineAction[]): void {
+    for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
+      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME).map(hexToBytes) }))
+    }
+  }
+
+  private frame(peer: string, fields: Partial<MeshFrame>): EngineAction {
+    return {
+      kind: 'send',
+      peer,
+      frame: { envelopes: [], acks: [], receipts: [], offers: [], requests: [], refusals: [], ...fields }
+    }
+  }
+
+  private drop(
+    out: EngineAction[],
+    reason: DropReason,
+    detail: string,
+    where: { peer?: string; id?: string } = {}
+  ): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
+    out.push({ kind: 'dropped', reason, detail, ...where })
+  }
+
+  private countRefusal(peer: string, reason: DropReason): void {
+    if (reason === 'peer quota' || reason === 'recipient quota' || reason === 'store full') {
+      this.stats.refusedByPeer[peer] = (this.stats.refusedByPeer[peer] ?? 0) + 1
     }
   }
 }
 
-function noFields(): MeshFrame {
-  return { envelopes: [], acks: [], receipts: [] }
-}
-
-function receiptMatches(secret: Uint8Array, envelope: StoredEnvelope): boolean {
-  return bytesToHex(sha256(secret)) === envelope.header.receiptHash
-}
-
-/**
- * The store as seen within one engine cycle: reads see the writes queued
- * earlier in the cycle, which are committed together at its end.
- */
-class Cycle {
-  readonly ops: StoreOp[] = []
-  private readonly envelopeWrites = new Map<string, StoredEnvelope | null>()
-  private readonly receiptWrites = new Map<string, StoredReceipt | null>()
-  private readonly envelopeReads = new Map<string, StoredEnvelope | undefined>()
-  private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
-  private relayByteDelta = 0
-
-  constructor(private readonly store: MeshStore) {}
-
-  /** Reads these ids from the store in two batched lookups, for the single lookups that follow. */
-  async prefetch(envelopeIds: string[], receiptIds: string[]): Promise<void> {
-    const envelopes = envelopeIds.filter((id) => !this.envelopeWrites.has(id) && !this.envelopeReads.has(id))
-    const receipts = receiptIds.filter((id) => !this.receiptWrites.has(id) && !this.receiptReads.has(id))
-    const [storedEnvelopes, storedReceipts] = await Promise.all([
-      envelopes.length > 0 ? this.store.getEnvelopes(envelopes) : [],
-      receipts.length > 0 ? this.store.getReceipts(receipts) : []
-    ])
-    envelopes.forEach((id, i) => this.envelopeReads.set(id, storedEnvelopes[i]))
-    receipts.forEach((id, i) => this.receiptReads.set(id, storedReceipts[i]))
-  }
-
-  async envelope(id: string): Promise<StoredEnvelope | undefined> {
-    const written = this.envelopeWrites.get(id)
-    if (written !== undefined) return written ?? undefined
-    if (this.envelopeReads.has(id)) return this.envelopeReads.get(id)
-    const [stored] = await this.store.getEnvelopes([id])
-    return stored
-  }
-
-  async receipt(id: string): Promise<StoredReceipt | undefined> {
-    const written = this.receiptWrites.get(id)
-    if (written !== undefined) return written ?? undefined
-    if (this.receiptReads.has(id)) return this.receiptReads.get(id)
-    const [stored] = await this.store.getReceipts([id])
-    return stored
-  }
-
-  async *envelopes(): AsyncIterable<StoredEnvelope> {
-    for await (const envelope of this.store.envelopes()) {
-      if (!this.envelopeWrites.has(envelope.header.id)) yield envelope
-    }
-    for (const envelope of this.envelopeWrites.values()) if (envelope !== null) yield envelope
-  }
-
-  async *receipts(): AsyncIterable<StoredReceipt> {
-    for await (const receipt of this.store.receipts()) {
-      if (!this.receiptWrites.has(receipt.id)) yield receipt
-    }
-    for (const receipt of this.receiptWrites.values()) if (receipt !== null) yield receipt
-  }
-
-  relayBytes(): number {
-    return this.store.counts().relayBytes + this.relayByteDelta
-  }
-
-  putEnvelope(envelope: StoredEnvelope): void {
-    if (envelope.origin === 'relay') this.relayByteDelta += envelope.header.size
-    this.envelopeWrites.set(envelope.header.id, envelope)
-    this.ops.push({ op: 'put-envelope', envelope })
-  }
-
-  deleteEnvelope(envelope: StoredEnvelope): void {
-    if (envelope.origin === 'relay') this.relayByteDelta -= envelope.header.size
-    this.envelopeWrites.set(envelope.header.id, null)
-    this.ops.push({ op: 'delete-envelope', envelope })
-  }
-
-  putReceipt(receipt: StoredReceipt): void {
-    this.receiptWrites.set(receipt.id, receipt)
-    this.ops.push({ op: 'put-receipt', receipt })
-  }
-
-  deleteReceipt(id: string): void {
-    this.receiptWrites.set(id, null)
-    this.ops.push({ op: 'delete-receipt', id })
-  }
+function receiptMatches(secret: Uint8Array, envelope: EnvelopeSummary): boolean {
+  return createHash('sha256').update(secret).digest('hex') === envelope.header.receiptHash
 }

@@ -5,9 +5,14 @@ export type {
   EngineAction,
   EngineEvent,
   EngineInit,
+  EngineStats,
+  Attempts,
+  DropReason,
   LocalEndpoint,
   SubmittedEnvelope
 } from './engine.ts'
+export { DEFAULT_POLICY, retryDelay } from './policy.ts'
+export type { EnginePolicy } from './policy.ts'
 export { epidemic } from './strategy.ts'
 export type { ForwardingStrategy, PeerView } from './strategy.ts'
 export { MeshService } from './service.ts'

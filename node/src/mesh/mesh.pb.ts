@@ -139,46 +139,33 @@ export namespace Receipt {
 }
 
 export interface MeshFrame {
-  summary?: MeshFrame.Summary
+  hello?: MeshFrame.Hello
   envelopes: Uint8Array[]
   acks: Uint8Array[]
   receipts: Receipt[]
+  offers: Uint8Array[]
+  requests: Uint8Array[]
+  refusals: MeshFrame.Refusal[]
 }
 
 export namespace MeshFrame {
-  export interface Summary {
-    envelopeIds: Uint8Array[]
+  export interface Hello {
     tags: Uint8Array[]
-    receiptIds: Uint8Array[]
   }
 
-  export namespace Summary {
-    let _codec: Codec<Summary>
+  export namespace Hello {
+    let _codec: Codec<Hello>
 
-    export const codec = (): Codec<Summary> => {
+    export const codec = (): Codec<Hello> => {
       if (_codec == null) {
-        _codec = message<Summary>((obj, w, opts = {}) => {
+        _codec = message<Hello>((obj, w, opts = {}) => {
           if (opts.lengthDelimited !== false) {
             w.fork()
           }
 
-          if (obj.envelopeIds != null && obj.envelopeIds.length > 0) {
-            for (const value of obj.envelopeIds) {
-              w.uint32(10)
-              w.bytes(value)
-            }
-          }
-
           if (obj.tags != null && obj.tags.length > 0) {
             for (const value of obj.tags) {
-              w.uint32(18)
-              w.bytes(value)
-            }
-          }
-
-          if (obj.receiptIds != null && obj.receiptIds.length > 0) {
-            for (const value of obj.receiptIds) {
-              w.uint32(26)
+              w.uint32(10)
               w.bytes(value)
             }
           }
@@ -188,9 +175,7 @@ export namespace MeshFrame {
           }
         }, (reader, length, opts = {}) => {
           const obj: any = {
-            envelopeIds: [],
-            tags: [],
-            receiptIds: []
+            tags: []
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -200,27 +185,11 @@ export namespace MeshFrame {
 
             switch (tag >>> 3) {
               case 1: {
-                if (opts.limits?.envelopeIds != null && obj.envelopeIds.length === opts.limits.envelopeIds) {
-                  throw new MaxLengthError('Decode error - repeated field "envelopeIds" had too many elements')
-                }
-
-                obj.envelopeIds.push(reader.bytes())
-                break
-              }
-              case 2: {
                 if (opts.limits?.tags != null && obj.tags.length === opts.limits.tags) {
                   throw new MaxLengthError('Decode error - repeated field "tags" had too many elements')
                 }
 
                 obj.tags.push(reader.bytes())
-                break
-              }
-              case 3: {
-                if (opts.limits?.receiptIds != null && obj.receiptIds.length === opts.limits.receiptIds) {
-                  throw new MaxLengthError('Decode error - repeated field "receiptIds" had too many elements')
-                }
-
-                obj.receiptIds.push(reader.bytes())
                 break
               }
               default: {
@@ -233,9 +202,7 @@ export namespace MeshFrame {
           return obj
         }, function * (reader, length, prefix, opts = {}) {
           const obj = {
-            envelopeIds: 0,
-            tags: 0,
-            receiptIds: 0
+            tags: 0
           }
 
           const end = length == null ? reader.len : reader.pos + length
@@ -245,21 +212,6 @@ export namespace MeshFrame {
 
             switch (tag >>> 3) {
               case 1: {
-                if (opts.limits?.envelopeIds != null && obj.envelopeIds === opts.limits.envelopeIds) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "envelopeIds" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.envelopeIds[]`,
-                  index: obj.envelopeIds,
-                  value: reader.bytes()
-                }
-
-                obj.envelopeIds++
-
-                break
-              }
-              case 2: {
                 if (opts.limits?.tags != null && obj.tags === opts.limits.tags) {
                   throw new MaxLengthError('Streaming decode error - repeated field "tags" had too many elements')
                 }
@@ -271,21 +223,6 @@ export namespace MeshFrame {
                 }
 
                 obj.tags++
-
-                break
-              }
-              case 3: {
-                if (opts.limits?.receiptIds != null && obj.receiptIds === opts.limits.receiptIds) {
-                  throw new MaxLengthError('Streaming decode error - repeated field "receiptIds" had too many elements')
-                }
-
-                yield {
-                  field: `${prefix}.receiptIds[]`,
-                  index: obj.receiptIds,
-                  value: reader.bytes()
-                }
-
-                obj.receiptIds++
 
                 break
               }
@@ -301,34 +238,134 @@ export namespace MeshFrame {
       return _codec
     }
 
-    export interface SummaryEnvelopeIdsFieldEvent {
-      field: '$.envelopeIds[]'
-      index: number
-      value: Uint8Array
-    }
-
-    export interface SummaryTagsFieldEvent {
+    export interface HelloTagsFieldEvent {
       field: '$.tags[]'
       index: number
       value: Uint8Array
     }
 
-    export interface SummaryReceiptIdsFieldEvent {
-      field: '$.receiptIds[]'
-      index: number
+    export function encode (obj: Partial<Hello>): Uint8Array {
+      return encodeMessage(obj, Hello.codec())
+    }
+
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Hello {
+      return decodeMessage(buf, Hello.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloTagsFieldEvent> {
+      return streamMessage(buf, Hello.codec(), opts)
+    }
+  }
+
+  export interface Refusal {
+    envelopeId: Uint8Array
+    reason: string
+  }
+
+  export namespace Refusal {
+    let _codec: Codec<Refusal>
+
+    export const codec = (): Codec<Refusal> => {
+      if (_codec == null) {
+        _codec = message<Refusal>((obj, w, opts = {}) => {
+          if (opts.lengthDelimited !== false) {
+            w.fork()
+          }
+
+          if ((obj.envelopeId != null && obj.envelopeId.byteLength > 0)) {
+            w.uint32(10)
+            w.bytes(obj.envelopeId)
+          }
+
+          if ((obj.reason != null && obj.reason !== '')) {
+            w.uint32(18)
+            w.string(obj.reason)
+          }
+
+          if (opts.lengthDelimited !== false) {
+            w.ldelim()
+          }
+        }, (reader, length, opts = {}) => {
+          const obj: any = {
+            envelopeId: uint8ArrayAlloc(0),
+            reason: ''
+          }
+
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                obj.envelopeId = reader.bytes()
+                break
+              }
+              case 2: {
+                obj.reason = reader.string()
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+
+          return obj
+        }, function * (reader, length, prefix, opts = {}) {
+          const end = length == null ? reader.len : reader.pos + length
+
+          while (reader.pos < end) {
+            const tag = reader.uint32()
+
+            switch (tag >>> 3) {
+              case 1: {
+                yield {
+                  field: `${prefix}.envelopeId`,
+                  value: reader.bytes()
+                }
+                break
+              }
+              case 2: {
+                yield {
+                  field: `${prefix}.reason`,
+                  value: reader.string()
+                }
+                break
+              }
+              default: {
+                reader.skipType(tag & 7)
+                break
+              }
+            }
+          }
+        })
+      }
+
+      return _codec
+    }
+
+    export interface RefusalEnvelopeIdFieldEvent {
+      field: '$.envelopeId'
       value: Uint8Array
     }
 
-    export function encode (obj: Partial<Summary>): Uint8Array {
-      return encodeMessage(obj, Summary.codec())
+    export interface RefusalReasonFieldEvent {
+      field: '$.reason'
+      value: string
     }
 
-    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Summary {
-      return decodeMessage(buf, Summary.codec(), opts)
+    export function encode (obj: Partial<Refusal>): Uint8Array {
+      return encodeMessage(obj, Refusal.codec())
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Summary>): Generator<SummaryEnvelopeIdsFieldEvent | SummaryTagsFieldEvent | SummaryReceiptIdsFieldEvent> {
-      return streamMessage(buf, Summary.codec(), opts)
+    export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Refusal {
+      return decodeMessage(buf, Refusal.codec(), opts)
+    }
+
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Refusal>): Generator<RefusalEnvelopeIdFieldEvent | RefusalReasonFieldEvent> {
+      return streamMessage(buf, Refusal.codec(), opts)
     }
   }
 
@@ -341,9 +378,9 @@ export namespace MeshFrame {
           w.fork()
         }
 
-        if (obj.summary != null) {
+        if (obj.hello != null) {
           w.uint32(10)
-          MeshFrame.Summary.codec().encode(obj.summary, w)
+          MeshFrame.Hello.codec().encode(obj.hello, w)
         }
 
         if (obj.envelopes != null && obj.envelopes.length > 0) {
@@ -367,6 +404,27 @@ export namespace MeshFrame {
           }
         }
 
+        if (obj.offers != null && obj.offers.length > 0) {
+          for (const value of obj.offers) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.requests != null && obj.requests.length > 0) {
+          for (const value of obj.requests) {
+            w.uint32(50)
+            w.bytes(value)
+          }
+        }
+
+        if (obj.refusals != null && obj.refusals.length > 0) {
+          for (const value of obj.refusals) {
+            w.uint32(58)
+            MeshFrame.Refusal.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -374,7 +432,10 @@ export namespace MeshFrame {
         const obj: any = {
           envelopes: [],
           acks: [],
-          receipts: []
+          receipts: [],
+          offers: [],
+          requests: [],
+          refusals: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -384,8 +445,8 @@ export namespace MeshFrame {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.summary = MeshFrame.Summary.codec().decode(reader, reader.uint32(), {
-                limits: opts.limits?.summary
+              obj.hello = MeshFrame.Hello.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.hello
               })
               break
             }
@@ -415,6 +476,32 @@ export namespace MeshFrame {
               }))
               break
             }
+            case 5: {
+              if (opts.limits?.offers != null && obj.offers.length === opts.limits.offers) {
+                throw new MaxLengthError('Decode error - repeated field "offers" had too many elements')
+              }
+
+              obj.offers.push(reader.bytes())
+              break
+            }
+            case 6: {
+              if (opts.limits?.requests != null && obj.requests.length === opts.limits.requests) {
+                throw new MaxLengthError('Decode error - repeated field "requests" had too many elements')
+              }
+
+              obj.requests.push(reader.bytes())
+              break
+            }
+            case 7: {
+              if (opts.limits?.refusals != null && obj.refusals.length === opts.limits.refusals) {
+                throw new MaxLengthError('Decode error - repeated field "refusals" had too many elements')
+              }
+
+              obj.refusals.push(MeshFrame.Refusal.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.refusals$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -427,7 +514,10 @@ export namespace MeshFrame {
         const obj = {
           envelopes: 0,
           acks: 0,
-          receipts: 0
+          receipts: 0,
+          offers: 0,
+          requests: 0,
+          refusals: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -437,8 +527,8 @@ export namespace MeshFrame {
 
           switch (tag >>> 3) {
             case 1: {
-              yield * MeshFrame.Summary.codec().stream(reader, reader.uint32(), `${prefix}.summary`, {
-                limits: opts.limits?.summary
+              yield * MeshFrame.Hello.codec().stream(reader, reader.uint32(), `${prefix}.hello`, {
+                limits: opts.limits?.hello
               })
 
               break
@@ -491,6 +581,54 @@ export namespace MeshFrame {
 
               break
             }
+            case 5: {
+              if (opts.limits?.offers != null && obj.offers === opts.limits.offers) {
+                throw new MaxLengthError('Streaming decode error - repeated field "offers" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.offers[]`,
+                index: obj.offers,
+                value: reader.bytes()
+              }
+
+              obj.offers++
+
+              break
+            }
+            case 6: {
+              if (opts.limits?.requests != null && obj.requests === opts.limits.requests) {
+                throw new MaxLengthError('Streaming decode error - repeated field "requests" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.requests[]`,
+                index: obj.requests,
+                value: reader.bytes()
+              }
+
+              obj.requests++
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.refusals != null && obj.refusals === opts.limits.refusals) {
+                throw new MaxLengthError('Streaming decode error - repeated field "refusals" had too many elements')
+              }
+
+              for (const evt of MeshFrame.Refusal.codec().stream(reader, reader.uint32(), `${prefix}.refusals[]`, {
+                limits: opts.limits?.refusals$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.refusals
+                }
+              }
+
+              obj.refusals++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -503,20 +641,8 @@ export namespace MeshFrame {
     return _codec
   }
 
-  export interface MeshFrameSummaryEnvelopeIdsFieldEvent {
-    field: '$.summary.envelopeIds[]'
-    index: number
-    value: Uint8Array
-  }
-
-  export interface MeshFrameSummaryTagsFieldEvent {
-    field: '$.summary.tags[]'
-    index: number
-    value: Uint8Array
-  }
-
-  export interface MeshFrameSummaryReceiptIdsFieldEvent {
-    field: '$.summary.receiptIds[]'
+  export interface MeshFrameHelloTagsFieldEvent {
+    field: '$.hello.tags[]'
     index: number
     value: Uint8Array
   }
@@ -551,6 +677,30 @@ export namespace MeshFrame {
     index: number
   }
 
+  export interface MeshFrameOffersFieldEvent {
+    field: '$.offers[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface MeshFrameRequestsFieldEvent {
+    field: '$.requests[]'
+    index: number
+    value: Uint8Array
+  }
+
+  export interface MeshFrameRefusalsEnvelopeIdFieldEvent {
+    field: '$.refusals[].envelopeId'
+    value: Uint8Array
+    index: number
+  }
+
+  export interface MeshFrameRefusalsReasonFieldEvent {
+    field: '$.refusals[].reason'
+    value: string
+    index: number
+  }
+
   export function encode (obj: Partial<MeshFrame>): Uint8Array {
     return encodeMessage(obj, MeshFrame.codec())
   }
@@ -559,7 +709,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameSummaryEnvelopeIdsFieldEvent | MeshFrameSummaryTagsFieldEvent | MeshFrameSummaryReceiptIdsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

@@ -1,4 +1,4 @@
-import type { StoredEnvelope } from '../queue/index.ts'
+import type { EnvelopeSummary } from '../queue/index.ts'
 
 /** What a strategy may know of a neighbour. */
 export interface PeerView {
@@ -14,7 +14,7 @@ export interface PeerView {
  */
 export interface ForwardingStrategy {
   readonly name: string
-  shouldForward(envelope: StoredEnvelope, peer: PeerView): boolean
+  shouldForward(envelope: EnvelopeSummary, peer: PeerView): boolean
 }
 
 /** Epidemic routing: every neighbour gets a copy of everything it lacks. */

@@ -1,11 +1,14 @@
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
+export { PRIORITY_RANK } from './order.ts'
 export type {
   EnvelopeOrigin,
+  EnvelopeSummary,
   InboxEntry,
   MeshStore,
   StoreCounts,
   StoredEnvelope,
   StoredReceipt,
-  StoreOp
+  StoreOp,
+  SummaryOrder
 } from './types.ts'

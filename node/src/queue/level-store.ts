@@ -1,17 +1,44 @@
 import { Level } from 'level'
 import { logger } from '@libp2p/logger'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import type { Priority } from '../wire/index.ts'
 import { readHeader } from '../wire/index.ts'
-import { countEnvelope, emptyCounts } from './counts.ts'
-import { EnvelopeRecord, InboxRecord, ReceiptRecord } from './records.pb.ts'
-import type { InboxEntry, MeshStore, StoreCounts, StoredEnvelope, StoredReceipt, StoreOp } from './types.ts'
+import { StoreAccounting } from './accounting.ts'
+import { PRIORITY_RANK } from './order.ts'
+import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
+import type {
+  EnvelopeSummary,
+  InboxEntry,
+  MeshStore,
+  StoreCounts,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp,
+  SummaryOrder
+} from './types.ts'
 
 const log = logger('qpq:queue:level')
 
 type Bytes = Uint8Array
 type Sublevel = ReturnType<typeof openSublevel>
 
+const PRIORITY_OF_RANK: readonly Priority[] = ['critical', 'normal', 'low']
+
 function openSublevel(db: Level<string, Bytes>, name: string) {
   return db.sublevel<string, Bytes>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+}
+
+/** Fixed-width decimal, so keys sort as the numbers do. */
+function pad(value: number): string {
+  return value.toString().padStart(15, '0')
+}
+
+function orderKey(summary: EnvelopeSummary): string {
+  return `${PRIORITY_RANK[summary.header.priority]}!${pad(summary.receivedAt)}!${summary.header.id}`
+}
+
+function expiryKey(expiresAt: number, id: string): string {
+  return `${pad(expiresAt)}!${id}`
 }
 
 interface PendingWrite {
@@ -23,16 +50,21 @@ interface PendingWrite {
 /**
  * The mesh store on LevelDB. Writes are group-committed: every `apply` that
  * arrives while a batch is being synced joins the next batch, so many small
- * writes cost one fsync. The ids of stored envelopes and receipts are kept in
- * memory, so looking up an id that is not there (every new envelope) costs no
- * LevelDB read.
+ * writes cost one fsync. Beside the envelopes it keeps a send-order index and
+ * expiry indexes, whose entries hold each envelope's summary, so the engine
+ * walks envelopes in priority or expiry order without reading any content.
+ * In memory it keeps only the ids present (so looking up a new envelope costs
+ * no read) and byte totals per peer and per tag.
  */
 export class LevelStore implements MeshStore {
   private readonly db: Level<string, Bytes>
   private readonly envelopeLevel: Sublevel
+  private readonly orderLevel: Sublevel
+  private readonly expiryLevel: Sublevel
   private readonly receiptLevel: Sublevel
+  private readonly receiptExpiryLevel: Sublevel
   private readonly inboxLevel: Sublevel
-  private readonly current = emptyCounts()
+  private readonly accounting = new StoreAccounting()
   private readonly envelopeIds = new Set<string>()
   private readonly receiptIds = new Set<string>()
   private pending: PendingWrite[] = []
@@ -41,20 +73,23 @@ export class LevelStore implements MeshStore {
   constructor(path: string) {
     this.db = new Level<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.envelopeLevel = openSublevel(this.db, 'envelope')
+    this.orderLevel = openSublevel(this.db, 'order')
+    this.expiryLevel = openSublevel(this.db, 'expiry')
     this.receiptLevel = openSublevel(this.db, 'receipt')
+    this.receiptExpiryLevel = openSublevel(this.db, 'receipt-expiry')
     this.inboxLevel = openSublevel(this.db, 'inbox')
   }
 
   async open(): Promise<void> {
     await this.db.open()
-    for await (const envelope of this.envelopes()) {
-      countEnvelope(this.current, envelope, 1)
-      this.envelopeIds.add(envelope.header.id)
+    for await (const summary of this.summaries('send')) {
+      this.accounting.envelope(summary, 1)
+      this.envelopeIds.add(summary.header.id)
     }
     for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
-    this.current.receipts = this.receiptIds.size
-    for await (const _ of this.inboxLevel.keys()) this.current.inbox++
-    log('opened with %o', this.current)
+    this.accounting.counts.receipts = this.receiptIds.size
+    for await (const _ of this.inboxLevel.keys()) this.accounting.counts.inbox++
+    log('opened with %o', this.accounting.counts)
   }
 
   async close(): Promise<void> {
@@ -68,6 +103,14 @@ export class LevelStore implements MeshStore {
     })
   }
 
+  hasEnvelope(id: string): boolean {
+    return this.envelopeIds.has(id)
+  }
+
+  hasReceipt(id: string): boolean {
+    return this.receiptIds.has(id)
+  }
+
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
     const values = await readPresent(this.envelopeLevel, this.envelopeIds, ids)
     return values.map((value) => (value === undefined ? undefined : decodeEnvelopeRecord(value)))
@@ -78,12 +121,27 @@ export class LevelStore implements MeshStore {
     return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
   }
 
-  async *envelopes(): AsyncIterable<StoredEnvelope> {
-    for await (const value of this.envelopeLevel.values()) yield decodeEnvelopeRecord(value)
+  async *summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary> {
+    const ranks = order === 'send' ? [0, 1, 2] : [2, 1, 0]
+    for (const rank of ranks) {
+      for await (const [key, value] of this.orderLevel.iterator({ gt: `${rank}!`, lt: `${rank}"` })) {
+        const summary = decodeSummary(key.slice(key.lastIndexOf('!') + 1), value)
+        if (order === 'send' || summary.origin === 'relay') yield summary
+      }
+    }
   }
 
-  async *receipts(): AsyncIterable<StoredReceipt> {
-    for await (const [id, value] of this.receiptLevel.iterator()) yield decodeReceipt(id, value)
+  async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
+    for await (const [key, value] of this.expiryLevel.iterator({ lte: `${pad(time)}!~` })) {
+      yield decodeSummary(key.slice(key.indexOf('!') + 1), value)
+    }
+  }
+
+  async *expiredReceipts(time: number): AsyncIterable<StoredReceipt> {
+    for await (const key of this.receiptExpiryLevel.keys({ lte: `${pad(time)}!~` })) {
+      const [receipt] = await this.getReceipts([key.slice(key.indexOf('!') + 1)])
+      if (receipt !== undefined) yield receipt
+    }
   }
 
   async *inbox(): AsyncIterable<InboxEntry> {
@@ -98,7 +156,15 @@ export class LevelStore implements MeshStore {
   }
 
   counts(): StoreCounts {
-    return { ...this.current }
+    return { ...this.accounting.counts }
+  }
+
+  relayBytesFrom(peer: string): number {
+    return this.accounting.bytesFrom(peer)
+  }
+
+  relayBytesFor(tag: string): number {
+    return this.accounting.bytesFor(tag)
   }
 
   private async writePending(): Promise<void> {
@@ -117,36 +183,43 @@ export class LevelStore implements MeshStore {
   }
 
   private async write(ops: StoreOp[]): Promise<void> {
-    const counts = { ...this.current }
     const batch = this.db.batch()
     for (const op of ops) {
       switch (op.op) {
-        case 'put-envelope':
-          countEnvelope(counts, op.envelope, 1)
-          batch.put(op.envelope.header.id, encodeEnvelopeRecord(op.envelope), {
-            sublevel: this.envelopeLevel
+        case 'put-envelope': {
+          const { envelope } = op
+          const summary = encodeSummary(envelope)
+          batch.put(envelope.header.id, encodeEnvelopeRecord(envelope), { sublevel: this.envelopeLevel })
+          batch.put(orderKey(envelope), summary, { sublevel: this.orderLevel })
+          batch.put(expiryKey(envelope.header.expiresAt, envelope.header.id), summary, {
+            sublevel: this.expiryLevel
           })
           break
-        case 'delete-envelope':
-          countEnvelope(counts, op.envelope, -1)
-          batch.del(op.envelope.header.id, { sublevel: this.envelopeLevel })
+        }
+        case 'delete-envelope': {
+          const { envelope } = op
+          batch.del(envelope.header.id, { sublevel: this.envelopeLevel })
+          batch.del(orderKey(envelope), { sublevel: this.orderLevel })
+          batch.del(expiryKey(envelope.header.expiresAt, envelope.header.id), { sublevel: this.expiryLevel })
           break
+        }
         case 'put-receipt':
-          counts.receipts++
           batch.put(
             op.receipt.id,
             ReceiptRecord.encode({ secret: op.receipt.secret, expiresAt: BigInt(op.receipt.expiresAt) }),
             { sublevel: this.receiptLevel }
           )
+          batch.put(expiryKey(op.receipt.expiresAt, op.receipt.id), new Uint8Array(0), {
+            sublevel: this.receiptExpiryLevel
+          })
           break
         case 'delete-receipt':
-          counts.receipts--
-          batch.del(op.id, { sublevel: this.receiptLevel })
+          batch.del(op.receipt.id, { sublevel: this.receiptLevel })
+          batch.del(expiryKey(op.receipt.expiresAt, op.receipt.id), { sublevel: this.receiptExpiryLevel })
           break
         case 'put-inbox':
-          counts.inbox++
           batch.put(
-            `${op.entry.receivedAt.toString().padStart(15, '0')}:${op.entry.id}`,
+            `${pad(op.entry.receivedAt)}:${op.entry.id}`,
             InboxRecord.encode({ receivedAt: BigInt(op.entry.receivedAt), record: op.entry.record }),
             { sublevel: this.inboxLevel }
           )
@@ -154,12 +227,31 @@ export class LevelStore implements MeshStore {
       }
     }
     await batch.write({ sync: true })
-    Object.assign(this.current, counts)
-    for (const op of ops) {
-      if (op.op === 'put-envelope') this.envelopeIds.add(op.envelope.header.id)
-      else if (op.op === 'delete-envelope') this.envelopeIds.delete(op.envelope.header.id)
-      else if (op.op === 'put-receipt') this.receiptIds.add(op.receipt.id)
-      else if (op.op === 'delete-receipt') this.receiptIds.delete(op.id)
+    for (const op of ops) this.account(op)
+  }
+
+  private account(op: StoreOp): void {
+    const { counts } = this.accounting
+    switch (op.op) {
+      case 'put-envelope':
+        this.accounting.envelope(op.envelope, 1)
+        this.envelopeIds.add(op.envelope.header.id)
+        return
+      case 'delete-envelope':
+        this.accounting.envelope(op.envelope, -1)
+        this.envelopeIds.delete(op.envelope.header.id)
+        return
+      case 'put-receipt':
+        counts.receipts++
+        this.receiptIds.add(op.receipt.id)
+        return
+      case 'delete-receipt':
+        counts.receipts--
+        this.receiptIds.delete(op.receipt.id)
+        return
+      case 'put-inbox':
+        counts.inbox++
+        return
     }
   }
 }
@@ -182,7 +274,9 @@ function encodeEnvelopeRecord(envelope: StoredEnvelope): Uint8Array {
     content: envelope.content,
     hopsLeft: envelope.hopsLeft,
     local: envelope.origin === 'local',
-    receivedAt: BigInt(envelope.receivedAt)
+    receivedAt: BigInt(envelope.receivedAt),
+    fromPeer: envelope.fromPeer,
+    recipient: envelope.recipient
   })
 }
 
@@ -193,7 +287,44 @@ function decodeEnvelopeRecord(value: Uint8Array): StoredEnvelope {
     content: record.content,
     hopsLeft: record.hopsLeft,
     origin: record.local ? 'local' : 'relay',
-    receivedAt: Number(record.receivedAt)
+    receivedAt: Number(record.receivedAt),
+    fromPeer: record.fromPeer,
+    recipient: record.recipient
+  }
+}
+
+function encodeSummary(summary: EnvelopeSummary): Uint8Array {
+  const { header } = summary
+  return SummaryRecord.encode({
+    tag: hexToBytes(header.tag),
+    expiresAt: BigInt(header.expiresAt),
+    priorityRank: PRIORITY_RANK[header.priority],
+    receiptHash: hexToBytes(header.receiptHash),
+    size: header.size,
+    hopsLeft: summary.hopsLeft,
+    local: summary.origin === 'local',
+    receivedAt: BigInt(summary.receivedAt),
+    fromPeer: summary.fromPeer,
+    recipient: summary.recipient
+  })
+}
+
+function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
+  const record = SummaryRecord.decode(value)
+  return {
+    header: {
+      id,
+      tag: bytesToHex(record.tag),
+      expiresAt: Number(record.expiresAt),
+      priority: PRIORITY_OF_RANK[record.priorityRank] ?? 'normal',
+      receiptHash: bytesToHex(record.receiptHash),
+      size: record.size
+    },
+    hopsLeft: record.hopsLeft,
+    origin: record.local ? 'local' : 'relay',
+    receivedAt: Number(record.receivedAt),
+    fromPeer: record.fromPeer,
+    recipient: record.recipient
   }
 }
 

@@ -1,12 +1,22 @@
-import { countEnvelope, emptyCounts } from './counts.ts'
-import type { InboxEntry, MeshStore, StoreCounts, StoredEnvelope, StoredReceipt, StoreOp } from './types.ts'
+import { StoreAccounting } from './accounting.ts'
+import { compareSummaries } from './order.ts'
+import type {
+  EnvelopeSummary,
+  InboxEntry,
+  MeshStore,
+  StoreCounts,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp,
+  SummaryOrder
+} from './types.ts'
 
 /** The mesh store in memory: for the simulator and tests. Same semantics as the LevelDB store. */
 export class MemoryStore implements MeshStore {
   private readonly envelopeMap = new Map<string, StoredEnvelope>()
   private readonly receiptMap = new Map<string, StoredReceipt>()
   private readonly inboxEntries: InboxEntry[] = []
-  private readonly current = emptyCounts()
+  private readonly accounting = new StoreAccounting()
 
   async open(): Promise<void> {
     // Nothing to open: the maps live as long as the object.
@@ -21,26 +31,34 @@ export class MemoryStore implements MeshStore {
       switch (op.op) {
         case 'put-envelope':
           this.envelopeMap.set(op.envelope.header.id, op.envelope)
-          countEnvelope(this.current, op.envelope, 1)
+          this.accounting.envelope(op.envelope, 1)
           break
         case 'delete-envelope':
           this.envelopeMap.delete(op.envelope.header.id)
-          countEnvelope(this.current, op.envelope, -1)
+          this.accounting.envelope(op.envelope, -1)
           break
         case 'put-receipt':
           this.receiptMap.set(op.receipt.id, op.receipt)
-          this.current.receipts++
+          this.accounting.counts.receipts++
           break
         case 'delete-receipt':
-          this.receiptMap.delete(op.id)
-          this.current.receipts--
+          this.receiptMap.delete(op.receipt.id)
+          this.accounting.counts.receipts--
           break
         case 'put-inbox':
           this.inboxEntries.push(op.entry)
-          this.current.inbox++
+          this.accounting.counts.inbox++
           break
       }
     }
+  }
+
+  hasEnvelope(id: string): boolean {
+    return this.envelopeMap.has(id)
+  }
+
+  hasReceipt(id: string): boolean {
+    return this.receiptMap.has(id)
   }
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
@@ -51,12 +69,21 @@ export class MemoryStore implements MeshStore {
     return ids.map((id) => this.receiptMap.get(id))
   }
 
-  async *envelopes(): AsyncIterable<StoredEnvelope> {
-    yield* [...this.envelopeMap.values()]
+  async *summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary> {
+    const all = [...this.envelopeMap.values()].filter(
+      (envelope) => order === 'send' || envelope.origin === 'relay'
+    )
+    yield* all.sort((a, b) => compareSummaries(order, a, b))
   }
 
-  async *receipts(): AsyncIterable<StoredReceipt> {
-    yield* [...this.receiptMap.values()]
+  async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
+    const expired = [...this.envelopeMap.values()].filter((envelope) => envelope.header.expiresAt <= time)
+    yield* expired.sort((a, b) => a.header.expiresAt - b.header.expiresAt)
+  }
+
+  async *expiredReceipts(time: number): AsyncIterable<StoredReceipt> {
+    const expired = [...this.receiptMap.values()].filter((receipt) => receipt.expiresAt <= time)
+    yield* expired.sort((a, b) => a.expiresAt - b.expiresAt)
   }
 
   async *inbox(): AsyncIterable<InboxEntry> {
@@ -64,6 +91,14 @@ export class MemoryStore implements MeshStore {
   }
 
   counts(): StoreCounts {
-    return { ...this.current }
+    return { ...this.accounting.counts }
+  }
+
+  relayBytesFrom(peer: string): number {
+    return this.accounting.bytesFrom(peer)
+  }
+
+  relayBytesFor(tag: string): number {
+    return this.accounting.bytesFor(tag)
   }
 }

@@ -8,6 +8,8 @@ export interface EnvelopeRecord {
   hopsLeft: number
   local: boolean
   receivedAt: bigint
+  fromPeer: string
+  recipient: string
 }
 
 export namespace EnvelopeRecord {
@@ -40,6 +42,16 @@ export namespace EnvelopeRecord {
           w.uint64(obj.receivedAt)
         }
 
+        if ((obj.fromPeer != null && obj.fromPeer !== '')) {
+          w.uint32(42)
+          w.string(obj.fromPeer)
+        }
+
+        if ((obj.recipient != null && obj.recipient !== '')) {
+          w.uint32(50)
+          w.string(obj.recipient)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -48,7 +60,9 @@ export namespace EnvelopeRecord {
           content: uint8ArrayAlloc(0),
           hopsLeft: 0,
           local: false,
-          receivedAt: 0n
+          receivedAt: 0n,
+          fromPeer: '',
+          recipient: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -71,6 +85,14 @@ export namespace EnvelopeRecord {
             }
             case 4: {
               obj.receivedAt = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.fromPeer = reader.string()
+              break
+            }
+            case 6: {
+              obj.recipient = reader.string()
               break
             }
             default: {
@@ -116,6 +138,20 @@ export namespace EnvelopeRecord {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.fromPeer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -148,6 +184,16 @@ export namespace EnvelopeRecord {
     value: bigint
   }
 
+  export interface EnvelopeRecordFromPeerFieldEvent {
+    field: '$.fromPeer'
+    value: string
+  }
+
+  export interface EnvelopeRecordRecipientFieldEvent {
+    field: '$.recipient'
+    value: string
+  }
+
   export function encode (obj: Partial<EnvelopeRecord>): Uint8Array {
     return encodeMessage(obj, EnvelopeRecord.codec())
   }
@@ -156,8 +202,304 @@ export namespace EnvelopeRecord {
     return decodeMessage(buf, EnvelopeRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): Generator<EnvelopeRecordContentFieldEvent | EnvelopeRecordHopsLeftFieldEvent | EnvelopeRecordLocalFieldEvent | EnvelopeRecordReceivedAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): Generator<EnvelopeRecordContentFieldEvent | EnvelopeRecordHopsLeftFieldEvent | EnvelopeRecordLocalFieldEvent | EnvelopeRecordReceivedAtFieldEvent | EnvelopeRecordFromPeerFieldEvent | EnvelopeRecordRecipientFieldEvent> {
     return streamMessage(buf, EnvelopeRecord.codec(), opts)
+  }
+}
+
+export interface SummaryRecord {
+  tag: Uint8Array
+  expiresAt: bigint
+  priorityRank: number
+  receiptHash: Uint8Array
+  size: number
+  hopsLeft: number
+  local: boolean
+  receivedAt: bigint
+  fromPeer: string
+  recipient: string
+}
+
+export namespace SummaryRecord {
+  let _codec: Codec<SummaryRecord>
+
+  export const codec = (): Codec<SummaryRecord> => {
+    if (_codec == null) {
+      _codec = message<SummaryRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.tag != null && obj.tag.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.tag)
+        }
+
+        if ((obj.expiresAt != null && obj.expiresAt !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.expiresAt)
+        }
+
+        if ((obj.priorityRank != null && obj.priorityRank !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.priorityRank)
+        }
+
+        if ((obj.receiptHash != null && obj.receiptHash.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.receiptHash)
+        }
+
+        if ((obj.size != null && obj.size !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.size)
+        }
+
+        if ((obj.hopsLeft != null && obj.hopsLeft !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.hopsLeft)
+        }
+
+        if ((obj.local != null && obj.local !== false)) {
+          w.uint32(56)
+          w.bool(obj.local)
+        }
+
+        if ((obj.receivedAt != null && obj.receivedAt !== 0n)) {
+          w.uint32(64)
+          w.uint64(obj.receivedAt)
+        }
+
+        if ((obj.fromPeer != null && obj.fromPeer !== '')) {
+          w.uint32(74)
+          w.string(obj.fromPeer)
+        }
+
+        if ((obj.recipient != null && obj.recipient !== '')) {
+          w.uint32(82)
+          w.string(obj.recipient)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          tag: uint8ArrayAlloc(0),
+          expiresAt: 0n,
+          priorityRank: 0,
+          receiptHash: uint8ArrayAlloc(0),
+          size: 0,
+          hopsLeft: 0,
+          local: false,
+          receivedAt: 0n,
+          fromPeer: '',
+          recipient: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.tag = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.expiresAt = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.priorityRank = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.receiptHash = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.size = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.hopsLeft = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.local = reader.bool()
+              break
+            }
+            case 8: {
+              obj.receivedAt = reader.uint64()
+              break
+            }
+            case 9: {
+              obj.fromPeer = reader.string()
+              break
+            }
+            case 10: {
+              obj.recipient = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.tag`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.expiresAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.priorityRank`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.receiptHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.size`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.hopsLeft`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.local`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.receivedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.fromPeer`,
+                value: reader.string()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SummaryRecordTagFieldEvent {
+    field: '$.tag'
+    value: Uint8Array
+  }
+
+  export interface SummaryRecordExpiresAtFieldEvent {
+    field: '$.expiresAt'
+    value: bigint
+  }
+
+  export interface SummaryRecordPriorityRankFieldEvent {
+    field: '$.priorityRank'
+    value: number
+  }
+
+  export interface SummaryRecordReceiptHashFieldEvent {
+    field: '$.receiptHash'
+    value: Uint8Array
+  }
+
+  export interface SummaryRecordSizeFieldEvent {
+    field: '$.size'
+    value: number
+  }
+
+  export interface SummaryRecordHopsLeftFieldEvent {
+    field: '$.hopsLeft'
+    value: number
+  }
+
+  export interface SummaryRecordLocalFieldEvent {
+    field: '$.local'
+    value: boolean
+  }
+
+  export interface SummaryRecordReceivedAtFieldEvent {
+    field: '$.receivedAt'
+    value: bigint
+  }
+
+  export interface SummaryRecordFromPeerFieldEvent {
+    field: '$.fromPeer'
+    value: string
+  }
+
+  export interface SummaryRecordRecipientFieldEvent {
+    field: '$.recipient'
+    value: string
+  }
+
+  export function encode (obj: Partial<SummaryRecord>): Uint8Array {
+    return encodeMessage(obj, SummaryRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRecord>): SummaryRecord {
+    return decodeMessage(buf, SummaryRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRecord>): Generator<SummaryRecordTagFieldEvent | SummaryRecordExpiresAtFieldEvent | SummaryRecordPriorityRankFieldEvent | SummaryRecordReceiptHashFieldEvent | SummaryRecordSizeFieldEvent | SummaryRecordHopsLeftFieldEvent | SummaryRecordLocalFieldEvent | SummaryRecordReceivedAtFieldEvent | SummaryRecordFromPeerFieldEvent | SummaryRecordRecipientFieldEvent> {
+    return streamMessage(buf, SummaryRecord.codec(), opts)
   }
 }
 

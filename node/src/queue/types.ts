@@ -3,14 +3,22 @@ import type { EnvelopeHeader } from '../wire/index.ts'
 /** Whose an envelope is: this node's user's (outbox) or someone else's (relay store). */
 export type EnvelopeOrigin = 'local' | 'relay'
 
-export interface StoredEnvelope {
+/** What the engine decides on, without the content: offers, sweeps and eviction read only this. */
+export interface EnvelopeSummary {
   header: EnvelopeHeader
-  /** The content bytes exactly as they travel; their hash is the id. */
-  content: Uint8Array
   /** How many more times this envelope may be forwarded from here. */
   hopsLeft: number
   origin: EnvelopeOrigin
   receivedAt: number
+  /** The peer it came from; empty for this node's own envelopes. */
+  fromPeer: string
+  /** For this node's own envelopes, the recipient as its user named it (an address); empty for relayed ones. */
+  recipient: string
+}
+
+export interface StoredEnvelope extends EnvelopeSummary {
+  /** The content bytes exactly as they travel; their hash is the id. */
+  content: Uint8Array
 }
 
 /** A delivery receipt, kept as a tombstone until the envelope would have expired. */
@@ -30,13 +38,13 @@ export interface InboxEntry {
 /**
  * One write. The writer states what it read: it puts only envelopes and
  * receipts it found absent and deletes only ones it found present (passing
- * the envelope it deletes), so a store keeps its counts without reading back.
+ * what it deletes), so a store keeps its counts and indexes without reading back.
  */
 export type StoreOp =
   | { op: 'put-envelope'; envelope: StoredEnvelope }
-  | { op: 'delete-envelope'; envelope: StoredEnvelope }
+  | { op: 'delete-envelope'; envelope: EnvelopeSummary }
   | { op: 'put-receipt'; receipt: StoredReceipt }
-  | { op: 'delete-receipt'; id: string }
+  | { op: 'delete-receipt'; receipt: StoredReceipt }
   | { op: 'put-inbox'; entry: InboxEntry }
 
 export interface StoreCounts {
@@ -50,17 +58,35 @@ export interface StoreCounts {
 }
 
 /**
+ * The orders in which summaries can be read:
+ * - `send`: critical, then normal, then low; oldest first within a class; outbox and relay together.
+ * - `evict`: relay envelopes only: low, then normal, then critical; oldest first within a class.
+ */
+export type SummaryOrder = 'send' | 'evict'
+
+/**
  * Persistent state of the mesh engine. `apply` is atomic: after it resolves,
  * every op is on disk, and after a crash either all of them are or none.
+ * Iterators stream from disk; what a store keeps in memory is per id and per
+ * peer or tag, never per byte of content.
  */
 export interface MeshStore {
   open(): Promise<void>
   close(): Promise<void>
   apply(ops: StoreOp[]): Promise<void>
+  hasEnvelope(id: string): boolean
+  hasReceipt(id: string): boolean
   getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]>
   getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]>
-  envelopes(): AsyncIterable<StoredEnvelope>
-  receipts(): AsyncIterable<StoredReceipt>
+  summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary>
+  /** Envelopes whose expiry is at or before `time`, soonest first. */
+  expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary>
+  /** Receipts whose expiry is at or before `time`, soonest first. */
+  expiredReceipts(time: number): AsyncIterable<StoredReceipt>
   inbox(): AsyncIterable<InboxEntry>
   counts(): StoreCounts
+  /** Bytes of relay envelopes that came from `peer`. */
+  relayBytesFrom(peer: string): number
+  /** Bytes of relay envelopes with recipient tag `tag`. */
+  relayBytesFor(tag: string): number
 }

@@ -1,0 +1,105 @@
+import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
+
+/**
+ * The store as seen within one engine cycle: reads see the writes queued
+ * earlier in the cycle, which are committed together at its end.
+ */
+export class Cycle {
+  readonly ops: StoreOp[] = []
+  private readonly envelopeWrites = new Map<string, StoredEnvelope | null>()
+  private readonly receiptWrites = new Map<string, StoredReceipt | null>()
+  private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
+  private relayByteDelta = 0
+  private readonly bytesByPeer = new Map<string, number>()
+  private readonly bytesByTag = new Map<string, number>()
+
+  constructor(private readonly store: MeshStore) {}
+
+  hasEnvelope(id: string): boolean {
+    const written = this.envelopeWrites.get(id)
+    return written === undefined ? this.store.hasEnvelope(id) : written !== null
+  }
+
+  hasReceipt(id: string): boolean {
+    const written = this.receiptWrites.get(id)
+    return written === undefined ? this.store.hasReceipt(id) : written !== null
+  }
+
+  /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */
+  async envelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
+    const unwritten = ids.filter((id) => !this.envelopeWrites.has(id))
+    const stored = new Map(
+      (await this.store.getEnvelopes(unwritten)).map((envelope, i) => [unwritten[i], envelope])
+    )
+    return ids.map((id) => {
+      const written = this.envelopeWrites.get(id)
+      return written === undefined ? stored.get(id) : (written ?? undefined)
+    })
+  }
+
+  /** Reads receipts of these ids in one batched lookup, for the single lookups that follow. */
+  async prefetchReceipts(ids: string[]): Promise<void> {
+    const wanted = ids.filter(
+      (id) => this.hasReceipt(id) && !this.receiptWrites.has(id) && !this.receiptReads.has(id)
+    )
+    if (wanted.length === 0) return
+    const stored = await this.store.getReceipts(wanted)
+    wanted.forEach((id, i) => this.receiptReads.set(id, stored[i]))
+  }
+
+  async receipt(id: string): Promise<StoredReceipt | undefined> {
+    const written = this.receiptWrites.get(id)
+    if (written !== undefined) return written ?? undefined
+    if (!this.store.hasReceipt(id)) return undefined
+    if (this.receiptReads.has(id)) return this.receiptReads.get(id)
+    const [stored] = await this.store.getReceipts([id])
+    return stored
+  }
+
+  /** Whether an envelope listed by a store iterator is still there in this cycle. */
+  stillHeld(id: string): boolean {
+    return this.envelopeWrites.get(id) !== null
+  }
+
+  relayBytes(): number {
+    return this.store.counts().relayBytes + this.relayByteDelta
+  }
+
+  relayBytesFrom(peer: string): number {
+    return this.store.relayBytesFrom(peer) + (this.bytesByPeer.get(peer) ?? 0)
+  }
+
+  relayBytesFor(tag: string): number {
+    return this.store.relayBytesFor(tag) + (this.bytesByTag.get(tag) ?? 0)
+  }
+
+  putEnvelope(envelope: StoredEnvelope): void {
+    this.account(envelope, 1)
+    this.envelopeWrites.set(envelope.header.id, envelope)
+    this.ops.push({ op: 'put-envelope', envelope })
+  }
+
+  deleteEnvelope(envelope: EnvelopeSummary): void {
+    this.account(envelope, -1)
+    this.envelopeWrites.set(envelope.header.id, null)
+    this.ops.push({ op: 'delete-envelope', envelope })
+  }
+
+  putReceipt(receipt: StoredReceipt): void {
+    this.receiptWrites.set(receipt.id, receipt)
+    this.ops.push({ op: 'put-receipt', receipt })
+  }
+
+  deleteReceipt(receipt: StoredReceipt): void {
+    this.receiptWrites.set(receipt.id, null)
+    this.ops.push({ op: 'delete-receipt', receipt })
+  }
+
+  private account(envelope: EnvelopeSummary, sign: 1 | -1): void {
+    if (envelope.origin !== 'relay') return
+    const size = sign * envelope.header.size
+    this.relayByteDelta += size
+    this.bytesByPeer.set(envelope.fromPeer, (this.bytesByPeer.get(envelope.fromPeer) ?? 0) + size)
+    this.bytesByTag.set(envelope.header.tag, (this.bytesByTag.get(envelope.header.tag) ?? 0) + size)
+  }
+}

@@ -1,0 +1,12 @@
+import type { EnvelopeSummary, SummaryOrder } from './types.ts'
+
+/** Rank of each priority class in the send order: critical first. */
+export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const
+
+/** Compares two summaries in the given order (see {@link SummaryOrder}). */
+export function compareSummaries(order: SummaryOrder, a: EnvelopeSummary, b: EnvelopeSummary): number {
+  const rank = PRIORITY_RANK[a.header.priority] - PRIORITY_RANK[b.header.priority]
+  return (
+    (order === 'send' ? rank : -rank) || a.receivedAt - b.receivedAt || (a.header.id < b.header.id ? -1 : 1)
+  )
+}
