@@ -1,0 +1,117 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { expect } from 'chai'
+import * as lp from 'it-length-prefixed'
+import { composeMessage } from '../node/src/daemon/compose.ts'
+import { generateUserIdentity } from '../node/src/identity/index.ts'
+import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import type { MeshLibp2p } from '../node/src/mesh/index.ts'
+import { encodeEnvelope } from '../node/src/wire/index.ts'
+import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { frame } from './helpers/frames.ts'
+
+/** SIGKILLs of the relay, each at a different point of a stream of envelopes. */
+const KILLS = 30
+const ENVELOPES_PER_FRAME = 8
+
+describe('relay killed with SIGKILL during heavy traffic', function () {
+  this.timeout(300_000)
+  const folders = new TestFolders()
+  const daemons: TestDaemon[] = []
+  let sender: MeshLibp2p
+
+  before(async () => {
+    sender = await createMeshLibp2p({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: [],
+      mdns: false,
+      mdnsInterval: 10_000,
+      maxConnections: 4
+    })
+  })
+
+  after(async () => {
+    await sender.stop()
+    await Promise.all(daemons.map((node) => node.stop('SIGKILL')))
+    await folders.removeAll()
+  })
+
+  it(`keeps every envelope it acknowledged across ${KILLS} kills, and delivers each exactly once`, async () => {
+    const [relay, recipient] = [await TestDaemon.create('B', folders), await TestDaemon.create('C', folders)]
+    daemons.push(relay, recipient)
+    await recipient.start()
+    const recipientAddress = recipient.address
+    await recipient.stop()
+
+    const author = generateUserIdentity('A')
+    const acknowledged = new Set<string>()
+    let sent = 0
+    for (let kill = 0; kill < KILLS; kill++) {
+      await relay.start({ transport: 'tcp' })
+      const stream = await sender.dialProtocol(multiaddr(relay.tcpAddress()), MESH_PROTOCOL)
+      // A different kill point each time, the same every run: after 1 to 12 acknowledged frames.
+      const killAfterAcks = 1 + ((kill * 7) % 12) * ENVELOPES_PER_FRAME
+      let acksThisRound = 0
+      const enoughAcks = new Promise<void>((resolve, reject) => {
+        void (async () => {
+          try {
+            for await (const data of lp.decode(stream)) {
+              for (const id of MeshFrame.decode(data).acks) {
+                acknowledged.add(bytesToHex(id))
+                if (++acksThisRound >= killAfterAcks) resolve()
+              }
+            }
+          } catch (err) {
+            reject(err as Error)
+          }
+        })()
+      })
+      stream.send(lp.encode.single(MeshFrame.encode(frame({ hello: { tags: [] } }))))
+      const pushing = (async () => {
+        for (let round = 0; round < 40 && acksThisRound < killAfterAcks; round++) {
+          const envelopes = Array.from({ length: ENVELOPES_PER_FRAME }, () =>
+            composeMessage({
+              sender: author,
+              address: recipientAddress,
+              text: `message ${sent++}`,
+              priority: 'normal',
+              now: Date.now(),
+              ttl: 3_600_000,
+              maxPayloadBytes: 262_144
+            })
+          )
+          if (
+            !stream.send(
+              lp.encode.single(
+                MeshFrame.encode(frame({ envelopes: envelopes.map((content) => encodeEnvelope(content, 4)) }))
+              )
+            )
+          ) {
+            await stream.onDrain()
+          }
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+      })()
+      await enoughAcks
+      await relay.stop('SIGKILL')
+      await pushing.catch(() => undefined)
+      stream.abort(new Error('relay killed'))
+    }
+    expect(acknowledged.size).to.be.greaterThan(KILLS)
+
+    await relay.start()
+    await recipient.start({ bootstrap: [relay.quicAddress()] })
+    const inbox = await waitFor(
+      `all ${acknowledged.size} acknowledged envelopes in C's inbox`,
+      async () => {
+        const messages = await cliJson<{ id: string }[]>(recipient.args('inbox'))
+        const ids = new Set(messages.map((message) => message.id))
+        return [...acknowledged].every((id) => ids.has(id)) ? messages : undefined
+      },
+      { attempts: 300 }
+    )
+    const ids = inbox.map((message) => message.id)
+    expect(new Set(ids).size, 'no envelope delivered twice').to.equal(ids.length)
+  })
+})
