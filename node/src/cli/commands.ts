@@ -21,7 +21,8 @@ export async function loadNodeConfig(
   return loadConfig({ file: options.config, env: process.env, overrides })
 }
 
-async function call<T>(
+/** Calls a method of the daemon running on `options.data`'s control socket. */
+export async function call<T>(
   options: CommonOptions,
   method: string,
   params: Record<string, unknown> = {}

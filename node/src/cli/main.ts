@@ -3,6 +3,7 @@ import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 import { idCommand, inboxCommand, initCommand, peersCommand, sendCommand, statusCommand } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
+import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
 import { startCommand } from './start.ts'
@@ -82,6 +83,37 @@ async function main(): Promise<void> {
       'list received messages',
       (command) => command,
       (argv) => inboxCommand(common(argv))
+    )
+    .command(
+      'outbox',
+      "list this node's pending messages; flush or clear them",
+      (command) =>
+        command
+          .command(
+            'flush',
+            'try every pending message now; prints how many remain',
+            (flush) => flush,
+            (argv) => outboxFlushCommand(common(argv))
+          )
+          .command(
+            'clear',
+            'discard unsent messages, all or those given with --id',
+            (clear) =>
+              clear
+                .option('id', {
+                  type: 'string',
+                  array: true,
+                  describe: 'envelope id to discard (repeatable)'
+                })
+                .option('yes', { type: 'boolean', describe: 'confirm: discarded messages are not sent' })
+                .check((argv) => {
+                  const bad = argv.id?.find((id) => !ENVELOPE_ID.test(id))
+                  if (bad !== undefined) return `--id ${bad} is not an envelope id (64 hex digits)`
+                  return argv.yes === true || 'outbox clear discards messages for good; add --yes to confirm'
+                }),
+            (argv) => outboxClearCommand({ ...common(argv), ids: argv.id })
+          ),
+      (argv) => outboxCommand(common(argv))
     )
     .command(
       'status',
