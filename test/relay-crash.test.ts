@@ -63,7 +63,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
               }
             }
           } catch (err) {
-            reject(err)
+            reject(err instanceof Error ? err : new Error(String(err)))
           }
         })()
       })
