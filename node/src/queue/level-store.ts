@@ -1,4 +1,4 @@
-import { Level } from 'level'
+import { ClassicLevel } from 'classic-level'
 import { logger } from '@libp2p/logger'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { Priority } from '../wire/index.ts'
@@ -24,7 +24,10 @@ type Sublevel = ReturnType<typeof openSublevel>
 
 const PRIORITY_OF_RANK: readonly Priority[] = ['critical', 'normal', 'low']
 
-function openSublevel(db: Level<string, Bytes>, name: string) {
+/** Content bytes deleted since the last compaction that make the store compact again: LevelDB keeps them otherwise. */
+const COMPACT_AFTER_DELETED_BYTES = 64 * 1024 * 1024
+
+function openSublevel(db: ClassicLevel<string, Bytes>, name: string) {
   return db.sublevel<string, Bytes>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
 }
 
@@ -57,7 +60,7 @@ interface PendingWrite {
  * no read) and byte totals per peer and per tag.
  */
 export class LevelStore implements MeshStore {
-  private readonly db: Level<string, Bytes>
+  private readonly db: ClassicLevel<string, Bytes>
   private readonly envelopeLevel: Sublevel
   private readonly orderLevel: Sublevel
   private readonly expiryLevel: Sublevel
@@ -69,9 +72,11 @@ export class LevelStore implements MeshStore {
   private readonly receiptIds = new Set<string>()
   private pending: PendingWrite[] = []
   private writing = false
+  private deletedBytes = 0
+  private compacting: Promise<void> | undefined
 
   constructor(path: string) {
-    this.db = new Level<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.envelopeLevel = openSublevel(this.db, 'envelope')
     this.orderLevel = openSublevel(this.db, 'order')
     this.expiryLevel = openSublevel(this.db, 'expiry')
@@ -93,6 +98,7 @@ export class LevelStore implements MeshStore {
   }
 
   async close(): Promise<void> {
+    await this.compacting
     await this.db.close()
   }
 
@@ -230,6 +236,21 @@ export class LevelStore implements MeshStore {
     for (const op of ops) this.account(op)
   }
 
+  /** Gives the space of deleted envelopes back to the disk, in LevelDB's own thread. */
+  private compact(): void {
+    if (this.compacting !== undefined) return
+    this.deletedBytes = 0
+    log('compacting')
+    this.compacting = this.db
+      .compactRange('\u0000', '\uffff')
+      .catch((err: unknown) => {
+        log.error('compaction failed: %e', err)
+      })
+      .finally(() => {
+        this.compacting = undefined
+      })
+  }
+
   private account(op: StoreOp): void {
     const { counts } = this.accounting
     switch (op.op) {
@@ -240,6 +261,8 @@ export class LevelStore implements MeshStore {
       case 'delete-envelope':
         this.accounting.envelope(op.envelope, -1)
         this.envelopeIds.delete(op.envelope.header.id)
+        this.deletedBytes += op.envelope.header.size
+        if (this.deletedBytes >= COMPACT_AFTER_DELETED_BYTES) this.compact()
         return
       case 'put-receipt':
         counts.receipts++
