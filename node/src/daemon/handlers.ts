@@ -6,6 +6,7 @@ import { composeMessage } from './compose.ts'
 import { systemClock } from './daemon.ts'
 import type { Daemon } from './daemon.ts'
 import { decodeInboxEntry } from './inbox.ts'
+import { prometheusText } from './metrics.ts'
 import type { InboxMessage } from './inbox.ts'
 
 export class InvalidRequestError extends Error {
@@ -102,25 +103,9 @@ export function controlHandlers(
       return { messages }
     },
 
-    status: (): Promise<StatusResult> => {
-      const counts = daemon.meshStore.counts()
-      const node = daemon.libp2p
-      return Promise.resolve({
-        address: encodeAddress(daemon.user.publicKey),
-        peerId: node.peerId.toString(),
-        connectedPeers: node.getPeers().length,
-        meshContacts: daemon.meshService.contacts().length,
-        outbox: counts.outbox,
-        relay: counts.relay,
-        relayBytes: counts.relayBytes,
-        receipts: counts.receipts,
-        inbox: counts.inbox,
-        delivered: daemon.stats.delivered,
-        dropped: daemon.stats.dropped,
-        droppedByReason: { ...daemon.meshEngine.stats.dropped },
-        refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }
-      })
-    },
+    status: (): Promise<StatusResult> => Promise.resolve(status(daemon)),
+
+    metrics: (): Promise<{ text: string }> => Promise.resolve({ text: prometheusText(status(daemon)) }),
 
     outbox: async (): Promise<{ items: OutboxItem[] }> => {
       const now = systemClock.now()
@@ -167,6 +152,26 @@ export function controlHandlers(
         }))
       })
     }
+  }
+}
+
+function status(daemon: Daemon): StatusResult {
+  const counts = daemon.meshStore.counts()
+  const node = daemon.libp2p
+  return {
+    address: encodeAddress(daemon.user.publicKey),
+    peerId: node.peerId.toString(),
+    connectedPeers: node.getPeers().length,
+    meshContacts: daemon.meshService.contacts().length,
+    outbox: counts.outbox,
+    relay: counts.relay,
+    relayBytes: counts.relayBytes,
+    receipts: counts.receipts,
+    inbox: counts.inbox,
+    delivered: daemon.stats.delivered,
+    dropped: daemon.stats.dropped,
+    droppedByReason: { ...daemon.meshEngine.stats.dropped },
+    refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }
   }
 }
 

@@ -1,0 +1,65 @@
+import type { StatusResult } from './handlers.ts'
+
+interface Metric {
+  name: string
+  help: string
+  type: 'gauge' | 'counter'
+  samples: { labels?: Record<string, string>; value: number }[]
+}
+
+/**
+ * The daemon's status in the Prometheus text format, e.g. for node_exporter's
+ * textfile collector: `qpq-node metrics > /var/lib/node_exporter/qpq.prom`.
+ */
+export function prometheusText(status: StatusResult): string {
+  const gauge = (name: string, help: string, value: number): Metric => ({
+    name,
+    help,
+    type: 'gauge',
+    samples: [{ value }]
+  })
+  const metrics: Metric[] = [
+    gauge('qpq_connected_peers', 'Peers with an open libp2p connection.', status.connectedPeers),
+    gauge('qpq_mesh_contacts', 'Peers with an open mesh stream.', status.meshContacts),
+    gauge('qpq_outbox_envelopes', "This node's envelopes not yet known to be delivered.", status.outbox),
+    gauge('qpq_relay_envelopes', "Other nodes' envelopes held for forwarding.", status.relay),
+    gauge('qpq_relay_bytes', "Bytes of other nodes' envelopes held for forwarding.", status.relayBytes),
+    gauge('qpq_receipts', 'Delivery receipts kept until their envelopes expire.', status.receipts),
+    gauge('qpq_inbox_messages', 'Messages in the inbox.', status.inbox),
+    {
+      name: 'qpq_delivered_total',
+      help: 'Envelopes delivered to this node since it started.',
+      type: 'counter',
+      samples: [{ value: status.delivered }]
+    },
+    {
+      name: 'qpq_dropped_total',
+      help: 'Envelopes dropped or refused since start, by reason.',
+      type: 'counter',
+      samples: Object.entries(status.droppedByReason).map(([reason, value]) => ({
+        labels: { reason },
+        value
+      }))
+    },
+    {
+      name: 'qpq_refused_total',
+      help: 'Envelopes refused for a quota or a full store since start, by the peer that offered them.',
+      type: 'counter',
+      samples: Object.entries(status.refusedByPeer).map(([peer, value]) => ({ labels: { peer }, value }))
+    }
+  ]
+  return metrics
+    .flatMap(({ name, help, type, samples }) => [
+      `# HELP ${name} ${help}`,
+      `# TYPE ${name} ${type}`,
+      ...samples.map(({ labels, value }) => `${name}${formatLabels(labels)} ${value}`)
+    ])
+    .join('\n')
+    .concat('\n')
+}
+
+function formatLabels(labels: Record<string, string> | undefined): string {
+  if (labels === undefined) return ''
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, '_')}"`)
+  return `{${pairs.join(',')}}`
+}
