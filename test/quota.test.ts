@@ -1,0 +1,56 @@
+import { join } from 'node:path'
+import { expect } from 'chai'
+import { callDaemon } from '../node/src/api/index.ts'
+import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+
+interface Status {
+  relay: number
+  droppedByReason: Record<string, number>
+  refusedByPeer: Record<string, number>
+}
+
+describe('relay quotas between daemons', function () {
+  this.timeout(120_000)
+  const folders = new TestFolders()
+  const daemons: TestDaemon[] = []
+
+  after(async () => {
+    await Promise.all(daemons.map((node) => node.stop('SIGKILL')))
+    await folders.removeAll()
+  })
+
+  it('refuses a flooding peer beyond its quota, shows it in status and metrics, and serves the others', async () => {
+    const [flooder, relay, other, recipient] = await Promise.all(
+      ['A', 'B', 'D', 'C'].map((name) => TestDaemon.create(name, folders))
+    )
+    daemons.push(flooder, relay, other, recipient)
+    await recipient.start()
+    await recipient.stop()
+    // Each envelope of a 1,000-character message is about 1.2 kB: room for two from any one peer.
+    await relay.start({ env: { QPQ_RELAY_MAX_BYTES_PER_PEER: '2600' } })
+    await flooder.start({ bootstrap: [relay.quicAddress()] })
+    await other.start({ bootstrap: [relay.quicAddress()] })
+    const send = (from: TestDaemon, i: number) =>
+      callDaemon(join(from.data, 'control.sock'), 'send', {
+        address: recipient.address,
+        text: `${i}`.padEnd(1000, '.')
+      })
+    for (let i = 0; i < 10; i++) await send(flooder, i)
+    await send(other, 0)
+
+    const status = await waitFor('B to hold 3 envelopes and to have refused 8', async () => {
+      const current = await cliJson<Status>(relay.args('status'))
+      return current.relay === 3 && (current.refusedByPeer[flooder.peerId] ?? 0) >= 8 ? current : undefined
+    })
+    expect(status.droppedByReason['peer quota']).to.be.at.least(8)
+    expect(Object.keys(status.refusedByPeer)).to.deep.equal([flooder.peerId])
+    const metrics = (await callDaemon(join(relay.data, 'control.sock'), 'metrics')) as { text: string }
+    expect(metrics.text).to.include(`qpq_refused_total{peer="${flooder.peerId}"}`)
+    expect(metrics.text).to.match(/qpq_dropped_total\{reason="peer quota"\} \d+/)
+    expect(metrics.text).to.include('qpq_relay_envelopes 3')
+
+    const outbox = await cliJson<{ attempts: number; lastError: string }[]>(flooder.args('outbox'))
+    expect(outbox).to.have.length(10)
+    expect(outbox.filter((item) => item.lastError.endsWith('peer quota'))).to.have.length(8)
+  })
+})
