@@ -130,8 +130,9 @@ async function main(): Promise<void> {
     .demandCommand(1, 'name a command; see qpq-node --help')
     .strict()
     .help()
-    .fail((message, err) => {
-      if ((err as Error | undefined) !== undefined) throw err
+    .fail((message, err: unknown) => {
+      // A handler's error; a `.check()` that returns a string passes that string as `err`.
+      if (err instanceof Error) throw err
       printError(`${message} (see qpq-node --help)`)
       process.exit(EXIT_USAGE)
     })

@@ -1,0 +1,85 @@
+import { expect } from 'chai'
+import type { OutboxItem } from '../node/src/daemon/index.ts'
+import { cli, cliJson, TestDaemon, TestFolders } from './helpers/daemons.ts'
+
+describe('qpq-node outbox against a daemon with no peers', function () {
+  this.timeout(60_000)
+  const folders = new TestFolders()
+  let a: TestDaemon
+  let recipient: string
+
+  before(async () => {
+    a = await TestDaemon.create('A', folders)
+    await a.start()
+    const init = await cliJson<{ address: string }>(['init', '--data', await folders.make('qpq-recipient-')])
+    recipient = init.address
+  })
+
+  after(async () => {
+    await a.stop()
+    await folders.removeAll()
+  })
+
+  async function outbox(): Promise<OutboxItem[]> {
+    return cliJson<OutboxItem[]>(a.args('outbox'))
+  }
+
+  async function send(priority: string): Promise<string> {
+    const result = await cli(a.args('send', recipient, `a ${priority} message`, '--priority', priority))
+    expect(result.code, result.stderr).to.equal(0)
+    return result.stdout.trim()
+  }
+
+  it('lists, flushes and clears the pending messages', async () => {
+    const critical = await send('critical')
+    const normal = await send('normal')
+    const low = await send('low')
+
+    const items = await outbox()
+    expect(items.map((item) => item.id)).to.deep.equal([critical, normal, low])
+    expect(items.map((item) => item.priority)).to.deep.equal(['critical', 'normal', 'low'])
+    for (const item of items) {
+      expect(item).to.include({ recipient, attempts: 0, lastError: '', nextAttemptAt: 0 })
+      expect(item.age).to.be.within(0, 60_000)
+      expect(item.expiresAt).to.be.greaterThan(Date.now())
+    }
+
+    const listing = await cli(a.args('outbox'))
+    expect(listing.code, listing.stderr).to.equal(0)
+    for (const id of [critical, normal, low]) expect(listing.stdout).to.include(id)
+    expect(listing.stdout).to.include(recipient).and.include('next contact')
+
+    const flush = await cli(a.args('outbox', 'flush'))
+    expect(flush.code, flush.stderr).to.equal(0)
+    expect(flush.stdout).to.include('3 messages pending')
+    expect(await cliJson<{ pending: number }>(a.args('outbox', 'flush'))).to.deep.equal({ pending: 3 })
+
+    const refused = await cli(a.args('outbox', 'clear', '--id', normal))
+    expect(refused.code).to.equal(2)
+    expect(refused.stderr.trim().split('\n')).to.have.length(1)
+    expect(refused.stderr).to.include('add --yes')
+    expect(await outbox()).to.have.length(3)
+
+    const one = await cli(a.args('outbox', 'clear', '--id', normal, '--yes'))
+    expect(one.code, one.stderr).to.equal(0)
+    expect(one.stdout).to.include('discarded 1 message')
+    expect((await outbox()).map((item) => item.id)).to.deep.equal([critical, low])
+
+    expect(await cliJson<{ discarded: number }>(a.args('outbox', 'clear', '--yes'))).to.deep.equal({
+      discarded: 2
+    })
+    expect(await outbox()).to.deep.equal([])
+    expect((await cli(a.args('outbox'))).stdout).to.include('the outbox is empty')
+  })
+
+  it('rejects an --id that is not an envelope id with one line and status 2', async () => {
+    const pending = await send('normal')
+    for (const id of ['abc', pending.slice(1), `${pending.slice(1)}g`, pending.toUpperCase()]) {
+      const result = await cli(a.args('outbox', 'clear', '--id', pending, '--id', id, '--yes'))
+      expect(result.code, id).to.equal(2)
+      expect(result.stderr.trim().split('\n'), id).to.have.length(1)
+      expect(result.stderr, id).to.include(`--id ${id} is not an envelope id`)
+    }
+    expect((await outbox()).map((item) => item.id)).to.deep.equal([pending])
+  })
+})
