@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { callDaemon } from '../node/src/api/index.ts'
-import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 
 interface Status {
   relay: number
@@ -20,9 +20,10 @@ describe('relay quotas between daemons', function () {
   })
 
   it('refuses a flooding peer beyond its quota, shows it in status and metrics, and serves the others', async () => {
-    const [flooder, relay, other, recipient] = await Promise.all(
-      ['A', 'B', 'D', 'C'].map((name) => TestDaemon.create(name, folders))
-    )
+    const flooder = await TestDaemon.create('A', folders)
+    const relay = await TestDaemon.create('B', folders)
+    const other = await TestDaemon.create('D', folders)
+    const recipient = await TestDaemon.create('C', folders)
     daemons.push(flooder, relay, other, recipient)
     await recipient.start()
     await recipient.stop()
@@ -44,10 +45,10 @@ describe('relay quotas between daemons', function () {
     })
     expect(status.droppedByReason['peer quota']).to.be.at.least(8)
     expect(Object.keys(status.refusedByPeer)).to.deep.equal([flooder.peerId])
-    const metrics = (await callDaemon(join(relay.data, 'control.sock'), 'metrics')) as { text: string }
-    expect(metrics.text).to.include(`qpq_refused_total{peer="${flooder.peerId}"}`)
-    expect(metrics.text).to.match(/qpq_dropped_total\{reason="peer quota"\} \d+/)
-    expect(metrics.text).to.include('qpq_relay_envelopes 3')
+    const metrics = await cli(relay.args('metrics'))
+    expect(metrics.stdout).to.include(`qpq_refused_total{peer="${flooder.peerId}"}`)
+    expect(metrics.stdout).to.match(/qpq_dropped_total\{reason="peer quota"\} \d+/)
+    expect(metrics.stdout).to.include('qpq_relay_envelopes 3')
 
     const outbox = await cliJson<{ attempts: number; lastError: string }[]>(flooder.args('outbox'))
     expect(outbox).to.have.length(10)

@@ -6,7 +6,7 @@ import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
 import type { InboxMessage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { controlSocketPath } from './paths.ts'
-import { printJson, printLine, printTable } from './output.ts'
+import { printJson, printLine, printTable, printText } from './output.ts'
 
 export interface CommonOptions {
   data: string
@@ -103,9 +103,16 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['receipts', String(status.receipts)],
       ['inbox', String(status.inbox)],
       ['delivered since start', String(status.delivered)],
-      ['dropped since start', String(status.dropped)]
+      ['dropped since start', String(status.dropped)],
+      ...Object.entries(status.droppedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
+      ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)])
     ]
   )
+}
+
+export async function metricsCommand(options: CommonOptions): Promise<void> {
+  const { text } = await call<{ text: string }>(options, 'metrics')
+  printText(text)
 }
 
 export async function peersCommand(options: CommonOptions): Promise<void> {

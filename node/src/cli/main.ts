@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
-import { idCommand, inboxCommand, initCommand, peersCommand, sendCommand, statusCommand } from './commands.ts'
+import {
+  idCommand,
+  inboxCommand,
+  initCommand,
+  metricsCommand,
+  peersCommand,
+  sendCommand,
+  statusCommand
+} from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
@@ -126,6 +134,12 @@ async function main(): Promise<void> {
       'list connected peers',
       (command) => command,
       (argv) => peersCommand(common(argv))
+    )
+    .command(
+      'metrics',
+      'print counters and gauges in the Prometheus text format',
+      (command) => command,
+      (argv) => metricsCommand(common(argv))
     )
     .demandCommand(1, 'name a command; see qpq-node --help')
     .strict()

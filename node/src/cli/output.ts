@@ -3,6 +3,11 @@ export function printLine(text: string): void {
   process.stdout.write(`${text}\n`)
 }
 
+/** Writes text as it is, already ending in a newline. */
+export function printText(text: string): void {
+  process.stdout.write(text)
+}
+
 export function printJson(value: unknown): void {
   printLine(JSON.stringify(value, null, 2))
 }
