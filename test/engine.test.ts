@@ -2,272 +2,288 @@ import { expect } from 'chai'
 import { DEFAULT_POLICY, retryDelay } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
+import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
+import { TestFolders } from './helpers/daemons.ts'
 import { EngineNet } from './helpers/engine-net.ts'
 import { testEnvelope } from './helpers/envelopes.ts'
 import { frame } from './helpers/frames.ts'
 
-describe('mesh engine (sans-IO, in-memory store, manual clock)', () => {
-  const tagA = new Uint8Array(16).fill(1)
-  const tagB = new Uint8Array(16).fill(2)
-  const tagC = new Uint8Array(16).fill(3)
-  const tagD = new Uint8Array(16).fill(4)
-  let net: EngineNet
-  let secrets: Map<string, Uint8Array>
-
-  function nodes(policyOfB: Partial<EnginePolicy> = {}): void {
-    net.add('A', tagA, secrets)
-    net.add('B', tagB, secrets, policyOfB)
-    net.add('C', tagC, secrets)
-    net.add('D', tagD, secrets)
-  }
-
-  beforeEach(() => {
-    net = new EngineNet()
-    secrets = new Map()
-  })
-
-  function message(tag: Uint8Array, options?: Parameters<typeof testEnvelope>[1]) {
-    const envelope = testEnvelope(tag, { expiresAt: net.now + 3_600_000, ...options })
-    secrets.set(envelope.id, envelope.secret)
-    return envelope
-  }
-
-  async function submit(from: string, envelope: { content: Uint8Array }, hopLimit = 8): Promise<void> {
-    await net.deliver(from, { kind: 'submit', envelopes: [{ content: envelope.content, hopLimit }] })
-    await net.settle()
-  }
-
-  describe('store and forward', () => {
-    beforeEach(() => {
-      nodes()
-    })
-
-    it('carries A → B → C, delivers once and purges copies with the receipt', async () => {
-      const envelope = message(tagC)
-      await submit('A', envelope)
-      await net.connect('A', 'B')
-      expect(net.node('B').store.counts().relay).to.equal(1)
-      await net.disconnect('A', 'B')
-      await net.connect('B', 'C')
-      expect(net.node('C').inbox).to.deep.equal([envelope.id])
-      expect(net.node('B').store.counts()).to.include({ relay: 0, receipts: 1 })
-      expect(net.node('A').store.counts().outbox).to.equal(1)
-      await net.connect('A', 'B')
-      expect(net.node('A').store.counts().outbox).to.equal(0)
-      expect(net.node('A').actions).to.deep.include({ kind: 'receipt', id: envelope.id })
-    })
-
-    it('sends nothing twice when a contact comes up again', async () => {
-      await submit('A', message(tagC))
-      await net.connect('A', 'B')
-      expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
-      await net.disconnect('A', 'B')
-      await net.connect('A', 'B')
-      expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
-      expect(net.node('B').sentEnvelopeIds()).to.have.length(0)
-    })
-
-    it('does not deliver a replayed envelope twice', async () => {
-      const envelope = message(tagB)
-      await net.connect('A', 'B')
-      const replayed = frame({ envelopes: [encodeEnvelope(envelope.content, 3)] })
-      await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
-      await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
-      await net.settle()
-      expect(net.node('B').inbox).to.deep.equal([envelope.id])
-      expect(net.node('B').dropped()).to.include('already delivered')
-    })
-
-    it('drops malformed, oversize and expired envelopes and keeps going', async () => {
-      await net.connect('A', 'B')
-      const good = message(tagC)
-      const envelopes = frame({
-        envelopes: [
-          new Uint8Array([0xff, 0xff, 0xff]),
-          encodeEnvelope(message(tagC, { payloadBytes: 5000 }).content, 3),
-          encodeEnvelope(message(tagC, { expiresAt: net.now - 1 }).content, 3),
-          encodeEnvelope(good.content, 3)
-        ]
-      })
-      await net.deliver('B', { kind: 'frame', peer: 'A', frame: envelopes })
-      expect(net.node('B').dropped()).to.deep.equal(['malformed', 'malformed', 'expired'])
-      const details = net
-        .node('B')
-        .actions.flatMap((action) => (action.kind === 'dropped' ? [action.detail] : []))
-      expect(details.join(' ')).to.match(/does not decode.*exceeds the limit/)
-      const [stored] = await net.node('B').store.getEnvelopes([good.id])
-      expect(stored?.hopsLeft).to.equal(3)
-    })
-
-    it('ignores a receipt whose secret does not match the envelope', async () => {
-      const envelope = message(tagC)
-      await submit('A', envelope)
-      await net.connect('A', 'B')
-      const forged = {
-        envelopeId: Buffer.from(envelope.id, 'hex'),
-        secret: new Uint8Array(32),
-        expiresAt: 1n
-      }
-      await net.deliver('B', { kind: 'frame', peer: 'A', frame: frame({ receipts: [forged] }) })
-      expect(net.node('B').store.counts().relay).to.equal(1)
-      expect(net.node('B').dropped()).to.include('malformed')
-    })
-
-    it('stops forwarding at the hop limit but still hands an envelope to its recipient', async () => {
-      const toC = message(tagC)
-      await submit('A', toC, 1)
-      await net.connect('A', 'B')
-      await net.connect('B', 'C')
-      expect(net.node('C').inbox).to.deep.equal([toC.id])
-      const toNobody = message(new Uint8Array(16).fill(9))
-      await submit('A', toNobody, 1)
-      await net.connect('B', 'D')
-      expect(await net.node('D').store.getEnvelopes([toNobody.id])).to.deep.equal([undefined])
-    })
-  })
-
-  describe('outbox order, staleness and retries', () => {
-    beforeEach(() => {
-      nodes({ maxRelayBytesPerPeer: 600 })
-    })
-
-    it('on contact sends the peer its own envelopes first, then critical, normal, low, oldest first', async () => {
-      const low = message(tagC, { priority: 'low' })
-      const normal = message(tagC, { priority: 'normal' })
-      const olderCritical = message(tagC, { priority: 'critical' })
-      await submit('A', olderCritical)
-      net.now += 1
-      const critical = message(tagC, { priority: 'critical' })
-      const forD = message(tagD, { priority: 'low' })
-      for (const envelope of [low, normal, critical, forD]) await submit('A', envelope)
-      await net.connect('A', 'D')
-      expect(net.node('A').sentEnvelopeIds()).to.deep.equal([
-        forD.id,
-        olderCritical.id,
-        critical.id,
-        normal.id,
-        low.id
-      ])
-    })
-
-    it('drops a low-priority envelope older than its staleness limit instead of sending it', async () => {
-      const typing = message(tagC, { priority: 'low' })
-      const chat = message(tagC, { priority: 'normal' })
-      await submit('A', typing)
-      await submit('A', chat)
-      net.now += DEFAULT_POLICY.staleLowAfter + 1
-      await net.connect('A', 'D')
-      expect(net.node('A').sentEnvelopeIds()).to.deep.equal([chat.id])
-      expect(net.node('A').dropped()).to.deep.equal(['stale'])
-      expect(net.node('A').store.counts().outbox).to.equal(1)
-    })
-
-    it('backs off with full jitter, doubling up to the cap', () => {
-      const policy = { ...DEFAULT_POLICY, retryBase: 1000, retryCap: 8000 }
-      const almostOne = (): number => 0.999_999
-      expect([1, 2, 3, 4, 5, 9].map((failures) => retryDelay(policy, failures, almostOne))).to.deep.equal([
-        999, 1999, 3999, 7999, 7999, 7999
-      ])
-      expect(retryDelay(policy, 3, () => 0)).to.equal(0)
-    })
-
-    it('records a refused hand-off, waits out the backoff, and retries on a new contact', async () => {
-      const big = message(tagC, { payloadBytes: 800 })
-      await submit('A', big)
-      await net.connect('A', 'B')
-      expect(net.node('B').dropped()).to.deep.equal(['peer quota'])
-      const attempts = net.node('A').engine.attempts(big.id)
-      expect(attempts).to.include({ attempts: 1, failures: 1, lastError: 'refused by B: peer quota' })
-      expect(attempts?.nextAttemptAt).to.equal(net.now + 500)
-      expect(net.node('A').actions).to.deep.include({ kind: 'timer', at: net.now + 500 })
-      await net.deliver('A', { kind: 'retry' })
-      await net.settle()
-      expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
-      await net.connect('A', 'C')
-      expect(net.node('C').inbox).to.deep.equal([big.id])
-    })
-
-    it('flushes on demand and discards on demand', async () => {
-      const first = message(tagC)
-      const second = message(tagC)
-      await submit('A', first)
-      await submit('A', second)
-      await net.deliver('A', { kind: 'discard', ids: [first.id] })
-      expect(net.node('A').store.counts().outbox).to.equal(1)
-      await net.connect('A', 'D')
-      await net.deliver('A', { kind: 'flush' })
-      await net.settle()
-      expect(net.node('A').sentEnvelopeIds()).to.deep.equal([second.id])
-      await net.deliver('A', { kind: 'discard' })
-      expect(net.node('A').store.counts().outbox).to.equal(0)
-    })
-  })
-
-  describe('relay store quotas and eviction', () => {
-    const size = testEnvelope(tagC).content.length
-
-    it('refuses a flooding peer beyond its quota and still takes envelopes from others', async () => {
-      nodes({ maxRelayBytesPerPeer: 2 * size + 10 })
-      for (let i = 0; i < 4; i++) await submit('A', message(tagC))
-      await submit('D', message(tagC))
-      await net.connect('A', 'B')
-      await net.connect('D', 'B')
-      expect(net.node('B').store.counts().relay).to.equal(3)
-      expect(net.node('B').engine.stats.refusedByPeer).to.deep.equal({ A: 2 })
-      expect(net.node('B').engine.stats.dropped).to.deep.include({ 'peer quota': 2 })
-    })
-
-    it('refuses beyond the per-recipient quota', async () => {
-      nodes({ maxRelayBytesPerRecipient: size + 10 })
-      await submit('A', message(tagC))
-      await submit('A', message(tagC))
-      await submit('A', message(tagD))
-      await net.connect('A', 'B')
-      expect(net.node('B').store.counts().relay).to.equal(2)
-      expect(net.node('B').dropped()).to.deep.equal(['recipient quota'])
-    })
-
-    it('evicts expired, then low, then the oldest normal, never a higher priority than it admits', async () => {
-      nodes({ maxRelayBytes: 3 * size + 10 })
-      const expiring = message(tagC, { priority: 'critical', expiresAt: net.now + 5 })
-      const low = message(tagC, { priority: 'low' })
-      const critical = message(tagC, { priority: 'critical' })
-      for (const envelope of [expiring, low, critical]) await submit('A', envelope)
-      await net.connect('A', 'B')
-      expect(net.node('B').store.counts().relay).to.equal(3)
-      net.now += 10
-      const normal1 = message(tagC)
-      await submit('D', normal1)
-      await net.connect('D', 'B')
-      const held = async (): Promise<string[]> => {
-        const ids: string[] = []
-        for await (const summary of net.node('B').store.summaries('send')) ids.push(summary.header.id)
-        return ids
-      }
-      expect(await held()).to.have.members([low.id, critical.id, normal1.id])
-      net.now += 1
-      const normal2 = message(tagC)
-      await submit('D', normal2)
-      expect(await held()).to.have.members([critical.id, normal1.id, normal2.id])
-      net.now += 1
-      const normal3 = message(tagC)
-      await submit('D', normal3)
-      expect(await held()).to.have.members([critical.id, normal2.id, normal3.id])
-      await submit('D', message(tagC, { priority: 'low' }))
-      expect(await held()).to.have.members([critical.id, normal2.id, normal3.id])
-      expect(net.node('B').dropped()).to.deep.equal(['evicted', 'evicted', 'evicted', 'store full'])
-    })
-  })
-
-  it('sweeps expired envelopes and receipts a batch at a time', async () => {
-    nodes()
-    for (let i = 0; i < 3; i++) await submit('A', message(tagC, { expiresAt: net.now + 10 }))
-    net.now += 11
-    await net.deliver('A', { kind: 'sweep', limit: 2 })
-    expect(net.node('A').store.counts().outbox).to.equal(1)
-    expect(net.node('A').actions).to.deep.include({ kind: 'swept', envelopes: 2, receipts: 0 })
-    await net.deliver('A', { kind: 'sweep', limit: 2 })
-    expect(net.node('A').store.counts().outbox).to.equal(0)
-    expect(net.node('A').dropped()).to.deep.equal(['expired', 'expired', 'expired'])
-  })
+const folders = new TestFolders()
+after(async () => {
+  await folders.removeAll()
 })
+
+for (const [storeName, createStore] of [
+  ['in-memory', () => Promise.resolve(new MemoryStore())],
+  ['LevelDB', async () => new LevelStore(await folders.make('qpq-engine-'))]
+] as const) {
+  describe(`mesh engine (sans-IO, ${storeName} store, manual clock)`, () => {
+    const tagA = new Uint8Array(16).fill(1)
+    const tagB = new Uint8Array(16).fill(2)
+    const tagC = new Uint8Array(16).fill(3)
+    const tagD = new Uint8Array(16).fill(4)
+    let net: EngineNet
+    let secrets: Map<string, Uint8Array>
+
+    async function nodes(policyOfB: Partial<EnginePolicy> = {}): Promise<void> {
+      await net.add('A', tagA, secrets)
+      await net.add('B', tagB, secrets, policyOfB)
+      await net.add('C', tagC, secrets)
+      await net.add('D', tagD, secrets)
+    }
+
+    beforeEach(() => {
+      net = new EngineNet(createStore)
+      secrets = new Map()
+    })
+
+    afterEach(async () => {
+      await net.close()
+    })
+
+    function message(tag: Uint8Array, options?: Parameters<typeof testEnvelope>[1]) {
+      const envelope = testEnvelope(tag, { expiresAt: net.now + 3_600_000, ...options })
+      secrets.set(envelope.id, envelope.secret)
+      return envelope
+    }
+
+    async function submit(from: string, envelope: { content: Uint8Array }, hopLimit = 8): Promise<void> {
+      await net.deliver(from, { kind: 'submit', envelopes: [{ content: envelope.content, hopLimit }] })
+      await net.settle()
+    }
+
+    describe('store and forward', () => {
+      beforeEach(async () => {
+        await nodes()
+      })
+
+      it('carries A → B → C, delivers once and purges copies with the receipt', async () => {
+        const envelope = message(tagC)
+        await submit('A', envelope)
+        await net.connect('A', 'B')
+        expect(net.node('B').store.counts().relay).to.equal(1)
+        await net.disconnect('A', 'B')
+        await net.connect('B', 'C')
+        expect(net.node('C').inbox).to.deep.equal([envelope.id])
+        expect(net.node('B').store.counts()).to.include({ relay: 0, receipts: 1 })
+        expect(net.node('A').store.counts().outbox).to.equal(1)
+        await net.connect('A', 'B')
+        expect(net.node('A').store.counts().outbox).to.equal(0)
+        expect(net.node('A').actions).to.deep.include({ kind: 'receipt', id: envelope.id })
+      })
+
+      it('sends nothing twice when a contact comes up again', async () => {
+        await submit('A', message(tagC))
+        await net.connect('A', 'B')
+        expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
+        await net.disconnect('A', 'B')
+        await net.connect('A', 'B')
+        expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
+        expect(net.node('B').sentEnvelopeIds()).to.have.length(0)
+      })
+
+      it('does not deliver a replayed envelope twice', async () => {
+        const envelope = message(tagB)
+        await net.connect('A', 'B')
+        const replayed = frame({ envelopes: [encodeEnvelope(envelope.content, 3)] })
+        await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
+        await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
+        await net.settle()
+        expect(net.node('B').inbox).to.deep.equal([envelope.id])
+        expect(net.node('B').dropped()).to.include('already delivered')
+      })
+
+      it('drops malformed, oversize and expired envelopes and keeps going', async () => {
+        await net.connect('A', 'B')
+        const good = message(tagC)
+        const envelopes = frame({
+          envelopes: [
+            new Uint8Array([0xff, 0xff, 0xff]),
+            encodeEnvelope(message(tagC, { payloadBytes: 5000 }).content, 3),
+            encodeEnvelope(message(tagC, { expiresAt: net.now - 1 }).content, 3),
+            encodeEnvelope(good.content, 3)
+          ]
+        })
+        await net.deliver('B', { kind: 'frame', peer: 'A', frame: envelopes })
+        expect(net.node('B').dropped()).to.deep.equal(['malformed', 'malformed', 'expired'])
+        const details = net
+          .node('B')
+          .actions.flatMap((action) => (action.kind === 'dropped' ? [action.detail] : []))
+        expect(details.join(' ')).to.match(/does not decode.*exceeds the limit/)
+        const [stored] = await net.node('B').store.getEnvelopes([good.id])
+        expect(stored?.hopsLeft).to.equal(3)
+      })
+
+      it('ignores a receipt whose secret does not match the envelope', async () => {
+        const envelope = message(tagC)
+        await submit('A', envelope)
+        await net.connect('A', 'B')
+        const forged = {
+          envelopeId: Buffer.from(envelope.id, 'hex'),
+          secret: new Uint8Array(32),
+          expiresAt: 1n
+        }
+        await net.deliver('B', { kind: 'frame', peer: 'A', frame: frame({ receipts: [forged] }) })
+        expect(net.node('B').store.counts().relay).to.equal(1)
+        expect(net.node('B').dropped()).to.include('malformed')
+      })
+
+      it('stops forwarding at the hop limit but still hands an envelope to its recipient', async () => {
+        const toC = message(tagC)
+        await submit('A', toC, 1)
+        await net.connect('A', 'B')
+        await net.connect('B', 'C')
+        expect(net.node('C').inbox).to.deep.equal([toC.id])
+        const toNobody = message(new Uint8Array(16).fill(9))
+        await submit('A', toNobody, 1)
+        await net.connect('B', 'D')
+        expect(await net.node('D').store.getEnvelopes([toNobody.id])).to.deep.equal([undefined])
+      })
+    })
+
+    describe('outbox order, staleness and retries', () => {
+      beforeEach(async () => {
+        await nodes({ maxRelayBytesPerPeer: 600 })
+      })
+
+      it('on contact sends the peer its own envelopes first, then critical, normal, low, oldest first', async () => {
+        const low = message(tagC, { priority: 'low' })
+        const normal = message(tagC, { priority: 'normal' })
+        const olderCritical = message(tagC, { priority: 'critical' })
+        await submit('A', olderCritical)
+        net.now += 1
+        const critical = message(tagC, { priority: 'critical' })
+        const forD = message(tagD, { priority: 'low' })
+        for (const envelope of [low, normal, critical, forD]) await submit('A', envelope)
+        await net.connect('A', 'D')
+        expect(net.node('A').sentEnvelopeIds()).to.deep.equal([
+          forD.id,
+          olderCritical.id,
+          critical.id,
+          normal.id,
+          low.id
+        ])
+      })
+
+      it('drops a low-priority envelope older than its staleness limit instead of sending it', async () => {
+        const typing = message(tagC, { priority: 'low' })
+        const chat = message(tagC, { priority: 'normal' })
+        await submit('A', typing)
+        await submit('A', chat)
+        net.now += DEFAULT_POLICY.staleLowAfter + 1
+        await net.connect('A', 'D')
+        expect(net.node('A').sentEnvelopeIds()).to.deep.equal([chat.id])
+        expect(net.node('A').dropped()).to.deep.equal(['stale'])
+        expect(net.node('A').store.counts().outbox).to.equal(1)
+      })
+
+      it('backs off with full jitter, doubling up to the cap', () => {
+        const policy = { ...DEFAULT_POLICY, retryBase: 1000, retryCap: 8000 }
+        const almostOne = (): number => 0.999_999
+        expect([1, 2, 3, 4, 5, 9].map((failures) => retryDelay(policy, failures, almostOne))).to.deep.equal([
+          999, 1999, 3999, 7999, 7999, 7999
+        ])
+        expect(retryDelay(policy, 3, () => 0)).to.equal(0)
+      })
+
+      it('records a refused hand-off, waits out the backoff, and retries on a new contact', async () => {
+        const big = message(tagC, { payloadBytes: 800 })
+        await submit('A', big)
+        await net.connect('A', 'B')
+        expect(net.node('B').dropped()).to.deep.equal(['peer quota'])
+        const attempts = net.node('A').engine.attempts(big.id)
+        expect(attempts).to.include({ attempts: 1, failures: 1, lastError: 'refused by B: peer quota' })
+        expect(attempts?.nextAttemptAt).to.equal(net.now + 500)
+        expect(net.node('A').actions).to.deep.include({ kind: 'timer', at: net.now + 500 })
+        await net.deliver('A', { kind: 'retry' })
+        await net.settle()
+        expect(net.node('A').sentEnvelopeIds()).to.have.length(1)
+        await net.connect('A', 'C')
+        expect(net.node('C').inbox).to.deep.equal([big.id])
+      })
+
+      it('flushes on demand and discards on demand', async () => {
+        const first = message(tagC)
+        const second = message(tagC)
+        await submit('A', first)
+        await submit('A', second)
+        await net.deliver('A', { kind: 'discard', ids: [first.id] })
+        expect(net.node('A').store.counts().outbox).to.equal(1)
+        await net.connect('A', 'D')
+        await net.deliver('A', { kind: 'flush' })
+        await net.settle()
+        expect(net.node('A').sentEnvelopeIds()).to.deep.equal([second.id])
+        await net.deliver('A', { kind: 'discard' })
+        expect(net.node('A').store.counts().outbox).to.equal(0)
+      })
+    })
+
+    describe('relay store quotas and eviction', () => {
+      const size = testEnvelope(tagC).content.length
+
+      it('refuses a flooding peer beyond its quota and still takes envelopes from others', async () => {
+        await nodes({ maxRelayBytesPerPeer: 2 * size + 10 })
+        for (let i = 0; i < 4; i++) await submit('A', message(tagC))
+        await submit('D', message(tagC))
+        await net.connect('A', 'B')
+        await net.connect('D', 'B')
+        expect(net.node('B').store.counts().relay).to.equal(3)
+        expect(net.node('B').engine.stats.refusedByPeer).to.deep.equal({ A: 2 })
+        expect(net.node('B').engine.stats.dropped).to.deep.include({ 'peer quota': 2 })
+      })
+
+      it('refuses beyond the per-recipient quota', async () => {
+        await nodes({ maxRelayBytesPerRecipient: size + 10 })
+        await submit('A', message(tagC))
+        await submit('A', message(tagC))
+        await submit('A', message(tagD))
+        await net.connect('A', 'B')
+        expect(net.node('B').store.counts().relay).to.equal(2)
+        expect(net.node('B').dropped()).to.deep.equal(['recipient quota'])
+      })
+
+      it('evicts expired, then low, then the oldest normal, never a higher priority than it admits', async () => {
+        await nodes({ maxRelayBytes: 3 * size + 10 })
+        const expiring = message(tagC, { priority: 'critical', expiresAt: net.now + 5 })
+        const low = message(tagC, { priority: 'low' })
+        const critical = message(tagC, { priority: 'critical' })
+        for (const envelope of [expiring, low, critical]) await submit('A', envelope)
+        await net.connect('A', 'B')
+        expect(net.node('B').store.counts().relay).to.equal(3)
+        net.now += 10
+        const normal1 = message(tagC)
+        await submit('D', normal1)
+        await net.connect('D', 'B')
+        const held = async (): Promise<string[]> => {
+          const ids: string[] = []
+          for await (const summary of net.node('B').store.summaries('send')) ids.push(summary.header.id)
+          return ids
+        }
+        expect(await held()).to.have.members([low.id, critical.id, normal1.id])
+        net.now += 1
+        const normal2 = message(tagC)
+        await submit('D', normal2)
+        expect(await held()).to.have.members([critical.id, normal1.id, normal2.id])
+        net.now += 1
+        const normal3 = message(tagC)
+        await submit('D', normal3)
+        expect(await held()).to.have.members([critical.id, normal2.id, normal3.id])
+        await submit('D', message(tagC, { priority: 'low' }))
+        expect(await held()).to.have.members([critical.id, normal2.id, normal3.id])
+        expect(net.node('B').dropped()).to.deep.equal(['evicted', 'evicted', 'evicted', 'store full'])
+      })
+    })
+
+    it('sweeps expired envelopes and receipts a batch at a time', async () => {
+      await nodes()
+      for (let i = 0; i < 3; i++) await submit('A', message(tagC, { expiresAt: net.now + 10 }))
+      net.now += 11
+      await net.deliver('A', { kind: 'sweep', limit: 2 })
+      expect(net.node('A').store.counts().outbox).to.equal(1)
+      expect(net.node('A').actions).to.deep.include({ kind: 'swept', envelopes: 2, receipts: 0 })
+      await net.deliver('A', { kind: 'sweep', limit: 2 })
+      expect(net.node('A').store.counts().outbox).to.equal(0)
+      expect(net.node('A').dropped()).to.deep.equal(['expired', 'expired', 'expired'])
+    })
+  })
+}

@@ -7,7 +7,7 @@ import type {
   EnginePolicy,
   LocalEndpoint
 } from '../../node/src/mesh/index.ts'
-import { MemoryStore } from '../../node/src/queue/index.ts'
+import type { MeshStore } from '../../node/src/queue/index.ts'
 import { decodeEnvelope } from '../../node/src/wire/index.ts'
 import type { StoredEnvelope } from '../../node/src/queue/index.ts'
 
@@ -17,15 +17,24 @@ export class EngineNet {
   readonly nodes = new Map<string, TestNode>()
   private readonly inFlight: { to: string; event: EngineEvent }[] = []
 
-  add(
+  /** @param createStore makes each node's store (opened here, closed by `close`) */
+  constructor(private readonly createStore: () => Promise<MeshStore>) {}
+
+  async add(
     name: string,
     tag: Uint8Array,
     secrets: Map<string, Uint8Array>,
     policy: Partial<EnginePolicy> = {}
-  ): TestNode {
-    const node = new TestNode(name, tag, secrets, this, policy)
+  ): Promise<TestNode> {
+    const store = await this.createStore()
+    await store.open()
+    const node = new TestNode(name, tag, secrets, this, policy, store)
     this.nodes.set(name, node)
     return node
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((node) => node.store.close()))
   }
 
   node(name: string): TestNode {
@@ -65,7 +74,6 @@ export class EngineNet {
 }
 
 export class TestNode implements LocalEndpoint {
-  readonly store = new MemoryStore()
   readonly engine: MeshEngine
   readonly actions: EngineAction[] = []
   readonly inbox: string[] = []
@@ -76,7 +84,8 @@ export class TestNode implements LocalEndpoint {
     tag: Uint8Array,
     private readonly secrets: Map<string, Uint8Array>,
     net: EngineNet,
-    policy: Partial<EnginePolicy>
+    policy: Partial<EnginePolicy>,
+    readonly store: MeshStore
   ) {
     this.tagHex = bytesToHex(tag)
     this.engine = new MeshEngine({
