@@ -1,4 +1,5 @@
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
+import type { RecentEnvelopes } from './recent.ts'
 
 /**
  * The store as seen within one engine cycle: reads see the writes queued
@@ -13,7 +14,10 @@ export class Cycle {
   private readonly bytesByPeer = new Map<string, number>()
   private readonly bytesByTag = new Map<string, number>()
 
-  constructor(private readonly store: MeshStore) {}
+  constructor(
+    private readonly store: MeshStore,
+    private readonly recent: RecentEnvelopes
+  ) {}
 
   hasEnvelope(id: string): boolean {
     const written = this.envelopeWrites.get(id)
@@ -27,13 +31,14 @@ export class Cycle {
 
   /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */
   async envelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
-    const unwritten = ids.filter((id) => !this.envelopeWrites.has(id))
+    const unread = ids.filter((id) => !this.envelopeWrites.has(id) && this.recent.get(id) === undefined)
     const stored = new Map(
-      (await this.store.getEnvelopes(unwritten)).map((envelope, i) => [unwritten[i], envelope])
+      (await this.store.getEnvelopes(unread)).map((envelope, i) => [unread[i], envelope])
     )
     return ids.map((id) => {
       const written = this.envelopeWrites.get(id)
-      return written === undefined ? stored.get(id) : (written ?? undefined)
+      if (written !== undefined) return written ?? undefined
+      return this.recent.get(id) ?? stored.get(id)
     })
   }
 

@@ -8,6 +8,7 @@ import { FRAME_TARGET_BYTES, IDS_PER_FRAME, REQUESTS_IN_FLIGHT } from './constan
 import { Cycle } from './cycle.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
+import { RecentEnvelopes } from './recent.ts'
 import type { EnginePolicy } from './policy.ts'
 import { epidemic } from './strategy.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
@@ -146,6 +147,7 @@ export class MeshEngine {
   private readonly random: () => number
   private readonly peers = new Map<string, PeerState>()
   private readonly outboxAttempts = new Map<string, Attempts>()
+  private readonly recent = new RecentEnvelopes()
   private timerAt = Infinity
   private queue: Pending[] = []
   private running: Promise<void> | undefined
@@ -180,7 +182,7 @@ export class MeshEngine {
     while (this.queue.length > 0) {
       const batch = this.queue
       this.queue = []
-      const cycle = new Cycle(this.store)
+      const cycle = new Cycle(this.store, this.recent)
       const results: EngineAction[][] = []
       try {
         for (const pending of batch) {
@@ -188,7 +190,10 @@ export class MeshEngine {
           await this.process(pending.event, cycle, actions)
           results.push(actions)
         }
-        if (cycle.ops.length > 0) await this.store.apply(cycle.ops)
+        if (cycle.ops.length > 0) {
+          await this.store.apply(cycle.ops)
+          this.recent.committed(cycle.ops)
+        }
         batch.forEach((pending, i) => {
           pending.resolve(results[i] ?? [])
         })
