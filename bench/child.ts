@@ -40,7 +40,10 @@ async function exitWithin(child: ChildProcess, ms: number): Promise<boolean> {
 const CLOCK_TICKS_PER_SECOND = 100
 
 /** A memory figure of a live process in bytes from /proc/<pid>/status, e.g. `VmHWM` (peak RSS), if the OS tells. */
-export async function memoryBytes(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number | undefined> {
+export async function memoryBytes(
+  pid: number,
+  field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'
+): Promise<number | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8')
     const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)

@@ -8,8 +8,9 @@ import type { Benchmark } from './benchmark.ts'
 import { deliveryPath } from './delivery-path.ts'
 import { describeMachine } from './machine.ts'
 import { Progress } from './progress.ts'
+import { queueStore } from './queue.ts'
 
-const BENCHMARKS: Benchmark[] = [deliveryPath]
+const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore]
 
 /** dist/bench/run.js writes to bench/RESULTS.md in the source tree. */
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'RESULTS.md')
