@@ -119,7 +119,9 @@ export class LevelStore implements MeshStore {
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
     const values = await readPresent(this.envelopeLevel, this.envelopeIds, ids)
-    return values.map((value) => (value === undefined ? undefined : decodeEnvelopeRecord(value)))
+    return values.map((value, i) =>
+      value === undefined ? undefined : decodeEnvelopeRecord(ids[i] ?? '', value)
+    )
   }
 
   async getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]> {
@@ -303,10 +305,10 @@ function encodeEnvelopeRecord(envelope: StoredEnvelope): Uint8Array {
   })
 }
 
-function decodeEnvelopeRecord(value: Uint8Array): StoredEnvelope {
+function decodeEnvelopeRecord(id: string, value: Uint8Array): StoredEnvelope {
   const record = EnvelopeRecord.decode(value)
   return {
-    header: readHeader(record.content),
+    header: readHeader(record.content, undefined, id),
     content: record.content,
     hopsLeft: record.hopsLeft,
     origin: record.local ? 'local' : 'relay',

@@ -89,8 +89,15 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
   }
 }
 
-/** Reads and checks the header of content bytes, as received or as stored (`limits` omitted). */
-export function readHeader(content: Uint8Array, limits: EnvelopeLimits = UNLIMITED): EnvelopeHeader {
+/**
+ * Reads and checks the header of content bytes, as received or as stored
+ * (`limits` omitted; `id` given when the store already knows it, sparing the hash).
+ */
+export function readHeader(
+  content: Uint8Array,
+  limits: EnvelopeLimits = UNLIMITED,
+  id: string = envelopeId(content)
+): EnvelopeHeader {
   let decoded: EnvelopeContent
   try {
     decoded = EnvelopeContent.decode(content)
@@ -109,7 +116,7 @@ export function readHeader(content: Uint8Array, limits: EnvelopeLimits = UNLIMIT
     )
   }
   return {
-    id: envelopeId(content),
+    id,
     tag: bytesToHex(decoded.recipientTag),
     expiresAt: Number(decoded.expiresAt),
     priority: fromWire[decoded.priority],
