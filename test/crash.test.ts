@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { callDaemon } from '../node/src/api/index.ts'
-import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { TestDaemon, TestFolders, waitForInboxIds } from './helpers/daemons.ts'
 
 /** Kill rounds: each sends a burst and kills the daemon with SIGKILL while sends are in flight. */
 const ROUNDS = 5
@@ -53,16 +53,7 @@ describe('kill -9 while sending', function () {
 
     await a.start()
     await b.start({ bootstrap: [a.quicAddress()] })
-    const inbox = await waitFor(
-      `all ${acknowledged.size} acknowledged messages in B's inbox`,
-      async () => {
-        const messages = await cliJson<{ id: string }[]>(b.args('inbox'))
-        const ids = new Set(messages.map((message) => message.id))
-        return [...acknowledged].every((id) => ids.has(id)) ? messages : undefined
-      },
-      { attempts: 300 }
-    )
-    const ids = inbox.map((message) => message.id)
+    const ids = await waitForInboxIds(b, acknowledged)
     expect(new Set(ids).size, 'no message delivered twice').to.equal(ids.length)
   })
 })

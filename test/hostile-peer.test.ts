@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
 import { composeMessage } from '../node/src/daemon/compose.ts'
 import { generateUserIdentity } from '../node/src/identity/index.ts'
-import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import { MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 import { frame } from './helpers/frames.ts'
+import { createTestPeer } from './helpers/peer.ts'
 
 interface Status {
   inbox: number
@@ -26,13 +26,7 @@ describe('a hostile peer', function () {
   before(async () => {
     target = await TestDaemon.create('target', folders)
     await target.start({ transport: 'tcp' })
-    rogue = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [],
-      mdns: false,
-      mdnsInterval: 10_000,
-      maxConnections: 4
-    })
+    rogue = await createTestPeer()
   })
 
   after(async () => {

@@ -1,15 +1,15 @@
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
 import { composeMessage } from '../node/src/daemon/compose.ts'
 import { generateUserIdentity } from '../node/src/identity/index.ts'
-import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import { MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
-import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { TestDaemon, TestFolders, waitForInboxIds } from './helpers/daemons.ts'
 import { frame } from './helpers/frames.ts'
+import { createTestPeer } from './helpers/peer.ts'
 
 /** SIGKILLs of the relay, each at a different point of a stream of envelopes. */
 const KILLS = 30
@@ -22,13 +22,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
   let sender: MeshLibp2p
 
   before(async () => {
-    sender = await createMeshLibp2p({
-      privateKey: await generateKeyPair('Ed25519'),
-      listen: [],
-      mdns: false,
-      mdnsInterval: 10_000,
-      maxConnections: 4
-    })
+    sender = await createTestPeer()
   })
 
   after(async () => {
@@ -102,16 +96,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
 
     await relay.start()
     await recipient.start({ bootstrap: [relay.quicAddress()] })
-    const inbox = await waitFor(
-      `all ${acknowledged.size} acknowledged envelopes in C's inbox`,
-      async () => {
-        const messages = await cliJson<{ id: string }[]>(recipient.args('inbox'))
-        const ids = new Set(messages.map((message) => message.id))
-        return [...acknowledged].every((id) => ids.has(id)) ? messages : undefined
-      },
-      { attempts: 300 }
-    )
-    const ids = inbox.map((message) => message.id)
+    const ids = await waitForInboxIds(recipient, acknowledged)
     expect(new Set(ids).size, 'no envelope delivered twice').to.equal(ids.length)
   })
 })

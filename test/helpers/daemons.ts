@@ -189,3 +189,17 @@ export class TestFolders {
     await Promise.all(this.folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })))
   }
 }
+
+/** Waits until `node`'s inbox holds every id in `ids`; returns the inbox ids, duplicates included. */
+export async function waitForInboxIds(node: TestDaemon, ids: ReadonlySet<string>): Promise<string[]> {
+  const inbox = await waitFor(
+    `all ${ids.size} acknowledged envelopes in ${node.name}'s inbox`,
+    async () => {
+      const messages = await cliJson<{ id: string }[]>(node.args('inbox'))
+      const received = new Set(messages.map((message) => message.id))
+      return [...ids].every((id) => received.has(id)) ? messages : undefined
+    },
+    { attempts: 300 }
+  )
+  return inbox.map((message) => message.id)
+}
