@@ -53,9 +53,11 @@ export interface QueueFigures {
   firstSummaryMs: number[]
   /** Walking all summaries in send order, store only, in ms. */
   walkMs: number
-  /** `hello` frame in, all offer actions out, in ms. */
-  offersMs: number
-  offerFrames: number
+  /** `hello` frame in, the first batch of offers out, in ms. */
+  firstOffersMs: number
+  /** `hello`, then `moreOffers` frames until every id is offered, in ms. */
+  allOffersMs: number
+  offerBatches: number
   offeredIds: number
   /** One `requests` frame of {@link WORKLOAD.requestIds} ids in, envelope frames out, per round, in ms. */
   requestMs: number[]

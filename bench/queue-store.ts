@@ -81,7 +81,14 @@ async function enqueueAll(
 
 type PickFigures = Pick<
   QueueFigures,
-  'firstSummaryMs' | 'walkMs' | 'offersMs' | 'offerFrames' | 'offeredIds' | 'requestMs' | 'envelopeFrames'
+  | 'firstSummaryMs'
+  | 'walkMs'
+  | 'firstOffersMs'
+  | 'allOffersMs'
+  | 'offerBatches'
+  | 'offeredIds'
+  | 'requestMs'
+  | 'envelopeFrames'
 >
 
 /** The first summary, a full walk, then an engine offering everything and serving requests. */
@@ -97,10 +104,18 @@ async function pickToSend(store: MeshStore): Promise<PickFigures & { offered: Me
   expect(walked, WORKLOAD.envelopes, 'summaries walked')
   const engine = await engineInContact(store)
   const offerStarted = performance.now()
-  const offerActions = await engine.handle(frameEvent({ hello: { tags: [] } }))
-  const offersMs = performance.now() - offerStarted
-  const offerFrames = sentFrames(offerActions).filter((frame) => frame.offers.length > 0)
-  const offeredIds = offerFrames.flatMap((frame) => frame.offers)
+  let actions = await engine.handle(frameEvent({ hello: { tags: [] } }))
+  const firstOffersMs = performance.now() - offerStarted
+  const offeredIds: Uint8Array[] = []
+  let offerBatches = 0
+  // Bounded: one batch per `moreOffers`, and never more batches than envelopes.
+  for (; offerBatches <= WORKLOAD.envelopes; offerBatches++) {
+    const batch = sentFrames(actions).flatMap((frame) => frame.offers)
+    if (batch.length === 0) break
+    offeredIds.push(...batch)
+    actions = await engine.handle(frameEvent({ moreOffers: true }))
+  }
+  const allOffersMs = performance.now() - offerStarted
   expect(offeredIds.length, WORKLOAD.envelopes, 'ids offered')
   const offered = await memory()
   const requested = offeredIds
@@ -110,8 +125,9 @@ async function pickToSend(store: MeshStore): Promise<PickFigures & { offered: Me
   return {
     firstSummaryMs,
     walkMs,
-    offersMs,
-    offerFrames: offerFrames.length,
+    firstOffersMs,
+    allOffersMs,
+    offerBatches,
     offeredIds: offeredIds.length,
     requestMs,
     envelopeFrames,
@@ -211,7 +227,16 @@ async function serveRequests(
 }
 
 function frameEvent(fields: Partial<MeshFrame>): { kind: 'frame'; peer: string; frame: MeshFrame } {
-  const frame = { envelopes: [], acks: [], receipts: [], offers: [], requests: [], refusals: [], ...fields }
+  const frame = {
+    envelopes: [],
+    acks: [],
+    receipts: [],
+    offers: [],
+    requests: [],
+    refusals: [],
+    moreOffers: false,
+    ...fields
+  }
   return { kind: 'frame', peer: PEER, frame }
 }
 

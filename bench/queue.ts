@@ -120,8 +120,9 @@ function method(): string {
       `created, first summary read, iterator closed; ${WORKLOAD.firstSummaryRounds} times), a full walk of ` +
       `\`summaries('send')\`, then a \`MeshEngine\` over the store (a local endpoint taking delivery of ` +
       `nothing, \`Date.now()\` clock, default policy, epidemic strategy) gets \`contact-up\` for peer P, then a ` +
-      `frame from P holding only \`hello\` with no tags. The engine walks the whole send order and returns ` +
-      `every offer frame at once, so the time to the first \`offers\` frame is the time to all of them. Then ` +
+      `frame from P holding only \`hello\` with no tags. The engine walks the send order and answers with one ` +
+      `batch of offers, then another each time P asks for more (\`moreOffers\`, sent here at once): timed to ` +
+      `the first batch and to the last. Then ` +
       `P requests the first ${requestRounds} × ${requestIds} offered ids, one \`requests\` frame of ` +
       `${requestIds} at a time, each timed until the \`envelopes\` frames come back (each checked complete).`,
     '',
@@ -219,10 +220,10 @@ function picking(figures: QueueFigures): string {
         `${millis(coldSummary)} / ${millis(distribution(warmSummaries).p50)}`
       ],
       ["walk all of `summaries('send')` (store only)", millis(figures.walkMs)],
+      ['engine: `hello` in → first batch of offers out', millis(figures.firstOffersMs)],
       [
-        `engine: \`hello\` in → first \`offers\` frame out (all ${whole(figures.offeredIds)} ids in ` +
-          `${figures.offerFrames} frames, returned together)`,
-        millis(figures.offersMs)
+        `engine: all ${whole(figures.offeredIds)} ids offered, in ${figures.offerBatches} batches`,
+        millis(figures.allOffersMs)
       ],
       [
         `engine: request for ${WORKLOAD.requestIds} ids in → ${figures.envelopeFrames} \`envelopes\` ` +

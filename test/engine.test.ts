@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { DEFAULT_POLICY, retryDelay } from '../node/src/mesh/index.ts'
+import { DEFAULT_POLICY, OFFER_BATCH, retryDelay } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
@@ -126,6 +126,25 @@ for (const [storeName, createStore] of [
         await net.deliver('B', { kind: 'frame', peer: 'A', frame: frame({ receipts: [forged] }) })
         expect(net.node('B').store.counts().relay).to.equal(1)
         expect(net.node('B').dropped()).to.include('malformed')
+      })
+
+      it('offers a large store a batch at a time, the next when the peer asks, and sends each envelope once', async () => {
+        const count = OFFER_BATCH + 100
+        const envelopes = Array.from({ length: count }, () => message(tagC, { payloadBytes: 16 }))
+        await net.deliver('A', {
+          kind: 'submit',
+          envelopes: envelopes.map(({ content }) => ({ content, hopLimit: 8 }))
+        })
+        await net.connect('A', 'B')
+        const offerFrames = net
+          .node('A')
+          .actions.flatMap((action) =>
+            action.kind === 'send' && action.frame.offers.length > 0 ? [action.frame.offers.length] : []
+          )
+        expect(offerFrames).to.deep.equal([OFFER_BATCH, 100])
+        expect(net.node('B').store.counts().relay).to.equal(count)
+        expect(new Set(net.node('A').sentEnvelopeIds()).size).to.equal(count)
+        expect(net.node('A').sentEnvelopeIds()).to.have.length(count)
       })
 
       it('stops forwarding at the hop limit but still hands an envelope to its recipient', async () => {

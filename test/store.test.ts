@@ -122,6 +122,8 @@ function storeSuite(
       expect(inbox.map((entry) => entry.id)).to.deep.equal(['a', 'b'])
       expect(inbox[0]?.record).to.deep.equal(new Uint8Array([1]))
       expect(store.counts().inbox).to.equal(2)
+      const rest = await collect(store.inbox({ id: 'a', receivedAt: 10 }))
+      expect(rest.map((entry) => entry.id)).to.deep.equal(['b'])
     })
 
     it('commits concurrent writes, each visible once it resolves', async () => {

@@ -21,7 +21,8 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...env },
-      timeout: 30_000
+      timeout: 30_000,
+      maxBuffer: 64 * 1024 * 1024
     })
     return { code: 0, stdout, stderr }
   } catch (err) {

@@ -3,7 +3,7 @@ import { callDaemon } from '../api/index.ts'
 import { loadConfig } from '../config/index.ts'
 import type { DeepPartial, NodeConfig } from '../config/index.ts'
 import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
-import type { InboxMessage } from '../daemon/index.ts'
+import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { controlSocketPath } from './paths.ts'
 import { printJson, printLine, printTable, printText } from './output.ts'
@@ -69,8 +69,17 @@ export async function sendCommand(
   else printLine(id)
 }
 
+/** Pages read at most: a million messages. */
+const MAX_INBOX_PAGES = 1000
+
 export async function inboxCommand(options: CommonOptions): Promise<void> {
-  const { messages } = await call<{ messages: InboxMessage[] }>(options, 'inbox')
+  const messages: InboxMessage[] = []
+  let page = await call<InboxPage>(options, 'inbox')
+  messages.push(...page.messages)
+  for (let read = 1; page.next !== undefined && read < MAX_INBOX_PAGES; read++) {
+    page = await call<InboxPage>(options, 'inbox', { after: page.next })
+    messages.push(...page.messages)
+  }
   if (options.json) {
     printJson(messages)
     return

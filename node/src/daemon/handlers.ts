@@ -1,5 +1,6 @@
 import { encodeAddress } from '../identity/index.ts'
 import type { EngineStats } from '../mesh/index.ts'
+import type { InboxCursor } from '../queue/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { composeMessage } from './compose.ts'
@@ -19,6 +20,20 @@ export interface IdResult {
   address: string
   peerId: string
   multiaddrs: string[]
+}
+
+/** Messages per `inbox` answer, well under the control socket's 1 MiB line. */
+const INBOX_PAGE = 1000
+
+/** One page of the inbox; `next`, when present, is the cursor to pass as `after` for the following page. */
+export interface InboxPage {
+  messages: InboxMessage[]
+  next?: InboxCursor
+}
+
+function isInboxCursor(value: unknown): value is InboxCursor {
+  const cursor = value as Partial<InboxCursor> | null
+  return typeof cursor?.id === 'string' && typeof cursor.receivedAt === 'number'
 }
 
 export interface StatusResult {
@@ -97,9 +112,18 @@ export function controlHandlers(
       return { id: envelopeId(content) }
     },
 
-    inbox: async (): Promise<{ messages: InboxMessage[] }> => {
+    inbox: async (params): Promise<InboxPage> => {
+      const after = params.after
+      if (after !== undefined && !isInboxCursor(after)) {
+        throw new InvalidRequestError('after must be the cursor of an earlier inbox page')
+      }
       const messages: InboxMessage[] = []
-      for await (const entry of daemon.meshStore.inbox()) messages.push(decodeInboxEntry(entry))
+      let last: InboxCursor | undefined
+      for await (const entry of daemon.meshStore.inbox(after)) {
+        if (messages.length === INBOX_PAGE) return { messages, next: last }
+        messages.push(decodeInboxEntry(entry))
+        last = { id: entry.id, receivedAt: entry.receivedAt }
+      }
       return { messages }
     },
 

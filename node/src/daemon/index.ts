@@ -1,5 +1,5 @@
 export { Daemon, systemClock } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
 export { controlHandlers, InvalidRequestError } from './handlers.ts'
-export type { IdResult, OutboxItem, PeerResult, StatusResult } from './handlers.ts'
+export type { IdResult, InboxPage, OutboxItem, PeerResult, StatusResult } from './handlers.ts'
 export type { InboxMessage } from './inbox.ts'

@@ -4,7 +4,7 @@ import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
 import type { DecodedEnvelope } from '../wire/index.ts'
-import { FRAME_TARGET_BYTES, IDS_PER_FRAME, REQUESTS_IN_FLIGHT } from './constants.ts'
+import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
@@ -116,6 +116,21 @@ interface PeerState {
   requested: Set<string>
   /** Ids we sent it that it has not acknowledged. */
   unacknowledged: Set<string>
+  /** Our walk of the store that offers it what we hold, a batch at a time. */
+  offering: Offering
+  /** It sent us offers and has not yet been asked for the next batch. */
+  moreOffersDue: boolean
+}
+
+/**
+ * Where a walk of the send order stands: first the peer's own envelopes
+ * (`direct`), then the rest (`relay`). A batch is out and the walk waits for
+ * the peer to ask for more while `awaitingMore`.
+ */
+interface Offering {
+  pass: 'direct' | 'relay' | 'done'
+  after: EnvelopeSummary | undefined
+  awaitingMore: boolean
 }
 
 interface Pending {
@@ -211,7 +226,9 @@ export class MeshEngine {
           tags: undefined,
           wanted: [],
           requested: new Set(),
-          unacknowledged: new Set()
+          unacknowledged: new Set(),
+          offering: { pass: 'done', after: undefined, awaitingMore: false },
+          moreOffersDue: false
         })
         for (const attempts of this.outboxAttempts.values()) {
           attempts.failures = 0
@@ -269,7 +286,11 @@ export class MeshEngine {
     for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
     if (frame.hello !== undefined) {
       state.tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
-      await this.offerAll(peer, state, cycle, out)
+      await this.startOffering(peer, state, cycle, out)
+    }
+    if (frame.moreOffers && state.offering.awaitingMore) {
+      state.offering.awaitingMore = false
+      await this.offerBatch(peer, state, cycle, out)
     }
     if (frame.receipts.length > 0) await this.receiveReceipts(peer, frame.receipts, cycle, out)
     if (frame.offers.length > 0) await this.receiveOffers(peer, state, frame.offers, cycle, out)
@@ -278,22 +299,44 @@ export class MeshEngine {
     this.requestMore(peer, state, cycle, out)
   }
 
-  /** Offers a peer everything it may take: its own envelopes first, then by priority and age. */
-  private async offerAll(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
-    const direct: string[] = []
-    const others: string[] = []
-    for await (const summary of this.store.summaries('send')) {
-      if (!cycle.stillHeld(summary.header.id)) continue
-      const verdict = this.offerable(peer, state, summary, cycle, out)
-      if (verdict === 'direct') direct.push(summary.header.id)
-      else if (verdict === 'relay') others.push(summary.header.id)
+  /** Starts offering a peer everything it may take: its own envelopes first, then by priority and age. */
+  private async startOffering(
+    peer: string,
+    state: PeerState,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    state.offering = { pass: 'direct', after: undefined, awaitingMore: false }
+    await this.offerBatch(peer, state, cycle, out)
+  }
+
+  /** Walks on from where the last batch stopped until a batch is full or both passes are done. */
+  private async offerBatch(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
+    const { offering } = state
+    const ids: string[] = []
+    while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
+      let walkedToEnd = true
+      for await (const summary of this.store.summaries('send', offering.after)) {
+        offering.after = summary
+        if (!cycle.stillHeld(summary.header.id)) continue
+        if (this.offerable(peer, state, summary, cycle, out) === offering.pass) ids.push(summary.header.id)
+        if (ids.length >= OFFER_BATCH) {
+          walkedToEnd = false
+          break
+        }
+      }
+      if (walkedToEnd) {
+        offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
+        offering.after = undefined
+      }
     }
-    this.sendIds(peer, 'offers', [...direct, ...others], out)
+    offering.awaitingMore = offering.pass !== 'done'
+    this.sendIds(peer, 'offers', ids, out)
   }
 
   private async offerToAll(cycle: Cycle, out: EngineAction[]): Promise<void> {
     for (const [peer, state] of this.peers) {
-      if (state.tags !== undefined) await this.offerAll(peer, state, cycle, out)
+      if (state.tags !== undefined) await this.startOffering(peer, state, cycle, out)
     }
   }
 
@@ -359,10 +402,14 @@ export class MeshEngine {
       if (receipt !== undefined) receipts.push(receipt)
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }
+    state.moreOffersDue = true
     this.sendReceipts(peer, receipts, out)
   }
 
-  /** Requests from a peer what it offered and we still lack, keeping a bounded number in flight. */
+  /**
+   * Requests from a peer what it offered and we still lack, keeping a bounded
+   * number in flight, and asks for its next batch of offers once few are left.
+   */
   private requestMore(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): void {
     const requests: string[] = []
     while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
@@ -372,6 +419,10 @@ export class MeshEngine {
       requests.push(id)
     }
     this.sendIds(peer, 'requests', requests, out)
+    if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
+      state.moreOffersDue = false
+      out.push(this.frame(peer, { moreOffers: true }))
+    }
   }
 
   private isRequested(id: string): boolean {
@@ -711,7 +762,16 @@ export class MeshEngine {
     return {
       kind: 'send',
       peer,
-      frame: { envelopes: [], acks: [], receipts: [], offers: [], requests: [], refusals: [], ...fields }
+      frame: {
+        envelopes: [],
+        acks: [],
+        receipts: [],
+        offers: [],
+        requests: [],
+        refusals: [],
+        moreOffers: false,
+        ...fields
+      }
     }
   }
 

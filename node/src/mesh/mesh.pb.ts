@@ -146,6 +146,7 @@ export interface MeshFrame {
   offers: Uint8Array[]
   requests: Uint8Array[]
   refusals: MeshFrame.Refusal[]
+  moreOffers: boolean
 }
 
 export namespace MeshFrame {
@@ -425,6 +426,11 @@ export namespace MeshFrame {
           }
         }
 
+        if ((obj.moreOffers != null && obj.moreOffers !== false)) {
+          w.uint32(64)
+          w.bool(obj.moreOffers)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -435,7 +441,8 @@ export namespace MeshFrame {
           receipts: [],
           offers: [],
           requests: [],
-          refusals: []
+          refusals: [],
+          moreOffers: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -500,6 +507,10 @@ export namespace MeshFrame {
               obj.refusals.push(MeshFrame.Refusal.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.refusals$
               }))
+              break
+            }
+            case 8: {
+              obj.moreOffers = reader.bool()
               break
             }
             default: {
@@ -629,6 +640,13 @@ export namespace MeshFrame {
 
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.moreOffers`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -701,6 +719,11 @@ export namespace MeshFrame {
     index: number
   }
 
+  export interface MeshFrameMoreOffersFieldEvent {
+    field: '$.moreOffers'
+    value: boolean
+  }
+
   export function encode (obj: Partial<MeshFrame>): Uint8Array {
     return encodeMessage(obj, MeshFrame.codec())
   }
@@ -709,7 +732,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

@@ -4,6 +4,7 @@ export { PRIORITY_RANK } from './order.ts'
 export type {
   EnvelopeOrigin,
   EnvelopeSummary,
+  InboxCursor,
   InboxEntry,
   MeshStore,
   StoreCounts,

@@ -8,6 +8,7 @@ import { PRIORITY_RANK } from './order.ts'
 import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
 import type {
   EnvelopeSummary,
+  InboxCursor,
   InboxEntry,
   MeshStore,
   StoreCounts,
@@ -38,6 +39,10 @@ function pad(value: number): string {
 
 function orderKey(summary: EnvelopeSummary): string {
   return `${PRIORITY_RANK[summary.header.priority]}!${pad(summary.receivedAt)}!${summary.header.id}`
+}
+
+function inboxKey(entry: InboxCursor): string {
+  return `${pad(entry.receivedAt)}:${entry.id}`
 }
 
 function expiryKey(expiresAt: number, id: string): string {
@@ -129,10 +134,12 @@ export class LevelStore implements MeshStore {
     return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
   }
 
-  async *summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary> {
+  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary> {
     const ranks = order === 'send' ? [0, 1, 2] : [2, 1, 0]
-    for (const rank of ranks) {
-      for await (const [key, value] of this.orderLevel.iterator({ gt: `${rank}!`, lt: `${rank}"` })) {
+    const afterRank = after === undefined ? undefined : PRIORITY_RANK[after.header.priority]
+    for (const rank of ranks.slice(afterRank === undefined ? 0 : ranks.indexOf(afterRank))) {
+      const from = after !== undefined && rank === afterRank ? orderKey(after) : `${rank}!`
+      for await (const [key, value] of this.orderLevel.iterator({ gt: from, lt: `${rank}"` })) {
         const summary = decodeSummary(key.slice(key.lastIndexOf('!') + 1), value)
         if (order === 'send' || summary.origin === 'relay') yield summary
       }
@@ -152,8 +159,9 @@ export class LevelStore implements MeshStore {
     }
   }
 
-  async *inbox(): AsyncIterable<InboxEntry> {
-    for await (const [key, value] of this.inboxLevel.iterator()) {
+  async *inbox(after?: InboxCursor): AsyncIterable<InboxEntry> {
+    const range = after === undefined ? {} : { gt: inboxKey(after) }
+    for await (const [key, value] of this.inboxLevel.iterator(range)) {
       const record = InboxRecord.decode(value)
       yield {
         id: key.slice(key.indexOf(':') + 1),
@@ -227,7 +235,7 @@ export class LevelStore implements MeshStore {
           break
         case 'put-inbox':
           batch.put(
-            `${pad(op.entry.receivedAt)}:${op.entry.id}`,
+            inboxKey(op.entry),
             InboxRecord.encode({ receivedAt: BigInt(op.entry.receivedAt), record: op.entry.record }),
             { sublevel: this.inboxLevel }
           )

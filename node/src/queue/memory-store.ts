@@ -2,6 +2,7 @@ import { StoreAccounting } from './accounting.ts'
 import { compareSummaries } from './order.ts'
 import type {
   EnvelopeSummary,
+  InboxCursor,
   InboxEntry,
   MeshStore,
   StoreCounts,
@@ -69,9 +70,11 @@ export class MemoryStore implements MeshStore {
     return ids.map((id) => this.receiptMap.get(id))
   }
 
-  async *summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary> {
+  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary> {
     const all = [...this.envelopeMap.values()].filter(
-      (envelope) => order === 'send' || envelope.origin === 'relay'
+      (envelope) =>
+        (order === 'send' || envelope.origin === 'relay') &&
+        (after === undefined || compareSummaries(order, envelope, after) > 0)
     )
     yield* all.sort((a, b) => compareSummaries(order, a, b))
   }
@@ -86,8 +89,10 @@ export class MemoryStore implements MeshStore {
     yield* expired.sort((a, b) => a.expiresAt - b.expiresAt)
   }
 
-  async *inbox(): AsyncIterable<InboxEntry> {
-    yield* [...this.inboxEntries].sort((a, b) => a.receivedAt - b.receivedAt)
+  async *inbox(after?: InboxCursor): AsyncIterable<InboxEntry> {
+    const order = (a: InboxCursor, b: InboxCursor): number =>
+      a.receivedAt - b.receivedAt || a.id.localeCompare(b.id)
+    yield* this.inboxEntries.filter((entry) => after === undefined || order(entry, after) > 0).sort(order)
   }
 
   counts(): StoreCounts {

@@ -7,6 +7,6 @@ export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const
 export function compareSummaries(order: SummaryOrder, a: EnvelopeSummary, b: EnvelopeSummary): number {
   const rank = PRIORITY_RANK[a.header.priority] - PRIORITY_RANK[b.header.priority]
   return (
-    (order === 'send' ? rank : -rank) || a.receivedAt - b.receivedAt || (a.header.id < b.header.id ? -1 : 1)
+    (order === 'send' ? rank : -rank) || a.receivedAt - b.receivedAt || a.header.id.localeCompare(b.header.id)
   )
 }

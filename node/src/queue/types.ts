@@ -35,6 +35,9 @@ export interface InboxEntry {
   record: Uint8Array
 }
 
+/** A place in the inbox: the entry after which a page starts. */
+export type InboxCursor = Pick<InboxEntry, 'id' | 'receivedAt'>
+
 /**
  * One write. The writer states what it read: it puts only envelopes and
  * receipts it found absent and deletes only ones it found present (passing
@@ -78,12 +81,14 @@ export interface MeshStore {
   hasReceipt(id: string): boolean
   getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]>
   getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]>
-  summaries(order: SummaryOrder): AsyncIterable<EnvelopeSummary>
+  /** Summaries in `order`, starting after `after` when given (to resume a walk). */
+  summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary>
   /** Envelopes whose expiry is at or before `time`, soonest first. */
   expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary>
   /** Receipts whose expiry is at or before `time`, soonest first. */
   expiredReceipts(time: number): AsyncIterable<StoredReceipt>
-  inbox(): AsyncIterable<InboxEntry>
+  /** The inbox in order of arrival, starting after `after` when given (to read it a page at a time). */
+  inbox(after?: InboxCursor): AsyncIterable<InboxEntry>
   counts(): StoreCounts
   /** Bytes of relay envelopes that came from `peer`. */
   relayBytesFrom(peer: string): number
