@@ -50,6 +50,8 @@ function storeSuite(
       expect(store.hasEnvelope(a.header.id)).to.equal(true)
       expect(store.relayBytesFrom('peer-a')).to.equal(a.header.size)
       expect(store.relayBytesFor(a.header.tag)).to.equal(a.header.size)
+      expect(store.holdsFor(a.header.tag)).to.equal(true)
+      expect(store.holdsFor('00'.repeat(16))).to.equal(false)
     })
 
     it('deletes envelopes and receipts, and keeps counts', async () => {
@@ -63,6 +65,7 @@ function storeSuite(
       expect(await store.getEnvelopes([a.header.id])).to.deep.equal([undefined])
       expect(store.counts()).to.include({ relay: 0, relayBytes: 0, receipts: 1 })
       expect(store.relayBytesFrom('peer-a')).to.equal(0)
+      expect(store.holdsFor(a.header.tag)).to.equal(false)
       expect((await store.getReceipts([a.header.id]))[0]?.expiresAt).to.equal(5)
       expect((await collect(store.expiredReceipts(4))).length).to.equal(0)
       expect((await collect(store.expiredReceipts(5))).map((expired) => expired.id)).to.deep.equal([

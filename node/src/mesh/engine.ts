@@ -129,6 +129,8 @@ interface PeerState {
  */
 interface Offering {
   pass: 'direct' | 'relay' | 'done'
+  /** The relay pass takes the peer's own envelopes too: when the store held none as the walk began. */
+  relayTakesDirect: boolean
   after: EnvelopeSummary | undefined
   awaitingMore: boolean
 }
@@ -227,7 +229,7 @@ export class MeshEngine {
           wanted: [],
           requested: new Set(),
           unacknowledged: new Set(),
-          offering: { pass: 'done', after: undefined, awaitingMore: false },
+          offering: { pass: 'done', relayTakesDirect: false, after: undefined, awaitingMore: false },
           moreOffersDue: false
         })
         for (const attempts of this.outboxAttempts.values()) {
@@ -306,7 +308,14 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    state.offering = { pass: 'direct', after: undefined, awaitingMore: false }
+    // A walk for the peer's own envelopes is skipped when the store holds none for its tags.
+    const holdsForPeer = [...(state.tags ?? [])].some((tag) => this.store.holdsFor(tag))
+    state.offering = {
+      pass: holdsForPeer ? 'direct' : 'relay',
+      relayTakesDirect: !holdsForPeer,
+      after: undefined,
+      awaitingMore: false
+    }
     await this.offerBatch(peer, state, cycle, out)
   }
 
@@ -319,7 +328,10 @@ export class MeshEngine {
       for await (const summary of this.store.summaries('send', offering.after)) {
         offering.after = summary
         if (!cycle.stillHeld(summary.header.id)) continue
-        if (this.offerable(peer, state, summary, cycle, out) === offering.pass) ids.push(summary.header.id)
+        const verdict = this.offerable(peer, state, summary, cycle, out)
+        if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
+          ids.push(summary.header.id)
+        }
         if (ids.length >= OFFER_BATCH) {
           walkedToEnd = false
           break

@@ -5,9 +5,11 @@ export class StoreAccounting {
   readonly counts: StoreCounts = { outbox: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
   private readonly bytesByPeer = new Map<string, number>()
   private readonly bytesByTag = new Map<string, number>()
+  private readonly envelopesByTag = new Map<string, number>()
 
   /** Adds (`sign` 1) or removes (`sign` -1) an envelope. */
   envelope(envelope: EnvelopeSummary, sign: 1 | -1): void {
+    add(this.envelopesByTag, envelope.header.tag, sign)
     if (envelope.origin === 'local') {
       this.counts.outbox += sign
       return
@@ -25,6 +27,10 @@ export class StoreAccounting {
 
   bytesFor(tag: string): number {
     return this.bytesByTag.get(tag) ?? 0
+  }
+
+  holdsFor(tag: string): boolean {
+    return this.envelopesByTag.has(tag)
   }
 }
 

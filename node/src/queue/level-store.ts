@@ -183,6 +183,10 @@ export class LevelStore implements MeshStore {
     return this.accounting.bytesFor(tag)
   }
 
+  holdsFor(tag: string): boolean {
+    return this.accounting.holdsFor(tag)
+  }
+
   private async writePending(): Promise<void> {
     this.writing = true
     while (this.pending.length > 0) {

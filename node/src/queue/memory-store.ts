@@ -106,4 +106,8 @@ export class MemoryStore implements MeshStore {
   relayBytesFor(tag: string): number {
     return this.accounting.bytesFor(tag)
   }
+
+  holdsFor(tag: string): boolean {
+    return this.accounting.holdsFor(tag)
+  }
 }

@@ -94,4 +94,6 @@ export interface MeshStore {
   relayBytesFrom(peer: string): number
   /** Bytes of relay envelopes with recipient tag `tag`. */
   relayBytesFor(tag: string): number
+  /** Whether any envelope, relay or outbox, has recipient tag `tag`. */
+  holdsFor(tag: string): boolean
 }
