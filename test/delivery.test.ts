@@ -3,6 +3,7 @@ import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemon
 
 interface Status {
   outbox: number
+  confirmed: number
   relay: number
   inbox: number
   meshContacts: number
@@ -90,7 +91,8 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
     await waitForStatus(b, 'its copy purged by the receipt', (s) => s.relay === 0)
 
     await a.start({ bootstrap: [b.quicAddress()] })
-    await waitForStatus(a, 'learned the receipt', (s) => s.outbox === 0)
+    const learned = await waitForStatus(a, 'learned the receipt', (s) => s.outbox === 0)
+    expect(learned.confirmed).to.equal(1)
     expect(await inbox(c)).to.have.length(1)
   })
 

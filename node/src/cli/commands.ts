@@ -5,7 +5,7 @@ import type { DeepPartial, NodeConfig } from '../config/index.ts'
 import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
 import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
-import { controlSocketPath } from './paths.ts'
+import { configuredSocketPath } from './paths.ts'
 import { printJson, printLine, printTable, printText } from './output.ts'
 
 export interface CommonOptions {
@@ -28,7 +28,7 @@ export async function call<T>(
   params: Record<string, unknown> = {}
 ): Promise<T> {
   const config = await loadNodeConfig(options)
-  return (await callDaemon(controlSocketPath(options.data, config.control.socket), method, params, {
+  return (await callDaemon(configuredSocketPath(options.data, config.control.socket), method, params, {
     dataDir: options.data
   })) as T
 }
@@ -112,6 +112,7 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['receipts', String(status.receipts)],
       ['inbox', String(status.inbox)],
       ['delivered since start', String(status.delivered)],
+      ['confirmed since start', String(status.confirmed)],
       ['dropped since start', String(status.dropped)],
       ...Object.entries(status.droppedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
       ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)])

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { controlSocketPath } from '../api/index.ts'
 
 /** The data folder: `--data`, else `$QPQ_DATA`, else the XDG data folder. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -12,6 +13,7 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv)
   return join(xdg, 'qpq-node')
 }
 
-export function controlSocketPath(dataDir: string, configured: string): string {
-  return configured === '' ? join(dataDir, 'control.sock') : resolve(configured)
+/** The control socket: `control.socket` from the configuration, else the data folder's default. */
+export function configuredSocketPath(dataDir: string, configured: string): string {
+  return configured === '' ? controlSocketPath(dataDir) : resolve(configured)
 }

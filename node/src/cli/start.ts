@@ -6,7 +6,7 @@ import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.
 import { loadNodeConfig } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printError, printLine } from './output.ts'
-import { controlSocketPath } from './paths.ts'
+import { configuredSocketPath } from './paths.ts'
 
 export interface StartOptions extends CommonOptions {
   listen?: string[]
@@ -39,7 +39,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   }
 
   const daemon = new Daemon({ dataDir: options.data, config })
-  const socket = controlSocketPath(options.data, config.control.socket)
+  const socket = configuredSocketPath(options.data, config.control.socket)
   const server = new ControlServer({ path: socket, handlers: controlHandlers(daemon) })
   await daemon.start()
   try {

@@ -49,6 +49,8 @@ export interface StatusResult {
   receipts: number
   inbox: number
   delivered: number
+  /** This node's envelopes confirmed delivered (a receipt came back) since start. */
+  confirmed: number
   dropped: number
   /** Envelopes dropped or refused since start, by reason (quotas, eviction, staleness, …). */
   droppedByReason: EngineStats['dropped']
@@ -193,6 +195,7 @@ function status(daemon: Daemon): StatusResult {
     receipts: counts.receipts,
     inbox: counts.inbox,
     delivered: daemon.stats.delivered,
+    confirmed: daemon.stats.receipts,
     dropped: daemon.stats.dropped,
     droppedByReason: { ...daemon.meshEngine.stats.dropped },
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }

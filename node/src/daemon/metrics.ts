@@ -33,6 +33,12 @@ export function prometheusText(status: StatusResult): string {
       samples: [{ value: status.delivered }]
     },
     {
+      name: 'qpq_confirmed_total',
+      help: "This node's envelopes confirmed delivered since it started.",
+      type: 'counter',
+      samples: [{ value: status.confirmed }]
+    },
+    {
       name: 'qpq_dropped_total',
       help: 'Envelopes dropped or refused since start, by reason.',
       type: 'counter',

@@ -8,4 +8,4 @@ export {
 } from './codec.ts'
 export type { DecodedEnvelope, EnvelopeHeader, EnvelopeLimits, NewEnvelope, Priority } from './codec.ts'
 export { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
-export { ENVELOPE_ID_BYTES, MAX_ENVELOPE_BYTES } from './constants.ts'
+export { MAX_ENVELOPE_BYTES } from './constants.ts'
