@@ -9,6 +9,7 @@ import { ClassicLevel } from 'classic-level'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { MeshEngine } from '../node/src/mesh/engine.ts'
 import type { EngineAction } from '../node/src/mesh/engine.ts'
+import { meshFrame } from '../node/src/mesh/frames.ts'
 import type { MeshFrame } from '../node/src/mesh/index.ts'
 import { LevelStore } from '../node/src/queue/index.ts'
 import type { MeshStore, StoreOp } from '../node/src/queue/index.ts'
@@ -227,17 +228,7 @@ async function serveRequests(
 }
 
 function frameEvent(fields: Partial<MeshFrame>): { kind: 'frame'; peer: string; frame: MeshFrame } {
-  const frame = {
-    envelopes: [],
-    acks: [],
-    receipts: [],
-    offers: [],
-    requests: [],
-    refusals: [],
-    moreOffers: false,
-    ...fields
-  }
-  return { kind: 'frame', peer: PEER, frame }
+  return { kind: 'frame', peer: PEER, frame: meshFrame(fields) }
 }
 
 function sentFrames(actions: EngineAction[]): MeshFrame[] {

@@ -1,12 +1,11 @@
 import { expect } from 'chai'
-import { DEFAULT_POLICY, OFFER_BATCH, retryDelay } from '../node/src/mesh/index.ts'
+import { DEFAULT_POLICY, OFFER_BATCH, retryDelay, meshFrame } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
 import { TestFolders } from './helpers/daemons.ts'
 import { EngineNet } from './helpers/engine-net.ts'
 import { testEnvelope } from './helpers/envelopes.ts'
-import { frame } from './helpers/frames.ts'
 
 const folders = new TestFolders()
 after(async () => {
@@ -85,7 +84,7 @@ for (const [storeName, createStore] of [
       it('does not deliver a replayed envelope twice', async () => {
         const envelope = message(tagB)
         await net.connect('A', 'B')
-        const replayed = frame({ envelopes: [encodeEnvelope(envelope.content, 3)] })
+        const replayed = meshFrame({ envelopes: [encodeEnvelope(envelope.content, 3)] })
         await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
         await net.deliver('B', { kind: 'frame', peer: 'A', frame: replayed })
         await net.settle()
@@ -96,7 +95,7 @@ for (const [storeName, createStore] of [
       it('drops malformed, oversize and expired envelopes and keeps going', async () => {
         await net.connect('A', 'B')
         const good = message(tagC)
-        const envelopes = frame({
+        const envelopes = meshFrame({
           envelopes: [
             new Uint8Array([0xff, 0xff, 0xff]),
             encodeEnvelope(message(tagC, { payloadBytes: 5000 }).content, 3),
@@ -123,7 +122,7 @@ for (const [storeName, createStore] of [
           secret: new Uint8Array(32),
           expiresAt: 1n
         }
-        await net.deliver('B', { kind: 'frame', peer: 'A', frame: frame({ receipts: [forged] }) })
+        await net.deliver('B', { kind: 'frame', peer: 'A', frame: meshFrame({ receipts: [forged] }) })
         expect(net.node('B').store.counts().relay).to.equal(1)
         expect(net.node('B').dropped()).to.include('malformed')
       })

@@ -4,11 +4,10 @@ import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
 import { composeMessage } from '../node/src/daemon/compose.ts'
 import { generateUserIdentity } from '../node/src/identity/index.ts'
-import { MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
-import { frame } from './helpers/frames.ts'
 import { createTestPeer } from './helpers/peer.ts'
 
 interface Status {
@@ -37,7 +36,7 @@ describe('a hostile peer', function () {
 
   async function openStream() {
     const stream = await rogue.dialProtocol(multiaddr(target.tcpAddress()), MESH_PROTOCOL)
-    stream.send(lp.encode.single(MeshFrame.encode(frame({ hello: { tags: [] } }))))
+    stream.send(lp.encode.single(MeshFrame.encode(meshFrame({ hello: { tags: [] } }))))
     return stream
   }
 
@@ -61,7 +60,7 @@ describe('a hostile peer', function () {
     const stream = await openStream()
     const good = sealedTo('the one good envelope')
     const oversize = sealedTo('x'.repeat(300_000), 1_000_000)
-    const envelopes = frame({
+    const envelopes = meshFrame({
       envelopes: [new Uint8Array(randomBytes(100)), encodeEnvelope(oversize, 3), encodeEnvelope(good, 3)]
     })
     stream.send(lp.encode.single(new Uint8Array([0xff, 0x01, 0x02])))
@@ -91,7 +90,7 @@ describe('a hostile peer', function () {
     const again = await openStream()
     again.send(
       lp.encode.single(
-        MeshFrame.encode(frame({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)] }))
+        MeshFrame.encode(meshFrame({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)] }))
       )
     )
     await waitFor('delivery after the reset', async () => ((await status()).inbox === 2 ? true : undefined))

@@ -4,11 +4,10 @@ import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
 import { composeMessage } from '../node/src/daemon/compose.ts'
 import { generateUserIdentity } from '../node/src/identity/index.ts'
-import { MESH_PROTOCOL, MeshFrame } from '../node/src/mesh/index.ts'
+import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { TestDaemon, TestFolders, waitForInboxIds } from './helpers/daemons.ts'
-import { frame } from './helpers/frames.ts'
 import { createTestPeer } from './helpers/peer.ts'
 
 /** SIGKILLs of the relay, each at a different point of a stream of envelopes. */
@@ -61,7 +60,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
           }
         })()
       })
-      stream.send(lp.encode.single(MeshFrame.encode(frame({ hello: { tags: [] } }))))
+      stream.send(lp.encode.single(MeshFrame.encode(meshFrame({ hello: { tags: [] } }))))
       const pushing = (async () => {
         for (let round = 0; round < 40 && acksThisRound < killAfterAcks; round++) {
           const envelopes = Array.from({ length: ENVELOPES_PER_FRAME }, () =>
@@ -78,7 +77,9 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
           if (
             !stream.send(
               lp.encode.single(
-                MeshFrame.encode(frame({ envelopes: envelopes.map((content) => encodeEnvelope(content, 4)) }))
+                MeshFrame.encode(
+                  meshFrame({ envelopes: envelopes.map((content) => encodeEnvelope(content, 4)) })
+                )
               )
             )
           ) {

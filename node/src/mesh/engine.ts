@@ -6,6 +6,7 @@ import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
 import type { DecodedEnvelope } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
+import { meshFrame } from './frames.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
 import { RecentEnvelopes } from './recent.ts'
@@ -771,20 +772,7 @@ export class MeshEngine {
   }
 
   private frame(peer: string, fields: Partial<MeshFrame>): EngineAction {
-    return {
-      kind: 'send',
-      peer,
-      frame: {
-        envelopes: [],
-        acks: [],
-        receipts: [],
-        offers: [],
-        requests: [],
-        refusals: [],
-        moreOffers: false,
-        ...fields
-      }
-    }
+    return { kind: 'send', peer, frame: meshFrame(fields) }
   }
 
   private drop(

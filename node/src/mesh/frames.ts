@@ -1,7 +1,7 @@
-import type { MeshFrame } from '../../node/src/mesh/index.ts'
+import type { MeshFrame } from './mesh.pb.ts'
 
 /** A mesh frame with only the given fields set. */
-export function frame(fields: Partial<MeshFrame>): MeshFrame {
+export function meshFrame(fields: Partial<MeshFrame>): MeshFrame {
   return {
     envelopes: [],
     acks: [],
