@@ -139,8 +139,7 @@ export class Daemon {
   }
 
   get meshEngine(): MeshEngine {
-    if (this.engine === undefined) throw new Error('the daemon is not running')
-    return this.engine
+    return this.running().engine
   }
 
   multiaddrs(): string[] {
@@ -149,11 +148,12 @@ export class Daemon {
       .map((address) => address.toString())
   }
 
-  private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService } {
-    if (this.identities === undefined || this.node === undefined || this.mesh === undefined) {
+  private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService; engine: MeshEngine } {
+    const { identities, node, mesh, engine } = this
+    if (identities === undefined || node === undefined || mesh === undefined || engine === undefined) {
       throw new Error('the daemon is not running')
     }
-    return { identities: this.identities, node: this.node, mesh: this.mesh }
+    return { identities, node, mesh, engine }
   }
 
   /** Deletes expired envelopes and receipts a batch at a time, yielding to other work between batches. */

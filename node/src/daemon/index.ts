@@ -1,4 +1,4 @@
-export { Daemon, systemClock } from './daemon.ts'
+export { Daemon } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
 export { controlHandlers, InvalidRequestError } from './handlers.ts'
 export type { IdResult, InboxPage, OutboxItem, PeerResult, StatusResult } from './handlers.ts'

@@ -59,7 +59,7 @@ interface PendingWrite {
  * The mesh store on LevelDB. Writes are group-committed: every `apply` that
  * arrives while a batch is being synced joins the next batch, so many small
  * writes cost one fsync. Beside the envelopes it keeps a send-order index and
- * expiry indexes, whose entries hold each envelope's summary, so the engine
+ * expiry indexes, whose entries hold each envelope's summary (or the receipt), so the engine
  * walks envelopes in priority or expiry order without reading any content.
  * In memory it keeps only the ids present (so looking up a new envelope costs
  * no read) and byte totals per peer and per tag.
@@ -153,9 +153,8 @@ export class LevelStore implements MeshStore {
   }
 
   async *expiredReceipts(time: number): AsyncIterable<StoredReceipt> {
-    for await (const key of this.receiptExpiryLevel.keys({ lte: `${pad(time)}!~` })) {
-      const [receipt] = await this.getReceipts([key.slice(key.indexOf('!') + 1)])
-      if (receipt !== undefined) yield receipt
+    for await (const [key, value] of this.receiptExpiryLevel.iterator({ lte: `${pad(time)}!~` })) {
+      yield decodeReceipt(key.slice(key.indexOf('!') + 1), value)
     }
   }
 
@@ -223,16 +222,17 @@ export class LevelStore implements MeshStore {
           batch.del(expiryKey(envelope.header.expiresAt, envelope.header.id), { sublevel: this.expiryLevel })
           break
         }
-        case 'put-receipt':
-          batch.put(
-            op.receipt.id,
-            ReceiptRecord.encode({ secret: op.receipt.secret, expiresAt: BigInt(op.receipt.expiresAt) }),
-            { sublevel: this.receiptLevel }
-          )
-          batch.put(expiryKey(op.receipt.expiresAt, op.receipt.id), new Uint8Array(0), {
+        case 'put-receipt': {
+          const record = ReceiptRecord.encode({
+            secret: op.receipt.secret,
+            expiresAt: BigInt(op.receipt.expiresAt)
+          })
+          batch.put(op.receipt.id, record, { sublevel: this.receiptLevel })
+          batch.put(expiryKey(op.receipt.expiresAt, op.receipt.id), record, {
             sublevel: this.receiptExpiryLevel
           })
           break
+        }
         case 'delete-receipt':
           batch.del(op.receipt.id, { sublevel: this.receiptLevel })
           batch.del(expiryKey(op.receipt.expiresAt, op.receipt.id), { sublevel: this.receiptExpiryLevel })
