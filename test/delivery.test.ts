@@ -111,6 +111,16 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
     })
   }
 
+  it('lists an inbox larger than one control-socket line, a page at a time', async () => {
+    const [a, b] = [await daemon('A'), await daemon('B')]
+    await b.start({ transport: 'tcp' })
+    await a.start({ transport: 'tcp', bootstrap: [b.tcpAddress()] })
+    const texts = Array.from({ length: 12 }, (_, i) => String(i % 10).repeat(100_000) + String(i))
+    for (const text of texts) await send(a, b, text)
+    const messages = await waitForInbox(b, texts.length)
+    expect(messages.map((message) => message.text).sort()).to.deep.equal([...texts].sort())
+  })
+
   it('B restarts while holding an envelope and still delivers it', async () => {
     const [a, b, c] = [await daemon('A'), await daemon('B'), await daemon('C')]
     await b.start()

@@ -22,8 +22,8 @@ export interface IdResult {
   multiaddrs: string[]
 }
 
-/** Messages per `inbox` answer, well under the control socket's 1 MiB line. */
-const INBOX_PAGE = 1000
+/** JSON bytes of messages per `inbox` answer: half the control socket's 1 MiB line. */
+const INBOX_PAGE_BYTES = 512 * 1024
 
 /** One page of the inbox; `next`, when present, is the cursor to pass as `after` for the following page. */
 export interface InboxPage {
@@ -120,10 +120,15 @@ export function controlHandlers(
         throw new InvalidRequestError('after must be the cursor of an earlier inbox page')
       }
       const messages: InboxMessage[] = []
+      let bytes = 0
       let last: InboxCursor | undefined
       for await (const entry of daemon.meshStore.inbox(after)) {
-        if (messages.length === INBOX_PAGE) return { messages, next: last }
-        messages.push(decodeInboxEntry(entry))
+        const message = decodeInboxEntry(entry)
+        bytes += Buffer.byteLength(JSON.stringify(message))
+        // Every page holds at least one message: one alone outgrows a line only with envelope.max_payload_bytes
+        // raised past 1 MiB.
+        if (messages.length > 0 && bytes > INBOX_PAGE_BYTES) return { messages, next: last }
+        messages.push(message)
         last = { id: entry.id, receivedAt: entry.receivedAt }
       }
       return { messages }
