@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { ControlClient } from '../node/src/api/index.ts'
-import type { StatusResult } from '../node/src/daemon/index.ts'
+import type { InboxMessage, InboxPage, StatusResult } from '../node/src/daemon/index.ts'
 import { cpuTimeMs, hasExited, memoryBytes, OutputTail, stopChild } from './child.ts'
 
 /** The built CLI; `npm run bench` builds it first (prebench). */
@@ -74,11 +74,27 @@ export class DaemonProcess {
     return { cpuMs: await cpuTimeMs(this.pid), rss: await memoryBytes(this.pid, 'VmRSS') }
   }
 
-  /** Reads the peak RSS (`VmHWM`) just before stopping, then stops: SIGTERM, SIGKILL after a bounded wait. */
-  async stop(): Promise<number | undefined> {
-    const peak = this.running ? await memoryBytes(this.pid, 'VmHWM') : undefined
+  /** Peak RSS so far (`VmHWM`), where the OS reports it. */
+  async peakRss(): Promise<number | undefined> {
+    return this.running ? await memoryBytes(this.pid, 'VmHWM') : undefined
+  }
+
+  /** The whole inbox, read a page at a time through the control socket. */
+  async inbox(): Promise<InboxMessage[]> {
+    const messages: InboxMessage[] = []
+    let page = (await this.call('inbox')) as InboxPage
+    messages.push(...page.messages)
+    // Bounded: one page per 1,000 messages, and a benchmark run holds far fewer than a million.
+    for (let read = 1; page.next !== undefined && read < 1000; read++) {
+      page = (await this.call('inbox', { after: page.next })) as InboxPage
+      messages.push(...page.messages)
+    }
+    return messages
+  }
+
+  /** Stops the daemon: SIGTERM, SIGKILL after a bounded wait. */
+  async stop(): Promise<void> {
     await stopChild(this.child)
-    return peak
   }
 
   /** The tail of the daemon's stdout and stderr. */

@@ -71,10 +71,9 @@ function method(reference: RawQuicFigures): string {
     `The rate is ${whole(DELIVERY.messages)} divided by the time from the first \`send\` until C's ` +
       `\`status.inbox\` reaches ${whole(DELIVERY.messages)} (polled every 50 ms, so up to 50 ms late). ` +
       `Latency is \`receivedAt - sentAt\` of each inbox entry (both stamped by the daemons on this machine's ` +
-      `clock: when A sealed the message, when C committed it), read from C's store after it stopped (the ` +
-      `\`inbox\` control method answers in one line of at most 1 MiB, too small for this inbox). The bench ` +
-      `checks every message arrived exactly once and intact. Peak RSS is \`VmHWM\` from ` +
-      `\`/proc/<pid>/status\`, read just before each daemon is stopped; CPU time is user + system time of ` +
+      `clock: when A sealed the message, when C committed it), read from C's \`inbox\` control method a page ` +
+      `at a time. The bench checks every message arrived exactly once and intact. Peak RSS is \`VmHWM\` from ` +
+      `\`/proc/<pid>/status\`, read once every message has arrived, before the inbox is read; CPU time is user + system time of ` +
       `all the process's threads from \`/proc/<pid>/stat\` (10 ms ticks).`,
     '',
     `The raw ceiling: two bare libp2p 3 nodes (only the \`@chainsafe/libp2p-quic\` transport, no services), ` +

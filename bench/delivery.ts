@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { InboxMessage, StatusResult } from '../node/src/daemon/index.ts'
 import { DaemonProcess } from './daemon-process.ts'
-import { readStoredInbox } from './inbox-store.ts'
 import type { Progress } from './progress.ts'
 import { distribution } from './stats.ts'
 import type { Distribution } from './stats.ts'
@@ -47,7 +46,7 @@ export interface DeliveryFigures {
 export interface DaemonUsage {
   /** RSS just before the first send, in bytes. */
   rssBefore: number | undefined
-  /** Peak RSS (`VmHWM`) read just before stopping, in bytes. */
+  /** Peak RSS (`VmHWM`) once every message has arrived, in bytes. */
   peakRss: number | undefined
   /** CPU time (all threads) from the first send until C held every message, in ms. */
   cpuMs: number | undefined
@@ -96,13 +95,14 @@ export async function measureDelivery(
     progress.endLine()
     const bEnd = await b.status()
 
-    progress.step('delivery: stopping the daemons, reading C’s inbox')
+    progress.step('delivery: reading C’s inbox, stopping the daemons')
     const usage = {
-      a: daemonUsage(before.a, after.a, await a.stop()),
-      b: daemonUsage(before.b, after.b, await b.stop()),
-      c: daemonUsage(before.c, after.c, await c.stop())
+      a: daemonUsage(before.a, after.a, await a.peakRss()),
+      b: daemonUsage(before.b, after.b, await b.peakRss()),
+      c: daemonUsage(before.c, after.c, await c.peakRss())
     }
-    const inbox = await readStoredInbox(c.data)
+    const inbox = await c.inbox()
+    await Promise.all(daemons.map((daemon) => daemon.stop()))
     checkInbox(inbox, texts, a.address)
     return {
       messages: options.messages,
