@@ -71,7 +71,8 @@ export class Discovery {
             const connection = await this.libp2p.dial(address)
             this.bootstrapPeers.set(address.toString(), connection.remotePeer)
           } catch (err) {
-            this.log('bootstrap peer %a unreachable: %e', address, err)
+            // Retried every few seconds while the peer is away: one line each time, no stack.
+            this.log('bootstrap peer %a unreachable: %s', address, (err as Error).message)
           }
         })
       )
