@@ -1,0 +1,300 @@
+import {
+  createApplicationMessage,
+  createCommit,
+  createGroup,
+  decodeGroupState,
+  decodeMlsMessage,
+  defaultCapabilities,
+  defaultKeyPackageEqualityConfig,
+  defaultLifetime,
+  defaultLifetimeConfig,
+  defaultPaddingConfig,
+  emptyPskIndex,
+  encodeGroupState,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  joinGroup,
+  processMessage,
+  zeroOutUint8Array
+} from 'ts-mls'
+import type {
+  AuthenticationService,
+  CiphersuiteImpl,
+  ClientConfig,
+  ClientState,
+  Credential,
+  KeyPackage,
+  MLSMessage,
+  PrivateKeyPackage,
+  Proposal
+} from 'ts-mls'
+import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
+import { decryptSenderData } from 'ts-mls/privateMessage.js'
+import { MlsRejectedError } from './errors.ts'
+
+/** The user's Ed25519 identity: the same key signs MLS leaves, so a member's credential is its address. */
+export interface MlsIdentity {
+  publicKey: Uint8Array
+  secretKey: Uint8Array
+}
+
+/** Past epochs whose receiver secrets are kept, to read messages that arrive after a later commit. */
+export const RETAINED_EPOCHS = 4
+
+export interface KeyPackageBundle {
+  keyPackage: KeyPackage
+  privatePackage: PrivateKeyPackage
+  /** KeyPackageRef (RFC 9420 §5.2), how a Welcome names the key package it is for. */
+  ref: Uint8Array
+}
+
+export type Received =
+  | { kind: 'application'; state: ClientState; plaintext: Uint8Array; sender: Uint8Array }
+  | { kind: 'commit'; state: ClientState }
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
+}
+
+/** A basic credential is accepted only when it names the very key that signs for the leaf. */
+const identityBoundCredentials: AuthenticationService = {
+  validateCredential(credential, signaturePublicKey) {
+    return Promise.resolve(
+      credential.credentialType === 'basic' && equalBytes(credential.identity, signaturePublicKey)
+    )
+  }
+}
+
+export const clientConfig: ClientConfig = {
+  keyRetentionConfig: {
+    retainKeysForGenerations: 32,
+    retainKeysForEpochs: RETAINED_EPOCHS,
+    maximumForwardRatchetSteps: 1000
+  },
+  lifetimeConfig: defaultLifetimeConfig,
+  keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
+  paddingConfig: defaultPaddingConfig,
+  authService: identityBoundCredentials
+}
+
+/** The identity key a leaf's credential names. */
+export function credentialIdentity(credential: Credential): Uint8Array {
+  if (credential.credentialType !== 'basic') throw new MlsRejectedError('member without a basic credential')
+  return credential.identity
+}
+
+/**
+ * One user's MLS operations over ts-mls: every function takes a group state and returns the next one; the
+ * caller persists it. Secrets a step used up are zeroed before returning.
+ */
+export class MlsClient {
+  private readonly credential: Credential
+
+  constructor(
+    private readonly identity: MlsIdentity,
+    readonly suite: CiphersuiteImpl
+  ) {
+    this.credential = { credentialType: 'basic', identity: identity.publicKey }
+  }
+
+  async createKeyPackage(): Promise<KeyPackageBundle> {
+    const { publicPackage, privatePackage } = await generateKeyPackageWithKey(
+      this.credential,
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      { signKey: this.identity.secretKey, publicKey: this.identity.publicKey },
+      this.suite
+    )
+    return { keyPackage: publicPackage, privatePackage, ref: await this.keyPackageRef(publicPackage) }
+  }
+
+  keyPackageRef(keyPackage: KeyPackage): Promise<Uint8Array> {
+    return makeKeyPackageRef(keyPackage, this.suite.hash)
+  }
+
+  createGroup(groupId: Uint8Array, bundle: KeyPackageBundle): Promise<ClientState> {
+    return createGroup(groupId, bundle.keyPackage, bundle.privatePackage, [], this.suite, clientConfig)
+  }
+
+  /** Commits adding `keyPackages` (checked first); the Welcome carries the ratchet tree. */
+  async add(
+    state: ClientState,
+    keyPackages: KeyPackage[]
+  ): Promise<{ state: ClientState; commit: Uint8Array; welcome: Uint8Array }> {
+    for (const keyPackage of keyPackages) {
+      if (keyPackage.cipherSuite !== this.suite.name)
+        throw new MlsRejectedError(`key package for ${keyPackage.cipherSuite}, group uses ${this.suite.name}`)
+    }
+    const proposals: Proposal[] = keyPackages.map((keyPackage) => ({
+      proposalType: 'add',
+      add: { keyPackage }
+    }))
+    const result = await this.commit(state, proposals)
+    if (result.welcome === undefined)
+      throw new MlsRejectedError('a commit adding members produced no Welcome')
+    return { state: result.state, commit: result.commit, welcome: result.welcome }
+  }
+
+  /** Commits removing the members with these identity keys. */
+  async remove(
+    state: ClientState,
+    identities: Uint8Array[]
+  ): Promise<{ state: ClientState; commit: Uint8Array }> {
+    const proposals: Proposal[] = identities.map((identity) => {
+      const leafIndex = leafIndexOf(state, identity)
+      if (leafIndex === undefined) throw new MlsRejectedError('not a member of this group')
+      return { proposalType: 'remove', remove: { removed: leafIndex } }
+    })
+    const { state: next, commit } = await this.commit(state, proposals)
+    return { state: next, commit }
+  }
+
+  /** A commit of `proposals` (empty: a key update), as a PrivateMessage. */
+  async commit(
+    state: ClientState,
+    proposals: Proposal[]
+  ): Promise<{ state: ClientState; commit: Uint8Array; welcome?: Uint8Array }> {
+    const result = await createCommit(
+      { state, cipherSuite: this.suite, pskIndex: emptyPskIndex },
+      { extraProposals: proposals, ratchetTreeExtension: true }
+    )
+    result.consumed.forEach(zeroOutUint8Array)
+    return {
+      state: result.newState,
+      commit: encodeMlsMessage(result.commit),
+      welcome:
+        result.welcome === undefined
+          ? undefined
+          : encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome })
+    }
+  }
+
+  /** Joins from a Welcome addressed to one of `bundles`; `undefined` when none of them is named in it. */
+  async join(
+    welcome: MLSMessage,
+    bundles: (ref: Uint8Array) => KeyPackageBundle | undefined
+  ): Promise<{ state: ClientState; used: KeyPackageBundle } | undefined> {
+    if (welcome.wireformat !== 'mls_welcome') throw new MlsRejectedError('not a Welcome')
+    for (const secrets of welcome.welcome.secrets) {
+      const bundle = bundles(secrets.newMember)
+      if (bundle === undefined) continue
+      try {
+        const state = await joinGroup(
+          welcome.welcome,
+          bundle.keyPackage,
+          bundle.privatePackage,
+          emptyPskIndex,
+          this.suite,
+          undefined,
+          undefined,
+          clientConfig
+        )
+        return { state, used: bundle }
+      } catch (err) {
+        throw new MlsRejectedError(`Welcome refused: ${(err as Error).message}`)
+      }
+    }
+    return undefined
+  }
+
+  async encrypt(
+    state: ClientState,
+    plaintext: Uint8Array
+  ): Promise<{ state: ClientState; message: Uint8Array }> {
+    const result = await createApplicationMessage(state, plaintext, this.suite)
+    result.consumed.forEach(zeroOutUint8Array)
+    return {
+      state: result.newState,
+      message: encodeMlsMessage({
+        version: 'mls10',
+        wireformat: 'mls_private_message',
+        privateMessage: result.privateMessage
+      })
+    }
+  }
+
+  /** Reads a group message (application or commit) in `state`'s epoch or a retained earlier one. */
+  async receive(state: ClientState, message: MLSMessage): Promise<Received> {
+    if (message.wireformat !== 'mls_private_message' && message.wireformat !== 'mls_public_message') {
+      throw new MlsRejectedError(`not a group message: ${message.wireformat}`)
+    }
+    let result
+    try {
+      result = await processMessage(message, state, emptyPskIndex, () => 'accept', this.suite)
+    } catch (err) {
+      throw new MlsRejectedError(`group message refused: ${(err as Error).message}`)
+    }
+    result.consumed.forEach(zeroOutUint8Array)
+    if (result.kind === 'newState') return { kind: 'commit', state: result.newState }
+    if (message.wireformat !== 'mls_private_message')
+      throw new MlsRejectedError('application data in the clear')
+    return {
+      kind: 'application',
+      state: result.newState,
+      plaintext: result.message,
+      sender: await this.applicationSender(state, message.privateMessage)
+    }
+  }
+
+  /**
+   * The identity of an application message's sender. ts-mls verifies the signature with the key of the leaf
+   * named in the encrypted sender data but does not return it, so the sender data is read again here.
+   */
+  private async applicationSender(
+    state: ClientState,
+    privateMessage: Extract<MLSMessage, { wireformat: 'mls_private_message' }>['privateMessage']
+  ): Promise<Uint8Array> {
+    const epoch =
+      privateMessage.epoch === state.groupContext.epoch
+        ? { senderDataSecret: state.keySchedule.senderDataSecret, ratchetTree: state.ratchetTree }
+        : state.historicalReceiverData.get(privateMessage.epoch)
+    const senderData =
+      epoch === undefined
+        ? undefined
+        : await decryptSenderData(privateMessage, epoch.senderDataSecret, this.suite)
+    const node = senderData === undefined ? undefined : epoch?.ratchetTree[senderData.leafIndex * 2]
+    if (node?.nodeType !== 'leaf') throw new MlsRejectedError('application message from an unknown leaf')
+    return credentialIdentity(node.leaf.credential)
+  }
+}
+
+/** The identity keys of the group's members, in leaf order. */
+export function members(state: ClientState): Uint8Array[] {
+  return state.ratchetTree.flatMap((node) =>
+    node?.nodeType === 'leaf' ? [credentialIdentity(node.leaf.credential)] : []
+  )
+}
+
+function leafIndexOf(state: ClientState, identity: Uint8Array): number | undefined {
+  const at = state.ratchetTree.findIndex(
+    (node) => node?.nodeType === 'leaf' && equalBytes(credentialIdentity(node.leaf.credential), identity)
+  )
+  return at === -1 ? undefined : at / 2
+}
+
+export function decodeMessage(bytes: Uint8Array): MLSMessage {
+  const decoded = decodeMlsMessage(bytes, 0)
+  if (decoded?.[1] !== bytes.length) throw new MlsRejectedError('malformed MLS message')
+  return decoded[0]
+}
+
+export function encodeKeyPackage(keyPackage: KeyPackage): Uint8Array {
+  return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage })
+}
+
+export function decodeKeyPackage(bytes: Uint8Array): KeyPackage {
+  const message = decodeMessage(bytes)
+  if (message.wireformat !== 'mls_key_package') throw new MlsRejectedError('not a key package')
+  return message.keyPackage
+}
+
+export function encodeState(state: ClientState): Uint8Array {
+  return encodeGroupState(state)
+}
+
+export function decodeState(bytes: Uint8Array): ClientState {
+  const decoded = decodeGroupState(bytes, 0)
+  if (decoded === undefined) throw new MlsRejectedError('stored group state does not decode')
+  return { ...decoded[0], clientConfig }
+}

@@ -1,0 +1,187 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  timingSafeEqual,
+  verify
+} from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { defaultCryptoProvider, getCiphersuiteFromName } from 'ts-mls'
+import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf, Signature } from 'ts-mls'
+
+/**
+ * The ciphersuite ts-mls runs on, backed by synchronous `node:crypto` with key objects cached. ts-mls's own
+ * WebCrypto suite spends most of an application message re-importing HMAC and Ed25519 keys and waiting on
+ * `crypto.subtle` promises; here hashing, HMAC, HKDF, AES-GCM and Ed25519 are native calls. HPKE (used by
+ * commits and Welcomes, not by application messages) stays ts-mls's own, with the AEAD swapped for the native
+ * one.
+ */
+
+export const DEFAULT_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
+
+/** Suites with a native implementation here. */
+const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; aead: 'aes-128-gcm'; keyBytes: number }>> = {
+  MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: { hash: 'sha256', aead: 'aes-128-gcm', keyBytes: 16 }
+}
+
+const AEAD_TAG_BYTES = 16
+/** Key objects kept per cache; far more than the members of the groups one node is in. */
+const CACHE_ENTRIES = 4096
+
+class KeyObjectCache {
+  private readonly entries = new Map<string, KeyObject>()
+
+  constructor(private readonly make: (key: Uint8Array) => KeyObject) {}
+
+  get(key: Uint8Array): KeyObject {
+    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64')
+    let value = this.entries.get(id)
+    if (value === undefined) {
+      if (this.entries.size >= CACHE_ENTRIES) this.entries.clear()
+      value = this.make(key)
+      this.entries.set(id, value)
+    }
+    return value
+  }
+}
+
+/** PKCS#8 DER prefix of a raw 32-byte Ed25519 seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+/** SPKI DER prefix of a raw 32-byte Ed25519 public key (RFC 8410). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+
+const signingKeys = new KeyObjectCache((seed) =>
+  createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
+)
+const verifyingKeys = new KeyObjectCache((publicKey) =>
+  createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
+)
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+const ed25519Signature: Signature = {
+  sign(signKey, message) {
+    // ts-mls hands over either the raw seed (ours) or a PKCS#8 document (keys it generated itself).
+    const key =
+      signKey.length === 32
+        ? signingKeys.get(signKey)
+        : createPrivateKey({ key: Buffer.from(signKey), format: 'der', type: 'pkcs8' })
+    return Promise.resolve(bytes(sign(null, message, key)))
+  },
+  verify(publicKey, message, signature) {
+    if (publicKey.length !== 32) return Promise.resolve(false)
+    return Promise.resolve(verify(null, message, verifyingKeys.get(publicKey), signature))
+  },
+  keygen() {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(ED25519_PKCS8_PREFIX.length)
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length)
+    return Promise.resolve({ signKey: bytes(seed), publicKey: bytes(raw) })
+  }
+}
+
+function nativeHash(algorithm: string): Hash {
+  const mac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac(algorithm, key).update(data).digest()
+  return {
+    digest: (data) => Promise.resolve(bytes(createHash(algorithm).update(data).digest())),
+    mac: (key, data) => Promise.resolve(bytes(mac(key, data))),
+    verifyMac(key, tag, data) {
+      const expected = mac(key, data)
+      return Promise.resolve(expected.length === tag.length && timingSafeEqual(expected, tag))
+    }
+  }
+}
+
+/** HKDF (RFC 5869) as two steps, as MLS uses them: `hkdfSync` only offers both at once. */
+function nativeKdf(algorithm: string): Kdf {
+  const size = createHash(algorithm).digest().length
+  return {
+    size,
+    extract: (salt, ikm) =>
+      Promise.resolve(
+        bytes(
+          createHmac(algorithm, salt.length === 0 ? new Uint8Array(size) : salt)
+            .update(ikm)
+            .digest()
+        )
+      ),
+    expand(prk, info, length) {
+      const blocks: Buffer[] = []
+      let previous: Buffer = Buffer.alloc(0)
+      for (let counter = 1; blocks.length * size < length; counter++) {
+        previous = createHmac(algorithm, prk)
+          .update(previous)
+          .update(info)
+          .update(Uint8Array.of(counter))
+          .digest()
+        blocks.push(previous)
+      }
+      return Promise.resolve(bytes(Buffer.concat(blocks).subarray(0, length)))
+    }
+  }
+}
+
+function nativeAead(cipher: 'aes-128-gcm'): Pick<Hpke, 'encryptAead' | 'decryptAead'> {
+  return {
+    encryptAead(key, nonce, aad, plaintext) {
+      const c = createCipheriv(cipher, key, nonce, { authTagLength: AEAD_TAG_BYTES })
+      if (aad !== undefined) c.setAAD(aad)
+      return Promise.resolve(bytes(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()])))
+    },
+    decryptAead(key, nonce, aad, ciphertext) {
+      if (ciphertext.length < AEAD_TAG_BYTES)
+        return Promise.reject(new Error('ciphertext shorter than its tag'))
+      const d = createDecipheriv(cipher, key, nonce, { authTagLength: AEAD_TAG_BYTES })
+      if (aad !== undefined) d.setAAD(aad)
+      d.setAuthTag(ciphertext.subarray(ciphertext.length - AEAD_TAG_BYTES))
+      try {
+        return Promise.resolve(
+          bytes(
+            Buffer.concat([d.update(ciphertext.subarray(0, ciphertext.length - AEAD_TAG_BYTES)), d.final()])
+          )
+        )
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error('AEAD decryption failed'))
+      }
+    }
+  }
+}
+
+const suites = new Map<CiphersuiteName, Promise<CiphersuiteImpl>>()
+
+/** The implementation of `name`: native where this module has one, ts-mls's own otherwise. */
+export function ciphersuite(name: CiphersuiteName = DEFAULT_SUITE): Promise<CiphersuiteImpl> {
+  let suite = suites.get(name)
+  if (suite === undefined) {
+    suite = makeSuite(name)
+    suites.set(name, suite)
+  }
+  return suite
+}
+
+/** ts-mls's stock implementation (WebCrypto), for comparison and for suites without a native one. */
+export function stockCiphersuite(name: CiphersuiteName = DEFAULT_SUITE): Promise<CiphersuiteImpl> {
+  return defaultCryptoProvider.getCiphersuiteImpl(getCiphersuiteFromName(name))
+}
+
+async function makeSuite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
+  const stock = await stockCiphersuite(name)
+  const native = NATIVE[name]
+  if (native === undefined) return stock
+  return {
+    name,
+    hash: nativeHash(native.hash),
+    kdf: nativeKdf(native.hash),
+    signature: ed25519Signature,
+    hpke: { ...stock.hpke, ...nativeAead(native.aead) },
+    rng: { randomBytes: (n) => bytes(randomBytes(n)) }
+  }
+}
