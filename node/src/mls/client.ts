@@ -14,8 +14,7 @@ import {
   encodeMlsMessage,
   generateKeyPackageWithKey,
   joinGroup,
-  processMessage,
-  zeroOutUint8Array
+  processMessage
 } from 'ts-mls'
 import type {
   AuthenticationService,
@@ -29,7 +28,6 @@ import type {
   Proposal
 } from 'ts-mls'
 import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
-import { decryptSenderData } from 'ts-mls/privateMessage.js'
 import { MlsRejectedError } from './errors.ts'
 
 /** The user's Ed25519 identity: the same key signs MLS leaves, so a member's credential is its address. */
@@ -159,7 +157,7 @@ export class MlsClient {
       { state, cipherSuite: this.suite, pskIndex: emptyPskIndex },
       { extraProposals: proposals, ratchetTreeExtension: true }
     )
-    result.consumed.forEach(zeroOutUint8Array)
+    zeroAll(result.consumed)
     return {
       state: result.newState,
       commit: encodeMlsMessage(result.commit),
@@ -203,7 +201,7 @@ export class MlsClient {
     plaintext: Uint8Array
   ): Promise<{ state: ClientState; message: Uint8Array }> {
     const result = await createApplicationMessage(state, plaintext, this.suite)
-    result.consumed.forEach(zeroOutUint8Array)
+    zeroAll(result.consumed)
     return {
       state: result.newState,
       message: encodeMlsMessage({
@@ -214,49 +212,48 @@ export class MlsClient {
     }
   }
 
-  /** Reads a group message (application or commit) in `state`'s epoch or a retained earlier one. */
+  /**
+   * Reads a group message (application or commit) in `state`'s epoch or a retained earlier one. ts-mls checks
+   * an application message's signature with the key of the leaf its encrypted sender data names, but does not
+   * say which leaf that was; since a credential here is the very key that signs, the sender is the key whose
+   * signature verified (an application message carries exactly one).
+   */
   async receive(state: ClientState, message: MLSMessage): Promise<Received> {
     if (message.wireformat !== 'mls_private_message' && message.wireformat !== 'mls_public_message') {
       throw new MlsRejectedError(`not a group message: ${message.wireformat}`)
     }
+    let verifiedKey: Uint8Array | undefined
+    const { signature } = this.suite
+    const suite: CiphersuiteImpl = {
+      ...this.suite,
+      signature: {
+        ...signature,
+        async verify(publicKey, content, signed) {
+          const ok = await signature.verify(publicKey, content, signed)
+          if (ok) verifiedKey = publicKey
+          return ok
+        }
+      }
+    }
     let result
     try {
-      result = await processMessage(message, state, emptyPskIndex, () => 'accept', this.suite)
+      result = await processMessage(message, state, emptyPskIndex, () => 'accept', suite)
     } catch (err) {
       throw new MlsRejectedError(`group message refused: ${(err as Error).message}`)
     }
-    result.consumed.forEach(zeroOutUint8Array)
+    zeroAll(result.consumed)
     if (result.kind === 'newState') return { kind: 'commit', state: result.newState }
     if (message.wireformat !== 'mls_private_message')
       throw new MlsRejectedError('application data in the clear')
-    return {
-      kind: 'application',
-      state: result.newState,
-      plaintext: result.message,
-      sender: await this.applicationSender(state, message.privateMessage)
-    }
+    if (verifiedKey === undefined)
+      throw new MlsRejectedError('application message without a verified signature')
+    return { kind: 'application', state: result.newState, plaintext: result.message, sender: verifiedKey }
   }
+}
 
-  /**
-   * The identity of an application message's sender. ts-mls verifies the signature with the key of the leaf
-   * named in the encrypted sender data but does not return it, so the sender data is read again here.
-   */
-  private async applicationSender(
-    state: ClientState,
-    privateMessage: Extract<MLSMessage, { wireformat: 'mls_private_message' }>['privateMessage']
-  ): Promise<Uint8Array> {
-    const epoch =
-      privateMessage.epoch === state.groupContext.epoch
-        ? { senderDataSecret: state.keySchedule.senderDataSecret, ratchetTree: state.ratchetTree }
-        : state.historicalReceiverData.get(privateMessage.epoch)
-    const senderData =
-      epoch === undefined
-        ? undefined
-        : await decryptSenderData(privateMessage, epoch.senderDataSecret, this.suite)
-    const node = senderData === undefined ? undefined : epoch?.ratchetTree[senderData.leafIndex * 2]
-    if (node?.nodeType !== 'leaf') throw new MlsRejectedError('application message from an unknown leaf')
-    return credentialIdentity(node.leaf.credential)
-  }
+/** Wipes secrets a step used up (ts-mls's own `zeroOutUint8Array` overwrites with fresh random bytes, dearly). */
+function zeroAll(secrets: Uint8Array[]): void {
+  for (const secret of secrets) secret.fill(0)
 }
 
 /** The identity keys of the group's members, in leaf order. */

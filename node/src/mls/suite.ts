@@ -2,10 +2,11 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   generateKeyPairSync,
+  hash,
   randomBytes,
   sign,
   timingSafeEqual,
@@ -26,9 +27,10 @@ import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf, Signature } fro
 export const DEFAULT_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
 
 /** Suites with a native implementation here. */
-const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; aead: 'aes-128-gcm'; keyBytes: number }>> = {
-  MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: { hash: 'sha256', aead: 'aes-128-gcm', keyBytes: 16 }
-}
+const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: number; aead: 'aes-128-gcm' }>> =
+  {
+    MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: { hash: 'sha256', blockBytes: 64, aead: 'aes-128-gcm' }
+  }
 
 const AEAD_TAG_BYTES = 16
 /** Key objects kept per cache; far more than the members of the groups one node is in. */
@@ -88,10 +90,30 @@ const ed25519Signature: Signature = {
   }
 }
 
-function nativeHash(algorithm: string): Hash {
-  const mac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac(algorithm, key).update(data).digest()
+/**
+ * HMAC (RFC 2104) from two plain hashes: `createHmac` imports its key into a key object on every call, which
+ * costs three times the hashing, and MLS keys a MAC with a fresh secret almost every time.
+ */
+function hmacWith(algorithm: string, blockBytes: number): (key: Uint8Array, data: Uint8Array) => Buffer {
+  return (key, data) => {
+    const short = key.length > blockBytes ? hash(algorithm, key, 'buffer') : key
+    const inner = Buffer.allocUnsafe(blockBytes + data.length).fill(0x36, 0, blockBytes)
+    inner.set(data, blockBytes)
+    const innerHash = hash(algorithm, xorInto(inner, short), 'buffer')
+    const outer = Buffer.allocUnsafe(blockBytes + innerHash.length).fill(0x5c, 0, blockBytes)
+    outer.set(innerHash, blockBytes)
+    return hash(algorithm, xorInto(outer, short), 'buffer')
+  }
+}
+
+function xorInto(target: Buffer, key: Uint8Array): Buffer {
+  for (let i = 0; i < key.length; i++) target[i] = (target[i] ?? 0) ^ (key[i] ?? 0)
+  return target
+}
+
+function nativeHash(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Hash {
   return {
-    digest: (data) => Promise.resolve(bytes(createHash(algorithm).update(data).digest())),
+    digest: (data) => Promise.resolve(bytes(hash(algorithm, data, 'buffer'))),
     mac: (key, data) => Promise.resolve(bytes(mac(key, data))),
     verifyMac(key, tag, data) {
       const expected = mac(key, data)
@@ -101,27 +123,16 @@ function nativeHash(algorithm: string): Hash {
 }
 
 /** HKDF (RFC 5869) as two steps, as MLS uses them: `hkdfSync` only offers both at once. */
-function nativeKdf(algorithm: string): Kdf {
+function nativeKdf(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Kdf {
   const size = createHash(algorithm).digest().length
   return {
     size,
-    extract: (salt, ikm) =>
-      Promise.resolve(
-        bytes(
-          createHmac(algorithm, salt.length === 0 ? new Uint8Array(size) : salt)
-            .update(ikm)
-            .digest()
-        )
-      ),
+    extract: (salt, ikm) => Promise.resolve(bytes(mac(salt, ikm))),
     expand(prk, info, length) {
       const blocks: Buffer[] = []
       let previous: Buffer = Buffer.alloc(0)
       for (let counter = 1; blocks.length * size < length; counter++) {
-        previous = createHmac(algorithm, prk)
-          .update(previous)
-          .update(info)
-          .update(Uint8Array.of(counter))
-          .digest()
+        previous = mac(prk, Buffer.concat([previous, info, Uint8Array.of(counter)]))
         blocks.push(previous)
       }
       return Promise.resolve(bytes(Buffer.concat(blocks).subarray(0, length)))
@@ -129,17 +140,18 @@ function nativeKdf(algorithm: string): Kdf {
   }
 }
 
+/** A raw key given to a cipher is wrapped in a key object on each call at several times the cost of `createSecretKey`. */
 function nativeAead(cipher: 'aes-128-gcm'): Pick<Hpke, 'encryptAead' | 'decryptAead'> {
   return {
     encryptAead(key, nonce, aad, plaintext) {
-      const c = createCipheriv(cipher, key, nonce, { authTagLength: AEAD_TAG_BYTES })
+      const c = createCipheriv(cipher, createSecretKey(key), nonce, { authTagLength: AEAD_TAG_BYTES })
       if (aad !== undefined) c.setAAD(aad)
       return Promise.resolve(bytes(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()])))
     },
     decryptAead(key, nonce, aad, ciphertext) {
       if (ciphertext.length < AEAD_TAG_BYTES)
         return Promise.reject(new Error('ciphertext shorter than its tag'))
-      const d = createDecipheriv(cipher, key, nonce, { authTagLength: AEAD_TAG_BYTES })
+      const d = createDecipheriv(cipher, createSecretKey(key), nonce, { authTagLength: AEAD_TAG_BYTES })
       if (aad !== undefined) d.setAAD(aad)
       d.setAuthTag(ciphertext.subarray(ciphertext.length - AEAD_TAG_BYTES))
       try {
@@ -153,6 +165,23 @@ function nativeAead(cipher: 'aes-128-gcm'): Pick<Hpke, 'encryptAead' | 'decryptA
       }
     }
   }
+}
+
+/** Random bytes drawn from a refilled pool: each message asks for a 4-byte reuse guard, and a system call each is dear. */
+const RANDOM_POOL_BYTES = 4096
+let randomPool = randomBytes(RANDOM_POOL_BYTES)
+let randomUsed = 0
+
+function pooledRandomBytes(n: number): Uint8Array {
+  if (n > RANDOM_POOL_BYTES) return bytes(randomBytes(n))
+  if (randomUsed + n > RANDOM_POOL_BYTES) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES)
+    randomUsed = 0
+  }
+  const out = new Uint8Array(randomPool.subarray(randomUsed, randomUsed + n))
+  randomPool.fill(0, randomUsed, randomUsed + n)
+  randomUsed += n
+  return out
 }
 
 const suites = new Map<CiphersuiteName, Promise<CiphersuiteImpl>>()
@@ -176,12 +205,13 @@ async function makeSuite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
   const stock = await stockCiphersuite(name)
   const native = NATIVE[name]
   if (native === undefined) return stock
+  const mac = hmacWith(native.hash, native.blockBytes)
   return {
     name,
-    hash: nativeHash(native.hash),
-    kdf: nativeKdf(native.hash),
+    hash: nativeHash(native.hash, mac),
+    kdf: nativeKdf(native.hash, mac),
     signature: ed25519Signature,
     hpke: { ...stock.hpke, ...nativeAead(native.aead) },
-    rng: { randomBytes: (n) => bytes(randomBytes(n)) }
+    rng: { randomBytes: pooledRandomBytes }
   }
 }
