@@ -10,15 +10,20 @@ import type { KeyPackageBundle } from '../node/src/mls/index.ts'
 import type { Benchmark } from './benchmark.ts'
 import { met, millis, table, whole } from './format.ts'
 import type { Progress } from './progress.ts'
+import { distribution, perSecond } from './stats.ts'
 
 const PAYLOAD_BYTES = 1024
-const MESSAGES = 3000
+/** Application messages per round and implementation; rounds alternate between the implementations. */
+const MESSAGES_PER_ROUND = 1000
+const ROUNDS = 5
 const GROUP_MEMBERS = 100
 /** The aim: openmls-wasm's rate as DESIGN.md measured it on this machine. */
 const AIM_MESSAGES_PER_SECOND = 3400
 
+/** Sends one round of application messages from one member to the other, checking each arrives. */
+type MessageRound = () => Promise<void>
+
 interface Figures {
-  messagesPerSecond: number
   /** One commit adding all members (ts-mls only: openmls-wasm adds one per commit). */
   bulkCommitMs?: number
   /** Adding the members one commit each, all commits summed. */
@@ -35,7 +40,33 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - started]
 }
 
-async function tsMls(suite: CiphersuiteImpl, progress: Progress, label: string): Promise<Figures> {
+async function tsMlsPair(suite: CiphersuiteImpl): Promise<MessageRound> {
+  const [alice, bob] = [
+    new MlsClient(generateUserIdentity('alice'), suite),
+    new MlsClient(generateUserIdentity('bob'), suite)
+  ]
+  const bobBundle = await bob.createKeyPackage()
+  const added = await alice.add(
+    await alice.createGroup(new Uint8Array([1]), await alice.createKeyPackage()),
+    [bobBundle.keyPackage]
+  )
+  const joined = await bob.join(decodeMessage(added.welcome), () => bobBundle)
+  if (joined === undefined) throw new Error('the Welcome did not name the key package')
+  let sender = added.state
+  let receiver = joined.state
+  return async () => {
+    for (let i = 0; i < MESSAGES_PER_ROUND; i++) {
+      const sent = await alice.encrypt(sender, payload)
+      sender = sent.state
+      const received = await bob.receive(receiver, decodeMessage(sent.message))
+      if (received.kind !== 'application' || received.plaintext.length !== PAYLOAD_BYTES)
+        throw new Error('an application message did not round-trip')
+      receiver = received.state
+    }
+  }
+}
+
+async function tsMlsGroups(suite: CiphersuiteImpl, progress: Progress, label: string): Promise<Figures> {
   const people = Array.from({ length: GROUP_MEMBERS + 1 }, (_, i) => {
     const identity = generateUserIdentity(`member-${i}`)
     return new MlsClient(identity, suite)
@@ -48,28 +79,6 @@ async function tsMls(suite: CiphersuiteImpl, progress: Progress, label: string):
   const joiner = people[GROUP_MEMBERS] as MlsClient
   const byRef = (ref: Uint8Array): KeyPackageBundle | undefined =>
     Buffer.from(ref).equals(joinerBundle.ref) ? joinerBundle : undefined
-
-  progress.step(`  ${label}: application messages`)
-  const pairWelcome = await owner.add(await owner.createGroup(new Uint8Array([1]), ownerBundle), [
-    (bundles[1] as KeyPackageBundle).keyPackage
-  ])
-  let sender = pairWelcome.state
-  const pairJoined = await (people[1] as MlsClient).join(decodeMessage(pairWelcome.welcome), (ref) =>
-    Buffer.from(ref).equals((bundles[1] as KeyPackageBundle).ref) ? bundles[1] : undefined
-  )
-  if (pairJoined === undefined) throw new Error('the pair Welcome did not name the key package')
-  let receiver = pairJoined.state
-  const [, messagesMs] = await timed(async () => {
-    for (let i = 0; i < MESSAGES; i++) {
-      const sent = await owner.encrypt(sender, payload)
-      sender = sent.state
-      const received = await (people[1] as MlsClient).receive(receiver, decodeMessage(sent.message))
-      if (received.kind !== 'application' || received.plaintext.length !== PAYLOAD_BYTES)
-        throw new Error('an application message did not round-trip')
-      receiver = received.state
-      progress.update(`${label}: ${i + 1} / ${MESSAGES} messages`)
-    }
-  })
 
   progress.step(`  ${label}: one commit adding ${GROUP_MEMBERS} members, then the join`)
   const others = bundles.slice(1).map((bundle) => bundle.keyPackage)
@@ -88,11 +97,10 @@ async function tsMls(suite: CiphersuiteImpl, progress: Progress, label: string):
       progress.update(`${label}: ${i + 1} / ${GROUP_MEMBERS} commits`)
     }
   })
-  return { messagesPerSecond: MESSAGES / (messagesMs / 1000), bulkCommitMs, singleCommitsMs, joinMs }
+  return { bulkCommitMs, singleCommitsMs, joinMs }
 }
 
-async function openMls(progress: Progress): Promise<Figures> {
-  progress.step('  openmls-wasm: application messages')
+function openMlsPair(): MessageRound {
   const ownerProvider = new Provider()
   const owner = new Identity(ownerProvider, 'owner')
   const peerProvider = new Provider()
@@ -101,17 +109,20 @@ async function openMls(progress: Progress): Promise<Figures> {
   const pairAdd = pair.propose_and_commit_add(ownerProvider, owner, peer.key_package(peerProvider))
   pair.merge_pending_commit(ownerProvider)
   const peerGroup = Group.join(peerProvider, pairAdd.welcome, pair.export_ratchet_tree())
-  const [, messagesMs] = await timed(() => {
-    for (let i = 0; i < MESSAGES; i++) {
+  return () => {
+    for (let i = 0; i < MESSAGES_PER_ROUND; i++) {
       const message = pair.create_message(ownerProvider, owner, payload)
       if (peerGroup.process_message(peerProvider, message).length !== PAYLOAD_BYTES)
         throw new Error('an application message did not round-trip')
-      progress.update(`openmls-wasm: ${i + 1} / ${MESSAGES} messages`)
     }
     return Promise.resolve()
-  })
+  }
+}
 
+async function openMlsGroups(progress: Progress): Promise<Figures> {
   progress.step(`  openmls-wasm: ${GROUP_MEMBERS} commits adding one member each, then the join`)
+  const ownerProvider = new Provider()
+  const owner = new Identity(ownerProvider, 'owner')
   const members = Array.from({ length: GROUP_MEMBERS }, (_, i) => {
     const provider = new Provider()
     const identity = new Identity(provider, `member-${i}`)
@@ -134,16 +145,43 @@ async function openMls(progress: Progress): Promise<Figures> {
     Group.join(last.provider, lastWelcome, tree)
     return Promise.resolve()
   })
-  return { messagesPerSecond: MESSAGES / (messagesMs / 1000), singleCommitsMs, joinMs }
+  return { singleCommitsMs, joinMs }
+}
+
+/** Median messages/s of each implementation over rounds that alternate between them, so load hits all alike. */
+async function messageRates(rounds: MessageRound[], progress: Progress): Promise<number[]> {
+  const rates: number[][] = rounds.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, run] of rounds.entries()) {
+      const [, ms] = await timed(run)
+      rates[i]?.push(perSecond(MESSAGES_PER_ROUND, ms))
+      progress.update(`application messages: round ${round + 1} / ${ROUNDS}`)
+    }
+  }
+  return rates.map((values) => distribution(values).p50)
 }
 
 export const mlsLayer: Benchmark = {
   name: 'mls',
   async run(progress) {
-    const ours = await tsMls(await ciphersuite(), progress, 'this project (node:crypto suite)')
-    const stock = await tsMls(await stockCiphersuite(), progress, 'stock ts-mls (WebCrypto)')
-    const openmls = await openMls(progress)
-    const row = (label: string, f: Figures): string[] => [
+    const [ourSuite, stockSuite] = [await ciphersuite(), await stockCiphersuite()]
+    progress.step(
+      `  application messages: ${ROUNDS} rounds of ${whole(MESSAGES_PER_ROUND)} per implementation`
+    )
+    const [ourRate, stockRate, openmlsRate] = await messageRates(
+      [await tsMlsPair(ourSuite), await tsMlsPair(stockSuite), openMlsPair()],
+      progress
+    )
+    const ours = {
+      ...(await tsMlsGroups(ourSuite, progress, 'this project')),
+      messagesPerSecond: ourRate ?? NaN
+    }
+    const stock = {
+      ...(await tsMlsGroups(stockSuite, progress, 'stock ts-mls')),
+      messagesPerSecond: stockRate ?? NaN
+    }
+    const openmls = { ...(await openMlsGroups(progress)), messagesPerSecond: openmlsRate ?? NaN }
+    const row = (label: string, f: Figures & { messagesPerSecond: number }): string[] => [
       label,
       `${whole(f.messagesPerSecond)} /s`,
       f.bulkCommitMs === undefined ? 'n/a (one member per commit)' : millis(f.bulkCommitMs),
@@ -155,9 +193,12 @@ export const mlsLayer: Benchmark = {
       '',
       '### Method',
       '',
-      `One process, no network, no storage. Application messages: a 2-member group; the sender encrypts a ` +
-        `${whole(PAYLOAD_BYTES)}-byte payload, the bytes are decoded and the other member decrypts it, ` +
-        `${whole(MESSAGES)} times one after the other; the rate is messages over the whole time. Commits: ` +
+      `One process, no network, no storage. Application messages: a 2-member group per implementation; the ` +
+        `sender encrypts a ${whole(PAYLOAD_BYTES)}-byte payload, the bytes are decoded and the other member ` +
+        `decrypts it, one message after the other. The implementations take turns: ${ROUNDS} rounds, each ` +
+        `${whole(MESSAGES_PER_ROUND)} messages by each implementation in turn; the figure is the median of an ` +
+        `implementation's ${ROUNDS} round rates (the machine is shared, and turns spread its load over all ` +
+        `three alike). Commits: ` +
         `${GROUP_MEMBERS} key packages made beforehand (not timed); "one commit" adds all of them at once ` +
         `(a commit with ${GROUP_MEMBERS} Add proposals and the Welcome), "one per commit" adds them in ` +
         `${GROUP_MEMBERS} commits (the time of all of them together). The join is by the last member added, ` +

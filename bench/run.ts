@@ -1,25 +1,44 @@
 /**
  * `npm run bench`: runs every benchmark in turn and writes bench/RESULTS.md (the machine, then one section
- * per benchmark). On failure it exits non-zero and leaves RESULTS.md as it was.
+ * per benchmark). `npm run bench -- <name>…` runs only the benchmarks named and replaces their sections in the
+ * existing RESULTS.md, keeping the others. On failure it exits non-zero and leaves RESULTS.md as it was.
  */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Benchmark } from './benchmark.ts'
 import { deliveryPath } from './delivery-path.ts'
 import { describeMachine } from './machine.ts'
+import { mlsLayer } from './mls.ts'
 import { Progress } from './progress.ts'
 import { queueStore } from './queue.ts'
 
-const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore]
+const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore, mlsLayer]
 
 /** dist/bench/run.js writes to bench/RESULTS.md in the source tree. */
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'RESULTS.md')
 
+/** The `## ` sections of a RESULTS.md, keyed by their heading line. */
+function splitSections(text: string): Map<string, string> {
+  const sections = new Map<string, string>()
+  for (const part of text.split(/\n(?=## )/).slice(1)) {
+    sections.set(part.split('\n', 1)[0] ?? '', part.trimEnd())
+  }
+  return sections
+}
+
 async function main(): Promise<void> {
+  const names = process.argv.slice(2)
+  const unknown = names.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name))
+  if (unknown.length > 0) {
+    throw new Error(
+      `no benchmark named ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`
+    )
+  }
+  const selected = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name))
   const machine = describeMachine()
   const progress = new Progress()
   const sections: string[] = []
-  for (const benchmark of BENCHMARKS) {
+  for (const benchmark of selected) {
     progress.step(`== ${benchmark.name}`)
     const started = performance.now()
     sections.push(await benchmark.run(progress))
@@ -33,8 +52,23 @@ async function main(): Promise<void> {
       `compare runs on the same machine.`,
     '',
     ...machine
-  ]
-  await writeFile(RESULTS, [...header, '', ...sections.flatMap((section) => [section, ''])].join('\n'))
+  ].join('\n')
+  if (names.length === 0) {
+    await writeFile(RESULTS, [header, '', ...sections.flatMap((section) => [section, ''])].join('\n'))
+  } else {
+    // The other sections keep the header (date, machine) of the run that produced them.
+    const previous = await readFile(RESULTS, 'utf8')
+    const kept = splitSections(previous)
+    const stamp = `Section refreshed alone by \`npm run bench -- ${names.join(' ')}\` on ${new Date().toISOString()}:`
+    for (const [heading, section] of splitSections(`\n${sections.join('\n')}`)) {
+      kept.set(heading, [section, '', stamp, '', ...machine].join('\n'))
+    }
+    const oldHeader = previous.split(/\n(?=## )/)[0] ?? header
+    await writeFile(
+      RESULTS,
+      [oldHeader.trimEnd(), '', ...[...kept.values()].flatMap((section) => [section, ''])].join('\n')
+    )
+  }
   console.log(`wrote ${RESULTS}`)
 }
 
