@@ -218,7 +218,11 @@ export class MlsClient {
    * say which leaf that was; since a credential here is the very key that signs, the sender is the key whose
    * signature verified (an application message carries exactly one).
    */
-  async receive(state: ClientState, message: MLSMessage): Promise<Received> {
+  async receive(
+    state: ClientState,
+    message: MLSMessage,
+    acceptCommitFrom: (identity: Uint8Array) => boolean = () => true
+  ): Promise<Received> {
     if (message.wireformat !== 'mls_private_message' && message.wireformat !== 'mls_public_message') {
       throw new MlsRejectedError(`not a group message: ${message.wireformat}`)
     }
@@ -237,7 +241,22 @@ export class MlsClient {
     }
     let result
     try {
-      result = await processMessage(message, state, emptyPskIndex, () => 'accept', suite)
+      result = await processMessage(
+        message,
+        state,
+        emptyPskIndex,
+        (incoming) => {
+          if (incoming.kind !== 'commit') return 'reject'
+          const node =
+            incoming.senderLeafIndex === undefined
+              ? undefined
+              : state.ratchetTree[incoming.senderLeafIndex * 2]
+          return node?.nodeType === 'leaf' && acceptCommitFrom(credentialIdentity(node.leaf.credential))
+            ? 'accept'
+            : 'reject'
+        },
+        suite
+      )
     } catch (err) {
       throw new MlsRejectedError(`group message refused: ${(err as Error).message}`)
     }

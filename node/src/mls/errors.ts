@@ -2,3 +2,8 @@
 export class MlsRejectedError extends Error {
   override name = 'MlsRejectedError'
 }
+
+/** A group command that cannot be done: unknown group, not the committer, not a member. */
+export class GroupCommandError extends Error {
+  override name = 'InvalidRequestError'
+}

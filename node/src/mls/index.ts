@@ -11,5 +11,7 @@ export {
   RETAINED_EPOCHS
 } from './client.ts'
 export type { KeyPackageBundle, MlsIdentity, Received } from './client.ts'
-export { MlsRejectedError } from './errors.ts'
+export { GroupCommandError, MlsRejectedError } from './errors.ts'
 export { ciphersuite, DEFAULT_SUITE, stockCiphersuite } from './suite.ts'
+export { decodeInvite, isInvite, MLS_PAYLOAD_MARKER, MlsService } from './service.ts'
+export type { GroupSummary, GroupText, Outgoing, Received as ReceivedPayload } from './service.ts'

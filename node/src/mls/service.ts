@@ -1,0 +1,573 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { logger } from '@libp2p/logger'
+import type { ClientState, KeyPackage, MLSMessage } from 'ts-mls'
+import { encodeAddress } from '../identity/index.ts'
+import {
+  decodeKeyPackage,
+  decodeMessage,
+  decodeState,
+  encodeKeyPackage,
+  encodeState,
+  members,
+  MlsClient
+} from './client.ts'
+import type { KeyPackageBundle, MlsIdentity } from './client.ts'
+import { GroupCommandError, MlsRejectedError } from './errors.ts'
+import { GroupContent, MlsPayload } from './payload.pb.ts'
+import { MlsStore } from './store.ts'
+import type { GroupMeta } from './store.ts'
+import { ciphersuite } from './suite.ts'
+import type { CiphersuiteName } from 'ts-mls'
+
+const log = logger('qpq:mls')
+
+/** First byte of an MLS-layer payload, telling it from the interim sealed payload. */
+export const MLS_PAYLOAD_MARKER = 0x4d
+/** One-time key packages kept ready beside the last-resort one. */
+const ONE_TIME_KEY_PACKAGES = 5
+const INVITE_PREFIX = 'qpqinvite1'
+const GROUP_ID_BYTES = 16
+/** Epochs opened by kept commits in one go, at most. */
+const MAX_DRAIN_ROUNDS = 64
+
+/** One envelope to send: its payload, for whom, and the secret whose hash its receipt must match. */
+export interface Outgoing {
+  recipientKey: Uint8Array
+  payload: Uint8Array
+  receiptSecret: Uint8Array
+  priority: 'critical' | 'normal'
+}
+
+/** A text message read from a group. */
+export interface GroupText {
+  /** The envelope that carried it: the inbox entry's id. */
+  envelopeId: string
+  groupId: string
+  group: string
+  direct: boolean
+  from: Uint8Array
+  text: string
+  sentAt: number
+}
+
+export interface Received {
+  /** Undefined when nothing in the envelope could be read yet (it waits for its epoch). */
+  receiptSecret?: Uint8Array
+  texts: GroupText[]
+}
+
+export interface GroupSummary {
+  id: string
+  name: string
+  direct: boolean
+  epoch: number
+  members: string[]
+  committer: string
+  removed: boolean
+}
+
+interface Group {
+  meta: GroupMeta
+  state: ClientState
+}
+
+interface StoredKeyPackage {
+  keyPackage: string
+  initPrivateKey: string
+  hpkePrivateKey: string
+  lastResort: boolean
+  handedOut: boolean
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
+const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
+
+function receiptSecret(seed: Uint8Array, recipientKey: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(seed).update(recipientKey).digest())
+}
+
+export function encodeMlsPayload(payload: Partial<MlsPayload>): Uint8Array {
+  const body = MlsPayload.encode(payload)
+  const out = new Uint8Array(body.length + 1)
+  out[0] = MLS_PAYLOAD_MARKER
+  out.set(body, 1)
+  return out
+}
+
+/** An invite: this user's address and a key package, as text to hand over out of band. */
+export function decodeInvite(invite: string): KeyPackage {
+  if (!invite.startsWith(INVITE_PREFIX)) throw new GroupCommandError(`an invite starts with ${INVITE_PREFIX}`)
+  try {
+    return decodeKeyPackage(new Uint8Array(Buffer.from(invite.slice(INVITE_PREFIX.length), 'base64url')))
+  } catch {
+    throw new GroupCommandError('the invite does not decode')
+  }
+}
+
+export function isInvite(text: string): boolean {
+  return text.startsWith(INVITE_PREFIX)
+}
+
+/**
+ * This user's MLS conversations: groups, key packages, and the delay-tolerant handling of what arrives.
+ *
+ * Rules every member applies the same way, without a server:
+ * - One committer per group: its creator. Commits from anyone else are refused, so two commits can never
+ *   compete for an epoch and partitioned members cannot split the group. Other members ask the committer.
+ * - A message for an epoch this member has not reached yet is kept (persisted) until the commit that opens it
+ *   arrives; a commit opens the next epoch and the kept messages of that epoch are read then.
+ * - ts-mls keeps the receiver secrets of the last RETAINED_EPOCHS epochs, so late messages of recent epochs
+ *   are read; older ones are refused (forward secrecy). A message key is used once, so a replay is refused.
+ * Every operation on a group runs alone (one queue per group), and the state is stored before anything it
+ * produced leaves the node.
+ */
+export class MlsService {
+  private readonly groups = new Map<string, Group>()
+  private readonly bundles = new Map<string, { bundle: KeyPackageBundle; stored: StoredKeyPackage }>()
+  private readonly queues = new Map<string, Promise<unknown>>()
+
+  private constructor(
+    private readonly identity: MlsIdentity,
+    private readonly client: MlsClient,
+    private readonly store: MlsStore
+  ) {}
+
+  static async open(path: string, identity: MlsIdentity, suite?: CiphersuiteName): Promise<MlsService> {
+    const store = new MlsStore(path)
+    await store.open()
+    const service = new MlsService(identity, new MlsClient(identity, await ciphersuite(suite)), store)
+    await service.load()
+    return service
+  }
+
+  close(): Promise<void> {
+    return this.store.close()
+  }
+
+  private async load(): Promise<void> {
+    for (const { meta, state } of await this.store.groups())
+      this.groups.set(meta.id, { meta, state: decodeState(state) })
+    for (const [ref, value] of await this.store.keyPackageRecords()) {
+      const stored = JSON.parse(new TextDecoder().decode(value)) as StoredKeyPackage
+      const keyPackage = decodeKeyPackage(fromB64(stored.keyPackage))
+      this.bundles.set(ref, {
+        stored,
+        bundle: {
+          keyPackage,
+          ref: new Uint8Array(Buffer.from(ref, 'hex')),
+          privatePackage: {
+            initPrivateKey: fromB64(stored.initPrivateKey),
+            hpkePrivateKey: fromB64(stored.hpkePrivateKey),
+            signaturePrivateKey: this.identity.secretKey
+          }
+        }
+      })
+    }
+    await this.refillKeyPackages()
+  }
+
+  /** Keeps ONE_TIME_KEY_PACKAGES unused one-time key packages and one last-resort one. */
+  private async refillKeyPackages(): Promise<void> {
+    const entries = [...this.bundles.values()]
+    const fresh: [string, Uint8Array][] = []
+    const wantLastResort = !entries.some((entry) => entry.stored.lastResort)
+    const wantOneTime =
+      ONE_TIME_KEY_PACKAGES - entries.filter((e) => !e.stored.lastResort && !e.stored.handedOut).length
+    for (let i = 0; i < wantOneTime + (wantLastResort ? 1 : 0); i++) {
+      const bundle = await this.client.createKeyPackage()
+      const stored: StoredKeyPackage = {
+        keyPackage: b64(encodeKeyPackage(bundle.keyPackage)),
+        initPrivateKey: b64(bundle.privatePackage.initPrivateKey),
+        hpkePrivateKey: b64(bundle.privatePackage.hpkePrivateKey),
+        lastResort: wantLastResort && i === 0,
+        handedOut: false
+      }
+      this.bundles.set(hex(bundle.ref), { bundle, stored })
+      fresh.push([hex(bundle.ref), new TextEncoder().encode(JSON.stringify(stored))])
+    }
+    if (fresh.length > 0) await this.store.putKeyPackages(fresh)
+  }
+
+  /** An invite carrying a one-time key package, which is then no longer handed out again. */
+  async invite(): Promise<string> {
+    const entry = [...this.bundles.entries()].find(([, e]) => !e.stored.lastResort && !e.stored.handedOut)
+    if (entry === undefined) throw new Error('no key package to hand out')
+    const [ref, { bundle, stored }] = entry
+    stored.handedOut = true
+    await this.store.putKeyPackages([[ref, new TextEncoder().encode(JSON.stringify(stored))]])
+    await this.refillKeyPackages()
+    return INVITE_PREFIX + Buffer.from(encodeKeyPackage(bundle.keyPackage)).toString('base64url')
+  }
+
+  /** Runs `work` after every earlier operation on the same group. */
+  private serial<T>(groupId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(groupId) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    this.queues.set(
+      groupId,
+      next.catch(() => undefined)
+    )
+    return next
+  }
+
+  private find(nameOrId: string): Group {
+    const byId = this.groups.get(nameOrId.toLowerCase())
+    if (byId !== undefined) return byId
+    const all = [...this.groups.values()].filter((group) => group.meta.name === nameOrId)
+    const current = all.filter((group) => !group.meta.removed)
+    const named = current.length > 0 ? current : all
+    if (named.length === 1 && named[0] !== undefined) return named[0]
+    if (named.length > 1)
+      throw new GroupCommandError(`several groups are named ${nameOrId}; give the group id`)
+    throw new GroupCommandError(`no group named ${nameOrId}`)
+  }
+
+  async createGroup(name: string, direct = false): Promise<GroupSummary> {
+    if (
+      !direct &&
+      [...this.groups.values()].some((group) => group.meta.name === name && !group.meta.removed)
+    ) {
+      throw new GroupCommandError(`a group named ${name} exists already`)
+    }
+    const id = new Uint8Array(randomBytes(GROUP_ID_BYTES))
+    const bundle = await this.client.createKeyPackage()
+    const meta: GroupMeta = {
+      id: hex(id),
+      name,
+      direct,
+      committer: hex(this.identity.publicKey),
+      removed: false
+    }
+    const state = await this.client.createGroup(id, bundle)
+    await this.store.putGroup(meta, encodeState(state))
+    this.groups.set(meta.id, { meta, state })
+    return this.summary({ meta, state })
+  }
+
+  /** Adds the owners of `keyPackages`: a Welcome for each of them, the commit for the members already in. */
+  add(nameOrId: string, keyPackages: KeyPackage[], now: number): Promise<Outgoing[]> {
+    const group = this.find(nameOrId)
+    return this.serial(group.meta.id, async () => {
+      this.assertCommitter(group)
+      const before = members(group.state)
+      const { state, commit, welcome } = await this.client.add(group.state, keyPackages)
+      return this.afterCommit(group, state, before, commit, welcome, now)
+    })
+  }
+
+  remove(nameOrId: string, identities: Uint8Array[], now: number): Promise<Outgoing[]> {
+    const group = this.find(nameOrId)
+    return this.serial(group.meta.id, async () => {
+      this.assertCommitter(group)
+      if (identities.some((identity) => hex(identity) === hex(this.identity.publicKey)))
+        throw new GroupCommandError('the committer cannot remove itself')
+      const before = members(group.state)
+      const { state, commit } = await this.client.remove(group.state, identities)
+      const removed = new Set(identities.map(hex))
+      const stay = before.filter((member) => !removed.has(hex(member)))
+      // Removed members get the commit too, so that they learn they are out.
+      return this.afterCommit(group, state, before, commit, undefined, now, stay)
+    })
+  }
+
+  private assertCommitter(group: Group): void {
+    if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
+    if (group.meta.committer !== hex(this.identity.publicKey)) {
+      throw new GroupCommandError(
+        `only the group's creator commits changes to ${group.meta.name} (one committer per group keeps partitioned members from splitting it); ask them`
+      )
+    }
+  }
+
+  /** Stores the new epoch, then builds: Welcome + META for new members, commit + META for the others. */
+  private async afterCommit(
+    group: Group,
+    state: ClientState,
+    before: Uint8Array[],
+    commit: Uint8Array,
+    welcome: Uint8Array | undefined,
+    now: number,
+    metaRecipients?: Uint8Array[]
+  ): Promise<Outgoing[]> {
+    const seed = new Uint8Array(randomBytes(32))
+    const meta = await this.client.encrypt(
+      state,
+      GroupContent.encode({
+        kind: GroupContent.Kind.META,
+        groupName: group.meta.name,
+        direct: group.meta.direct,
+        sentAt: BigInt(now),
+        receiptSeed: seed
+      })
+    )
+    group.state = meta.state
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    const self = hex(this.identity.publicKey)
+    const known = new Set(before.map(hex))
+    const after = members(group.state)
+    const out: Outgoing[] = []
+    const existing = encodeMlsPayload({ messages: [commit, meta.message] })
+    for (const member of before) {
+      if (hex(member) === self) continue
+      const stays = metaRecipients === undefined || metaRecipients.some((m) => hex(m) === hex(member))
+      const payload = stays ? existing : encodeMlsPayload({ messages: [commit] })
+      // A removed member cannot read META, so its receipt is bound to the commit's bytes instead.
+      const secret = stays ? receiptSecret(seed, member) : receiptSecret(commit, member)
+      out.push({ recipientKey: member, payload, receiptSecret: secret, priority: 'critical' })
+    }
+    if (welcome !== undefined) {
+      const joining = encodeMlsPayload({ welcome, messages: [meta.message] })
+      for (const member of after) {
+        if (known.has(hex(member))) continue
+        out.push({
+          recipientKey: member,
+          payload: joining,
+          receiptSecret: receiptSecret(seed, member),
+          priority: 'critical'
+        })
+      }
+    }
+    return out
+  }
+
+  /** A text to every other member of the group. */
+  send(nameOrId: string, text: string, now: number): Promise<Outgoing[]> {
+    const group = this.find(nameOrId)
+    return this.serial(group.meta.id, () => this.sendIn(group, text, now))
+  }
+
+  private async sendIn(group: Group, text: string, now: number): Promise<Outgoing[]> {
+    if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
+    const seed = new Uint8Array(randomBytes(32))
+    const sent = await this.client.encrypt(
+      group.state,
+      GroupContent.encode({ kind: GroupContent.Kind.TEXT, text, sentAt: BigInt(now), receiptSeed: seed })
+    )
+    group.state = sent.state
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    const payload = encodeMlsPayload({ messages: [sent.message] })
+    const self = hex(this.identity.publicKey)
+    return members(group.state)
+      .filter((member) => hex(member) !== self)
+      .map((member) => ({
+        recipientKey: member,
+        payload,
+        receiptSecret: receiptSecret(seed, member),
+        priority: 'normal' as const
+      }))
+  }
+
+  /**
+   * A text to one person in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
+   * creates it and sends the Welcome with the text. Undefined when there is neither.
+   */
+  async sendDirect(
+    recipientKey: Uint8Array,
+    text: string,
+    now: number,
+    keyPackage?: KeyPackage
+  ): Promise<Outgoing[] | undefined> {
+    const existing = this.directGroup(recipientKey)
+    if (existing !== undefined) return this.serial(existing.meta.id, () => this.sendIn(existing, text, now))
+    if (keyPackage === undefined) return undefined
+    const summary = await this.createGroup(encodeAddress(recipientKey), true)
+    const group = this.find(summary.id)
+    return this.serial(group.meta.id, async () => {
+      const { state, welcome } = await this.client.add(group.state, [keyPackage])
+      group.state = state
+      const seed = new Uint8Array(randomBytes(32))
+      const first = await this.client.encrypt(
+        state,
+        GroupContent.encode({
+          kind: GroupContent.Kind.TEXT,
+          text,
+          sentAt: BigInt(now),
+          receiptSeed: seed,
+          groupName: encodeAddress(this.identity.publicKey),
+          direct: true
+        })
+      )
+      group.state = first.state
+      await this.store.putGroup(group.meta, encodeState(group.state))
+      const payload = encodeMlsPayload({ welcome, messages: [first.message] })
+      return [
+        {
+          recipientKey,
+          payload,
+          receiptSecret: receiptSecret(seed, recipientKey),
+          priority: 'critical' as const
+        }
+      ]
+    })
+  }
+
+  private directGroup(recipientKey: Uint8Array): Group | undefined {
+    const wanted = hex(recipientKey)
+    return [...this.groups.values()].find(
+      (group) =>
+        group.meta.direct &&
+        !group.meta.removed &&
+        members(group.state).some((member) => hex(member) === wanted)
+    )
+  }
+
+  /** Reads an MLS-layer payload addressed to this user; throws MlsRejectedError when it is not acceptable. */
+  async receive(envelopeId: string, bytes: Uint8Array): Promise<Received> {
+    let payload: MlsPayload
+    try {
+      payload = MlsPayload.decode(bytes.subarray(1))
+    } catch {
+      throw new MlsRejectedError('MLS payload does not decode')
+    }
+    const messages = payload.messages.map((message) => decodeMessage(message))
+    const first = messages[0]
+    if (first === undefined) throw new MlsRejectedError('MLS payload without a group message')
+    const groupId = groupIdOf(first)
+    if (messages.some((message) => groupIdOf(message) !== groupId))
+      throw new MlsRejectedError('MLS payload mixes groups')
+    return this.serial(groupId, async () => {
+      if (payload.welcome.length > 0) await this.join(decodeMessage(payload.welcome), groupId)
+      const group = this.groups.get(groupId)
+      if (group === undefined || epochOf(first) > group.state.groupContext.epoch) {
+        // Its Welcome, or the commit that opens its epoch, has not arrived yet.
+        await this.store.putPending(groupId, {
+          envelopeId,
+          epoch: epochOf(first),
+          messages: payload.messages
+        })
+        log('kept a message of group %s for epoch %d', groupId, epochOf(first))
+        return { texts: [] }
+      }
+      const read = await this.process(group, envelopeId, payload.messages)
+      return { receiptSecret: read.receiptSecret, texts: [...read.texts, ...(await this.drain(group))] }
+    })
+  }
+
+  private async join(welcome: MLSMessage, groupId: string): Promise<void> {
+    if (this.groups.has(groupId)) return
+    const joined = await this.client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
+    if (joined === undefined) throw new MlsRejectedError('a Welcome for none of our key packages')
+    const id = hex(joined.state.groupContext.groupId)
+    if (id !== groupId) throw new MlsRejectedError('a Welcome for another group than its messages')
+    const committer = members(joined.state)[0]
+    if (committer === undefined) throw new MlsRejectedError('a group without members')
+    const meta: GroupMeta = {
+      id,
+      name: id.slice(0, 8),
+      direct: false,
+      committer: hex(committer),
+      removed: false
+    }
+    const ref = hex(joined.used.ref)
+    const usedOneTime = this.bundles.get(ref)?.stored.lastResort === false
+    await this.store.joinGroup(meta, encodeState(joined.state), usedOneTime ? ref : undefined)
+    if (usedOneTime) {
+      // The init key only opened the Welcome; the leaf's HPKE key lives on in the group state.
+      joined.used.privatePackage.initPrivateKey.fill(0)
+      this.bundles.delete(ref)
+      await this.refillKeyPackages()
+    }
+    this.groups.set(id, { meta, state: joined.state })
+    log('joined group %s', id)
+  }
+
+  /** Processes one envelope's messages in order; the receipt comes from the last readable content. */
+  private async process(
+    group: Group,
+    envelopeId: string,
+    raw: Uint8Array[]
+  ): Promise<{ receiptSecret?: Uint8Array; texts: GroupText[] }> {
+    const texts: GroupText[] = []
+    let secret: Uint8Array | undefined
+    for (const bytes of raw) {
+      if (group.meta.removed) break
+      const received = await this.client.receive(
+        group.state,
+        decodeMessage(bytes),
+        (sender) => hex(sender) === group.meta.committer
+      )
+      group.state = received.state
+      if (received.kind === 'commit') {
+        if (received.state.groupActiveState.kind !== 'active') {
+          group.meta.removed = true
+          secret = receiptSecret(bytes, this.identity.publicKey)
+        }
+        continue
+      }
+      let content: GroupContent
+      try {
+        content = GroupContent.decode(received.plaintext)
+      } catch {
+        throw new MlsRejectedError('group content does not decode')
+      }
+      secret = receiptSecret(content.receiptSeed, this.identity.publicKey)
+      if (content.groupName !== '' && hex(received.sender) === group.meta.committer) {
+        group.meta.name = content.groupName
+        group.meta.direct = content.direct
+      }
+      if (content.kind === GroupContent.Kind.TEXT) {
+        texts.push({
+          envelopeId,
+          groupId: group.meta.id,
+          group: group.meta.name,
+          direct: group.meta.direct,
+          from: received.sender,
+          text: content.text,
+          sentAt: Number(content.sentAt)
+        })
+      }
+    }
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    return { receiptSecret: secret, texts }
+  }
+
+  /** Reads kept messages whose epoch has now arrived. */
+  private async drain(group: Group): Promise<GroupText[]> {
+    const texts: GroupText[] = []
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const pending = await this.store.takePending(group.meta.id, group.state.groupContext.epoch)
+      if (pending.length === 0) break
+      for (const kept of pending) {
+        try {
+          texts.push(...(await this.process(group, kept.envelopeId, kept.messages)).texts)
+        } catch (err) {
+          log.error('a kept message of group %s does not read: %s', group.meta.id, (err as Error).message)
+        }
+      }
+    }
+    return texts
+  }
+
+  list(): GroupSummary[] {
+    return [...this.groups.values()].map((group) => this.summary(group))
+  }
+
+  info(nameOrId: string): GroupSummary {
+    return this.summary(this.find(nameOrId))
+  }
+
+  private summary({ meta, state }: Group): GroupSummary {
+    return {
+      id: meta.id,
+      name: meta.name,
+      direct: meta.direct,
+      epoch: Number(state.groupContext.epoch),
+      members: members(state).map((member) => encodeAddress(member)),
+      committer: encodeAddress(Buffer.from(meta.committer, 'hex')),
+      removed: meta.removed
+    }
+  }
+}
+
+function groupIdOf(message: MLSMessage): string {
+  if (message.wireformat === 'mls_private_message') return hex(message.privateMessage.groupId)
+  if (message.wireformat === 'mls_public_message') return hex(message.publicMessage.content.groupId)
+  throw new MlsRejectedError(`not a group message: ${message.wireformat}`)
+}
+
+function epochOf(message: MLSMessage): bigint {
+  if (message.wireformat === 'mls_private_message') return message.privateMessage.epoch
+  if (message.wireformat === 'mls_public_message') return message.publicMessage.content.epoch
+  return 0n
+}

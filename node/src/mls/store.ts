@@ -1,0 +1,154 @@
+import { chmod, mkdir } from 'node:fs/promises'
+import { ClassicLevel } from 'classic-level'
+import { MlsPayload } from './payload.pb.ts'
+
+type Bytes = Uint8Array
+
+/** What this node remembers of a group beside ts-mls's state. */
+export interface GroupMeta {
+  /** Hex group id. */
+  id: string
+  name: string
+  /** A 1:1 conversation: `send <address>` uses it. */
+  direct: boolean
+  /** Hex identity key of the one member whose commits the group accepts (its creator). */
+  committer: string
+  /** This user was removed: the group is kept for `group info` but takes no more messages. */
+  removed: boolean
+}
+
+/** A message that arrived before the commit that opens its epoch, with the envelope that carried it. */
+export interface PendingMessage {
+  envelopeId: string
+  /** Epoch of the first message. */
+  epoch: bigint
+  /** The envelope's MLSMessages, in order. */
+  messages: Bytes[]
+}
+
+const pad = (epoch: bigint): string => epoch.toString().padStart(20, '0')
+
+/**
+ * The MLS layer's own LevelDB (in `<data>/mls`, owner-only): group states encoded with ts-mls's encoder,
+ * group metadata, this user's key packages with their private keys, and messages waiting for their epoch.
+ */
+export class MlsStore {
+  private readonly db: ClassicLevel<string, Bytes>
+  private readonly states
+  private readonly metas
+  private readonly keyPackages
+  private readonly pending
+
+  constructor(private readonly path: string) {
+    this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const level = (name: string) =>
+      this.db.sublevel<string, Bytes>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    this.states = level('state')
+    this.metas = level('meta')
+    this.keyPackages = level('key-package')
+    this.pending = level('pending')
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.path, { recursive: true, mode: 0o700 })
+    await chmod(this.path, 0o700)
+    await this.db.open()
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+
+  async groups(): Promise<{ meta: GroupMeta; state: Bytes }[]> {
+    const groups: { meta: GroupMeta; state: Bytes }[] = []
+    for await (const [id, value] of this.metas.iterator()) {
+      const state = await this.states.get(id)
+      if (state === undefined) continue
+      groups.push({ meta: JSON.parse(new TextDecoder().decode(value)) as GroupMeta, state })
+    }
+    return groups
+  }
+
+  /** Writes a group's state and metadata together, synced to disk. */
+  async putGroup(meta: GroupMeta, state: Bytes): Promise<void> {
+    await this.db.batch(
+      [
+        {
+          type: 'put',
+          sublevel: this.metas,
+          key: meta.id,
+          value: new TextEncoder().encode(JSON.stringify(meta))
+        },
+        { type: 'put', sublevel: this.states, key: meta.id, value: state }
+      ],
+      { sync: true }
+    )
+  }
+
+  async keyPackageRecords(): Promise<[string, Bytes][]> {
+    return this.keyPackages.iterator().all()
+  }
+
+  async putKeyPackages(records: [string, Bytes][]): Promise<void> {
+    await this.db.batch(
+      records.map(([ref, value]) => ({ type: 'put' as const, sublevel: this.keyPackages, key: ref, value })),
+      { sync: true }
+    )
+  }
+
+  /** Joins a group and forgets the one-time key package it used, in one write. */
+  async joinGroup(meta: GroupMeta, state: Bytes, usedKeyPackage: string | undefined): Promise<void> {
+    await this.db.batch(
+      [
+        {
+          type: 'put',
+          sublevel: this.metas,
+          key: meta.id,
+          value: new TextEncoder().encode(JSON.stringify(meta))
+        },
+        { type: 'put', sublevel: this.states, key: meta.id, value: state },
+        ...(usedKeyPackage === undefined
+          ? []
+          : [{ type: 'del' as const, sublevel: this.keyPackages, key: usedKeyPackage }])
+      ],
+      { sync: true }
+    )
+  }
+
+  async putPending(groupId: string, pending: PendingMessage): Promise<void> {
+    const key = `${groupId}!${pad(pending.epoch)}!${pending.envelopeId}`
+    const messages = MlsPayload.encode({ messages: pending.messages })
+    const value = new Uint8Array(messages.length + 32)
+    value.set(Buffer.from(pending.envelopeId, 'hex'))
+    value.set(messages, 32)
+    await this.db.batch([{ type: 'put', sublevel: this.pending, key, value }], { sync: true })
+  }
+
+  /** Messages waiting for `epoch` of the group (or an earlier one), oldest epoch first. */
+  async takePending(groupId: string, epoch: bigint): Promise<PendingMessage[]> {
+    const found: PendingMessage[] = []
+    const keys: string[] = []
+    for await (const [key, value] of this.pending.iterator({
+      gte: `${groupId}!`,
+      lte: `${groupId}!${pad(epoch)}!\uffff`
+    })) {
+      keys.push(key)
+      found.push({
+        envelopeId: Buffer.from(value.subarray(0, 32)).toString('hex'),
+        epoch: BigInt(key.split('!')[1] ?? '0'),
+        messages: MlsPayload.decode(value.subarray(32)).messages
+      })
+    }
+    if (keys.length > 0) {
+      await this.db.batch(
+        keys.map((key) => ({ type: 'del' as const, sublevel: this.pending, key })),
+        { sync: true }
+      )
+    }
+    return found
+  }
+
+  async countPending(): Promise<number> {
+    return (await this.pending.keys().all()).length
+  }
+}

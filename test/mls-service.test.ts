@@ -1,0 +1,153 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { expect } from 'chai'
+import { encodeAddress, generateUserIdentity } from '../node/src/identity/index.ts'
+import type { UserIdentity } from '../node/src/identity/index.ts'
+import { decodeInvite, MlsRejectedError, MlsService } from '../node/src/mls/index.ts'
+import type { GroupText, Outgoing } from '../node/src/mls/index.ts'
+
+interface User {
+  identity: UserIdentity
+  dir: string
+  service: MlsService
+}
+
+describe('MLS service: groups, delay tolerance and persistence', function () {
+  this.timeout(60_000)
+  let root: string
+  const users: User[] = []
+  let envelopes = 0
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'qpq-mls-service-'))
+  })
+
+  after(async () => {
+    await Promise.all(users.map((user) => user.service.close()))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  async function user(name: string): Promise<User> {
+    const identity = generateUserIdentity(name)
+    const dir = join(root, name)
+    const created = { identity, dir, service: await MlsService.open(dir, identity) }
+    users.push(created)
+    return created
+  }
+
+  const to = (outgoing: Outgoing[], who: User): Outgoing => {
+    const found = outgoing.find(
+      (o) => encodeAddress(o.recipientKey) === encodeAddress(who.identity.publicKey)
+    )
+    if (found === undefined) throw new Error(`nothing for ${who.identity.name}`)
+    return found
+  }
+
+  /** Delivers one outgoing payload, checking the receipt secret matches the sender's when there is one. */
+  async function deliver(outgoing: Outgoing, who: User): Promise<GroupText[]> {
+    envelopes++
+    const id = createHash('sha256').update(`envelope ${envelopes}`).digest('hex')
+    const received = await who.service.receive(id, outgoing.payload)
+    if (received.receiptSecret !== undefined)
+      expect(Buffer.from(received.receiptSecret).equals(Buffer.from(outgoing.receiptSecret))).to.equal(true)
+    return received.texts
+  }
+
+  it('adds from invites, carries texts, restarts, keeps early messages for their epoch and removes', async () => {
+    const [alice, bob, carol, dave] = [
+      await user('alice'),
+      await user('bob'),
+      await user('carol'),
+      await user('dave')
+    ]
+    expect((await stat(alice.dir)).mode & 0o777).to.equal(0o700)
+    await alice.service.createGroup('friends')
+    const invites = [await bob.service.invite(), await carol.service.invite(), await dave.service.invite()]
+    const added = await alice.service.add('friends', invites.map(decodeInvite), Date.now())
+    expect(added.every((o) => o.priority === 'critical')).to.equal(true)
+    for (const member of [bob, carol, dave]) await deliver(to(added, member), member)
+    expect(bob.service.info('friends')).to.include({ name: 'friends', epoch: 1 })
+    expect(bob.service.info('friends').members).to.have.length(4)
+
+    const hello = await bob.service.send('friends', 'hello all', Date.now())
+    expect(hello.every((o) => o.priority === 'normal')).to.equal(true)
+    const read = await deliver(to(hello, alice), alice)
+    expect(read.map((t) => [t.group, t.text, encodeAddress(t.from)])).to.deep.equal([
+      ['friends', 'hello all', encodeAddress(bob.identity.publicKey)]
+    ])
+
+    // Carol is offline for two epochs: a removal of Dave, then a text, then a second change.
+    const late = await carol.service.send('friends', 'written before the removal', Date.now())
+    const removal = await alice.service.remove('friends', [dave.identity.publicKey], Date.now())
+    const afterRemoval = await alice.service.send('friends', 'dave is gone', Date.now())
+    const eve = await user('eve')
+    const second = await alice.service.add('friends', [decodeInvite(await eve.service.invite())], Date.now())
+    await deliver(to(second, eve), eve)
+    // Alice reads Carol's message of the previous epoch.
+    expect((await deliver(to(late, alice), alice)).map((t) => t.text)).to.deep.equal([
+      'written before the removal'
+    ])
+    // Dave learns it is out, and cannot read what follows.
+    await deliver(to(removal, dave), dave)
+    expect(dave.service.info('friends').removed).to.equal(true)
+    // Carol restarts, then gets everything newest first.
+    await carol.service.close()
+    carol.service = await MlsService.open(carol.dir, carol.identity)
+    expect(await deliver(to(second, carol), carol)).to.deep.equal([])
+    expect(await deliver(to(afterRemoval, carol), carol)).to.deep.equal([])
+    const caught = await deliver(to(removal, carol), carol)
+    expect(caught.map((t) => t.text)).to.deep.equal(['dave is gone'])
+    expect(carol.service.info('friends')).to.include({ epoch: 3 })
+    expect(carol.service.info('friends').members).to.have.length(4)
+  })
+
+  it('refuses commits from anyone but the creator, tampered payloads and replays', async () => {
+    const [alice, bob] = [await user('alice2'), await user('bob2')]
+    await alice.service.createGroup('pair')
+    const added = await alice.service.add('pair', [decodeInvite(await bob.service.invite())], Date.now())
+    await deliver(to(added, bob), bob)
+    try {
+      await bob.service.add('pair', [decodeInvite(await alice.service.invite())], Date.now())
+      expect.fail('a member who is not the committer committed')
+    } catch (err) {
+      expect((err as Error).message).to.include('only the group')
+    }
+    const sent = to(await alice.service.send('pair', 'once', Date.now()), bob)
+    const tampered = { ...sent, payload: sent.payload.slice() }
+    tampered.payload[tampered.payload.length - 5] = (tampered.payload.at(-5) ?? 0) ^ 0x01
+    try {
+      await deliver(tampered, bob)
+      expect.fail('a tampered payload was read')
+    } catch (err) {
+      expect(err).to.be.instanceOf(MlsRejectedError)
+    }
+    expect((await deliver(sent, bob)).map((t) => t.text)).to.deep.equal(['once'])
+    try {
+      await deliver(sent, bob)
+      expect.fail('a replayed message was read twice')
+    } catch (err) {
+      expect(err).to.be.instanceOf(MlsRejectedError)
+    }
+  })
+
+  it('sends the Welcome with the first message of a 1:1 conversation, both ways after', async () => {
+    const [alice, bob] = [await user('alice3'), await user('bob3')]
+    expect(await alice.service.sendDirect(bob.identity.publicKey, 'hi', Date.now())).to.equal(undefined)
+    const first = await alice.service.sendDirect(
+      bob.identity.publicKey,
+      'hi',
+      Date.now(),
+      decodeInvite(await bob.service.invite())
+    )
+    if (first === undefined) throw new Error('no 1:1 group made')
+    const read = await deliver(to(first, bob), bob)
+    expect(read.map((t) => [t.text, t.direct, t.group])).to.deep.equal([
+      ['hi', true, encodeAddress(alice.identity.publicKey)]
+    ])
+    const reply = await bob.service.sendDirect(alice.identity.publicKey, 'hello back', Date.now())
+    if (reply === undefined) throw new Error('bob has no 1:1 group with alice')
+    expect((await deliver(to(reply, alice), alice)).map((t) => t.text)).to.deep.equal(['hello back'])
+  })
+})
