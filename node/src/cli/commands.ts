@@ -5,6 +5,7 @@ import type { DeepPartial, NodeConfig } from '../config/index.ts'
 import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
 import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
+import { isInvite } from '../mls/invite-text.ts'
 import { configuredSocketPath } from './paths.ts'
 import { printJson, printLine, printTable, printText } from './output.ts'
 
@@ -59,7 +60,7 @@ export async function idCommand(options: CommonOptions): Promise<void> {
 export async function sendCommand(
   options: CommonOptions & { address: string; text: string; priority: string }
 ): Promise<void> {
-  decodeAddress(options.address)
+  if (!isInvite(options.address)) decodeAddress(options.address)
   const { id } = await call<{ id: string }>(options, 'send', {
     address: options.address,
     text: options.text,
@@ -89,8 +90,13 @@ export async function inboxCommand(options: CommonOptions): Promise<void> {
     return
   }
   printTable(
-    ['received', 'from', 'text'],
-    messages.map((message) => [new Date(message.receivedAt).toISOString(), message.from, message.text])
+    ['received', 'from', 'group', 'text'],
+    messages.map((message) => [
+      new Date(message.receivedAt).toISOString(),
+      message.from,
+      message.group ?? '',
+      message.text
+    ])
   )
 }
 

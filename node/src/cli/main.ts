@@ -11,6 +11,15 @@ import {
   statusCommand
 } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
+import {
+  groupAddCommand,
+  groupCreateCommand,
+  groupInfoCommand,
+  groupListCommand,
+  groupRemoveCommand,
+  groupSendCommand,
+  inviteCommand
+} from './group.ts'
 import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
@@ -79,12 +88,68 @@ async function main(): Promise<void> {
           .positional('address', {
             type: 'string',
             demandOption: true,
-            describe: "the recipient's qpq1… address"
+            describe:
+              "the recipient's qpq1… address, or an invite of theirs (qpqinvite1…) for a first message"
           })
           .positional('text', { type: 'string', demandOption: true })
           .option('priority', { choices: PRIORITIES, default: 'normal' as const }),
       (argv) =>
         sendCommand({ ...common(argv), address: argv.address, text: argv.text, priority: argv.priority })
+    )
+    .command(
+      'invite',
+      'print an invite: your address with a one-time MLS key package, for someone to start a conversation',
+      (command) => command,
+      (argv) => inviteCommand(common(argv))
+    )
+    .command('group', 'end-to-end encrypted group conversations (MLS)', (command) =>
+      command
+        .command(
+          'create <name>',
+          'create a group; you are its committer (the one member who adds and removes)',
+          (c) => c.positional('name', { type: 'string', demandOption: true }),
+          (argv) => groupCreateCommand({ ...common(argv), name: argv.name })
+        )
+        .command(
+          'add <group> <invites..>',
+          'add people to a group from their invites',
+          (c) =>
+            c
+              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
+              .positional('invites', { type: 'string', array: true, demandOption: true }),
+          (argv) => groupAddCommand({ ...common(argv), group: argv.group, invites: argv.invites })
+        )
+        .command(
+          'remove <group> <addresses..>',
+          'remove members from a group',
+          (c) =>
+            c
+              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
+              .positional('addresses', { type: 'string', array: true, demandOption: true }),
+          (argv) => groupRemoveCommand({ ...common(argv), group: argv.group, addresses: argv.addresses })
+        )
+        .command(
+          'send <group> <text>',
+          'send a message to every member of a group; prints its envelope ids',
+          (c) =>
+            c
+              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
+              .positional('text', { type: 'string', demandOption: true }),
+          (argv) => groupSendCommand({ ...common(argv), group: argv.group, text: argv.text })
+        )
+        .command(
+          'list',
+          'list your groups and 1:1 conversations',
+          (c) => c,
+          (argv) => groupListCommand(common(argv))
+        )
+        .command(
+          'info <group>',
+          'members and epoch of a group',
+          (c) => c.positional('group', { type: 'string', demandOption: true, describe: 'group name or id' }),
+          (argv) => groupInfoCommand({ ...common(argv), group: argv.group })
+        )
+        .demandCommand(1, 'name a group command; see qpq-node group --help')
     )
     .command(
       'inbox',

@@ -5,6 +5,7 @@ import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
 import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } from '../mesh/index.ts'
 import type { Clock, EngineAction, MeshLibp2p } from '../mesh/index.ts'
+import { MlsService } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
 import { LocalUser } from './local-user.ts'
 
@@ -44,6 +45,7 @@ export class Daemon {
   private sweepTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private engine: MeshEngine | undefined
+  private mls: MlsService | undefined
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
@@ -54,10 +56,11 @@ export class Daemon {
   async start(): Promise<void> {
     this.identities = await loadIdentities(this.dataDir)
     await this.store.open()
+    this.mls = await MlsService.open(join(this.dataDir, 'mls'), this.identities.user)
     const engine = new MeshEngine({
       store: this.store,
       clock: systemClock,
-      local: new LocalUser(this.identities.user, systemClock, ACCEPT_WINDOW_MS),
+      local: new LocalUser(this.identities.user, systemClock, this.mls, ACCEPT_WINDOW_MS),
       policy: {
         maxPayloadBytes: this.config.envelope.maxPayloadBytes,
         maxTtl: ACCEPT_WINDOW_MS,
@@ -120,6 +123,8 @@ export class Daemon {
     this.mesh = undefined
     this.node = undefined
     await this.store.close()
+    await this.mls?.close()
+    this.mls = undefined
   }
 
   get user(): Identities['user'] {
@@ -136,6 +141,12 @@ export class Daemon {
 
   get meshStore(): LevelStore {
     return this.store
+  }
+
+  get conversations(): MlsService {
+    const { mls } = this
+    if (mls === undefined) throw new Error('the daemon is not running')
+    return mls
   }
 
   get meshEngine(): MeshEngine {

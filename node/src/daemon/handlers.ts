@@ -4,15 +4,12 @@ import type { InboxCursor } from '../queue/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { composeMessage } from './compose.ts'
+import { conversationHandlers, InvalidRequestError, sendDirect, stringParam } from './conversations.ts'
 import { systemClock } from './daemon.ts'
 import type { Daemon } from './daemon.ts'
 import { decodeInboxEntry } from './inbox.ts'
 import { prometheusText } from './metrics.ts'
 import type { InboxMessage } from './inbox.ts'
-
-export class InvalidRequestError extends Error {
-  override name = 'InvalidRequestError'
-}
 
 const PRIORITIES: readonly Priority[] = ['critical', 'normal', 'low']
 
@@ -83,6 +80,7 @@ export function controlHandlers(
   daemon: Daemon
 ): Record<string, (params: Record<string, unknown>) => Promise<unknown>> {
   return {
+    ...conversationHandlers(daemon),
     id: (): Promise<IdResult> =>
       Promise.resolve({
         address: encodeAddress(daemon.user.publicKey),
@@ -97,6 +95,8 @@ export function controlHandlers(
       if (typeof priority !== 'string' || !PRIORITIES.includes(priority as Priority)) {
         throw new InvalidRequestError(`priority must be one of ${PRIORITIES.join(', ')}`)
       }
+      const direct = await sendDirect(daemon, address, text, priority as Priority)
+      if (direct !== undefined) return direct
       const { envelope } = daemon.config
       const content = composeMessage({
         sender: daemon.user,
@@ -205,11 +205,4 @@ function status(daemon: Daemon): StatusResult {
     droppedByReason: { ...daemon.meshEngine.stats.dropped },
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }
   }
-}
-
-function stringParam(params: Record<string, unknown>, key: string): string {
-  const value = params[key]
-  if (typeof value !== 'string' || value === '')
-    throw new InvalidRequestError(`${key} must be a non-empty string`)
-  return value
 }

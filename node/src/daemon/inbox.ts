@@ -8,16 +8,24 @@ export interface InboxMessage {
   text: string
   sentAt: number
   receivedAt: number
+  /** The group's name, for a message of a group conversation (not of a 1:1 one). */
+  group?: string
 }
 
 interface InboxRecord {
   from: string
   text: string
   sentAt: number
+  group?: string
 }
 
 export function encodeInboxRecord(message: InboxMessage): Uint8Array {
-  const record: InboxRecord = { from: message.from, text: message.text, sentAt: message.sentAt }
+  const record: InboxRecord = {
+    from: message.from,
+    text: message.text,
+    sentAt: message.sentAt,
+    ...(message.group === undefined ? {} : { group: message.group })
+  }
   return new TextEncoder().encode(JSON.stringify(record))
 }
 

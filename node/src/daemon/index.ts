@@ -1,5 +1,6 @@
 export { Daemon } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
-export { controlHandlers, InvalidRequestError } from './handlers.ts'
+export { controlHandlers } from './handlers.ts'
+export { InvalidRequestError } from './conversations.ts'
 export type { IdResult, InboxPage, OutboxItem, PeerResult, StatusResult } from './handlers.ts'
 export type { InboxMessage } from './inbox.ts'

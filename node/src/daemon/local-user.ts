@@ -2,6 +2,8 @@ import { logger } from '@libp2p/logger'
 import { open } from '../e2e/index.ts'
 import { acceptedTags, encodeAddress, epochOf } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
+import { MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
+import type { MlsService } from '../mls/index.ts'
 import type { Acceptance, Clock, LocalEndpoint } from '../mesh/index.ts'
 import type { StoredEnvelope } from '../queue/index.ts'
 import { readPayload } from '../wire/index.ts'
@@ -18,6 +20,7 @@ export class LocalUser implements LocalEndpoint {
   constructor(
     private readonly user: UserIdentity,
     private readonly clock: Clock,
+    private readonly mls: MlsService,
     /** Envelopes for this user may have been tagged this long ago, in milliseconds. */
     private readonly acceptWindow: number
   ) {}
@@ -33,21 +36,57 @@ export class LocalUser implements LocalEndpoint {
     return this.cachedTags
   }
 
-  accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+  async accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+    const payload = readPayload(envelope.content)
+    if (payload[0] === MLS_PAYLOAD_MARKER) {
+      try {
+        return await this.acceptMls(envelope.header.id, payload)
+      } catch (err) {
+        // A sealed payload starts with a random byte: 1 in 256 look like MLS ones.
+        if (!(err instanceof MlsRejectedError)) throw err
+        log.trace('envelope %s is not an MLS one: %s', envelope.header.id, err.message)
+      }
+    }
+    return this.acceptSealed(envelope.header.id, payload)
+  }
+
+  /** Reads an MLS payload; a message kept for a later epoch gets no receipt yet (its copy stays as a relay one). */
+  private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
+    const received = await this.mls.receive(id, payload)
+    if (received.receiptSecret === undefined) return undefined
+    const receivedAt = this.clock.now()
+    return {
+      receiptSecret: received.receiptSecret,
+      ops: received.texts.map((text) => ({
+        op: 'put-inbox' as const,
+        entry: {
+          id: text.envelopeId,
+          receivedAt,
+          record: encodeInboxRecord({
+            id: text.envelopeId,
+            from: encodeAddress(text.from),
+            text: text.text,
+            sentAt: text.sentAt,
+            receivedAt,
+            ...(text.direct ? {} : { group: text.group })
+          })
+        }
+      }))
+    }
+  }
+
+  /** The interim sealed payload, still read until every sender speaks MLS. */
+  private acceptSealed(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
     let opened
     try {
-      opened = open(this.user, readPayload(envelope.content))
+      opened = open(this.user, payload)
     } catch (err) {
-      log.error(
-        'envelope %s carries our tag but does not open: %s',
-        envelope.header.id,
-        (err as Error).message
-      )
+      log.error('envelope %s carries our tag but does not open: %s', id, (err as Error).message)
       return Promise.resolve(undefined)
     }
     const receivedAt = this.clock.now()
     const record = encodeInboxRecord({
-      id: envelope.header.id,
+      id,
       from: encodeAddress(opened.senderKey),
       text: new TextDecoder().decode(opened.body),
       sentAt: opened.sentAt,
@@ -55,7 +94,7 @@ export class LocalUser implements LocalEndpoint {
     })
     return Promise.resolve({
       receiptSecret: opened.receiptSecret,
-      ops: [{ op: 'put-inbox', entry: { id: envelope.header.id, receivedAt, record } }]
+      ops: [{ op: 'put-inbox', entry: { id, receivedAt, record } }]
     })
   }
 }

@@ -13,6 +13,7 @@ import {
 } from './client.ts'
 import type { KeyPackageBundle, MlsIdentity } from './client.ts'
 import { GroupCommandError, MlsRejectedError } from './errors.ts'
+import { INVITE_PREFIX } from './invite-text.ts'
 import { GroupContent, MlsPayload } from './payload.pb.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
@@ -25,7 +26,6 @@ const log = logger('qpq:mls')
 export const MLS_PAYLOAD_MARKER = 0x4d
 /** One-time key packages kept ready beside the last-resort one. */
 const ONE_TIME_KEY_PACKAGES = 5
-const INVITE_PREFIX = 'qpqinvite1'
 const GROUP_ID_BYTES = 16
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
@@ -103,10 +103,6 @@ export function decodeInvite(invite: string): KeyPackage {
   } catch {
     throw new GroupCommandError('the invite does not decode')
   }
-}
-
-export function isInvite(text: string): boolean {
-  return text.startsWith(INVITE_PREFIX)
 }
 
 /**

@@ -1,0 +1,91 @@
+import type { GroupSummary } from '../mls/index.ts'
+import { call } from './commands.ts'
+import type { CommonOptions } from './commands.ts'
+import { printJson, printLine, printTable } from './output.ts'
+
+export async function inviteCommand(options: CommonOptions): Promise<void> {
+  const { invite } = await call<{ invite: string }>(options, 'invite')
+  if (options.json) printJson({ invite })
+  else printLine(invite)
+}
+
+function printGroup(group: GroupSummary): void {
+  printTable(
+    ['', ''],
+    [
+      ['name', group.name],
+      ['id', group.id],
+      ['epoch', String(group.epoch)],
+      ['committer', group.committer],
+      ...(group.removed ? [['state', 'you were removed']] : []),
+      ...group.members.map((member, i) => [i === 0 ? 'members' : '', member])
+    ]
+  )
+}
+
+export async function groupCreateCommand(options: CommonOptions & { name: string }): Promise<void> {
+  const group = await call<GroupSummary>(options, 'group.create', { name: options.name })
+  if (options.json) printJson(group)
+  else printGroup(group)
+}
+
+export async function groupAddCommand(
+  options: CommonOptions & { group: string; invites: string[] }
+): Promise<void> {
+  const result = await call<{ ids: string[]; group: GroupSummary }>(options, 'group.add', {
+    group: options.group,
+    invites: options.invites
+  })
+  if (options.json) printJson(result)
+  else printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+}
+
+export async function groupRemoveCommand(
+  options: CommonOptions & { group: string; addresses: string[] }
+): Promise<void> {
+  const result = await call<{ ids: string[]; group: GroupSummary }>(options, 'group.remove', {
+    group: options.group,
+    addresses: options.addresses
+  })
+  if (options.json) printJson(result)
+  else printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+}
+
+export async function groupSendCommand(
+  options: CommonOptions & { group: string; text: string }
+): Promise<void> {
+  const result = await call<{ ids: string[] }>(options, 'group.send', {
+    group: options.group,
+    text: options.text
+  })
+  if (options.json) printJson(result)
+  else for (const id of result.ids) printLine(id)
+}
+
+export async function groupListCommand(options: CommonOptions): Promise<void> {
+  const { groups } = await call<{ groups: GroupSummary[] }>(options, 'group.list')
+  if (options.json) {
+    printJson(groups)
+    return
+  }
+  if (groups.length === 0) {
+    printLine('no groups')
+    return
+  }
+  printTable(
+    ['name', 'id', 'epoch', 'members', ''],
+    groups.map((group) => [
+      group.name,
+      group.id,
+      String(group.epoch),
+      String(group.members.length),
+      [group.direct ? '1:1' : '', group.removed ? 'removed' : ''].join(' ').trim()
+    ])
+  )
+}
+
+export async function groupInfoCommand(options: CommonOptions & { group: string }): Promise<void> {
+  const group = await call<GroupSummary>(options, 'group.info', { group: options.group })
+  if (options.json) printJson(group)
+  else printGroup(group)
+}
