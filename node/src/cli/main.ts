@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
+import { RemoteError } from '../api/index.ts'
 import { hideBin } from 'yargs/helpers'
 import {
   idCommand,
@@ -221,5 +222,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const error = err as Error
   printError(error.message)
-  process.exit(USAGE_ERRORS.has(error.name) ? EXIT_USAGE : EXIT_FAILURE)
+  // A request the daemon refused as invalid (an unknown group, a command only the committer may give) is a usage error too.
+  const name = error instanceof RemoteError ? error.remoteName : error.name
+  process.exit(USAGE_ERRORS.has(name) ? EXIT_USAGE : EXIT_FAILURE)
 })

@@ -440,8 +440,10 @@ export class MlsService {
     })
   }
 
+  /** Joins from a Welcome, unless already a member (a removed member may be added again). */
   private async join(welcome: MLSMessage, groupId: string): Promise<void> {
-    if (this.groups.has(groupId)) return
+    const existing = this.groups.get(groupId)
+    if (existing !== undefined && !existing.meta.removed) return
     const joined = await this.client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
     if (joined === undefined) throw new MlsRejectedError('a Welcome for none of our key packages')
     const id = hex(joined.state.groupContext.groupId)
