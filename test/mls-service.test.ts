@@ -123,6 +123,18 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     } catch (err) {
       expect(err).to.be.instanceOf(MlsRejectedError)
     }
+    for (const malformed of [
+      sent.payload.subarray(0, sent.payload.length - 40),
+      sent.payload.subarray(0, 12),
+      Uint8Array.of(0x4d, 0x12, 0x03, 0x00, 0x01, 0x00)
+    ]) {
+      try {
+        await bob.service.receive('00'.repeat(32), malformed)
+        expect.fail('a malformed payload was read')
+      } catch (err) {
+        expect(err).to.be.instanceOf(MlsRejectedError)
+      }
+    }
     expect((await deliver(sent, bob)).map((t) => t.text)).to.deep.equal(['once'])
     try {
       await deliver(sent, bob)

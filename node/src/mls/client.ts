@@ -290,7 +290,13 @@ function leafIndexOf(state: ClientState, identity: Uint8Array): number | undefin
 }
 
 export function decodeMessage(bytes: Uint8Array): MLSMessage {
-  const decoded = decodeMlsMessage(bytes, 0)
+  let decoded
+  try {
+    decoded = decodeMlsMessage(bytes, 0)
+  } catch {
+    // ts-mls's decoders throw on some truncations instead of returning undefined.
+    throw new MlsRejectedError('malformed MLS message')
+  }
   if (decoded?.[1] !== bytes.length) throw new MlsRejectedError('malformed MLS message')
   return decoded[0]
 }
