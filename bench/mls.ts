@@ -151,6 +151,8 @@ async function openMlsGroups(progress: Progress): Promise<Figures> {
 /** Median messages/s of each implementation over rounds that alternate between them, so load hits all alike. */
 async function messageRates(rounds: MessageRound[], progress: Progress): Promise<number[]> {
   const rates: number[][] = rounds.map(() => [])
+  // One untimed round each first, so that every implementation runs JIT-compiled code when timed.
+  for (const run of rounds) await run()
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, run] of rounds.entries()) {
       const [, ms] = await timed(run)
@@ -195,7 +197,8 @@ export const mlsLayer: Benchmark = {
       '',
       `One process, no network, no storage. Application messages: a 2-member group per implementation; the ` +
         `sender encrypts a ${whole(PAYLOAD_BYTES)}-byte payload, the bytes are decoded and the other member ` +
-        `decrypts it, one message after the other. The implementations take turns: ${ROUNDS} rounds, each ` +
+        `decrypts it, one message after the other. After one untimed warm-up round each, the implementations ` +
+        `take turns: ${ROUNDS} rounds, each ` +
         `${whole(MESSAGES_PER_ROUND)} messages by each implementation in turn; the figure is the median of an ` +
         `implementation's ${ROUNDS} round rates (the machine is shared, and turns spread its load over all ` +
         `three alike). Commits: ` +
