@@ -201,5 +201,12 @@ describe('MLS conversations between daemons on 127.0.0.1', function () {
     expect(cInbox.filter((message) => message.text === 'B cannot read this')).to.have.length(1)
     const info = await cliJson<Group>(c.args('group', 'info', 'team'))
     expect(info.members).to.have.members([a.address, b.address, c.address])
+
+    // By address alone: A asks C for a key package over the mesh (sealed), C answers, A adds C.
+    await ok(a, 'group', 'create', 'by-address')
+    expect(await ok(a, 'group', 'add', 'by-address', c.address)).to.include(`asked ${c.address}`)
+    await waitForGroup(c, 'by-address', (group) => group.epoch === 1)
+    await ok(a, 'group', 'send', 'by-address', 'found you by your address')
+    expect((await waitForText(c, 'found you by your address')).group).to.equal('by-address')
   })
 })

@@ -30,14 +30,23 @@ export async function groupCreateCommand(options: CommonOptions & { name: string
 }
 
 export async function groupAddCommand(
-  options: CommonOptions & { group: string; invites: string[] }
+  options: CommonOptions & { group: string; members: string[] }
 ): Promise<void> {
-  const result = await call<{ ids: string[]; group: GroupSummary }>(options, 'group.add', {
-    group: options.group,
-    invites: options.invites
-  })
-  if (options.json) printJson(result)
-  else printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+  const result = await call<{ ids: string[]; requested: string[]; group: GroupSummary }>(
+    options,
+    'group.add',
+    {
+      group: options.group,
+      members: options.members
+    }
+  )
+  if (options.json) {
+    printJson(result)
+    return
+  }
+  printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+  for (const address of result.requested)
+    printLine(`asked ${address} for a key package; added when it answers`)
 }
 
 export async function groupRemoveCommand(

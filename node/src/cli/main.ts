@@ -112,13 +112,18 @@ async function main(): Promise<void> {
           (argv) => groupCreateCommand({ ...common(argv), name: argv.name })
         )
         .command(
-          'add <group> <invites..>',
-          'add people to a group from their invites',
+          'add <group> <members..>',
+          'add people: from an invite at once, from an address once its key package comes back over the mesh',
           (c) =>
             c
               .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
-              .positional('invites', { type: 'string', array: true, demandOption: true }),
-          (argv) => groupAddCommand({ ...common(argv), group: argv.group, invites: argv.invites })
+              .positional('members', {
+                type: 'string',
+                array: true,
+                demandOption: true,
+                describe: 'invites (qpqinvite1…) or addresses (qpq1…)'
+              }),
+          (argv) => groupAddCommand({ ...common(argv), group: argv.group, members: argv.members })
         )
         .command(
           'remove <group> <addresses..>',

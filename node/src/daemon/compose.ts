@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { seal } from '../e2e/index.ts'
+import type { SealedKind } from '../e2e/index.ts'
 import { decodeAddress, encodeAddress, epochOf, recipientTag } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
 import type { Outgoing } from '../mls/index.ts'
@@ -10,6 +11,8 @@ export interface ComposeInput {
   sender: UserIdentity
   address: string
   text: string
+  /** @default 'text' */
+  kind?: SealedKind
   priority: Priority
   now: number
   ttl: number
@@ -23,7 +26,8 @@ export function composeMessage(input: ComposeInput): Uint8Array {
     sender: input.sender,
     recipientKey,
     body: new TextEncoder().encode(input.text),
-    sentAt: input.now
+    sentAt: input.now,
+    kind: input.kind
   })
   if (sealed.payload.length > input.maxPayloadBytes) {
     throw new OversizeEnvelopeError(

@@ -1,11 +1,15 @@
-import { decodeAddress } from '../identity/index.ts'
+import { logger } from '@libp2p/logger'
+import { decodeAddress, encodeAddress } from '../identity/index.ts'
 import { credentialIdentity, decodeInvite, isInvite } from '../mls/index.ts'
 import type { GroupSummary, Outgoing } from '../mls/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { envelopeId } from '../wire/index.ts'
-import { composeMlsEnvelopes } from './compose.ts'
-import { systemClock } from './daemon.ts'
+import { composeMessage, composeMlsEnvelopes } from './compose.ts'
+import type { KeyPackageExchange } from './local-user.ts'
+import { systemClock } from './clock.ts'
 import type { Daemon } from './daemon.ts'
+
+const log = logger('qpq:daemon:conversations')
 
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError'
@@ -73,6 +77,57 @@ export async function sendDirect(
   return { id: ids[0] ?? '' }
 }
 
+/** Queues a sealed envelope of the key-package exchange (critical: nothing else moves until it arrives). */
+async function submitSealed(
+  daemon: Daemon,
+  to: Uint8Array,
+  kind: 'key-package-request' | 'key-package',
+  text: string
+): Promise<string> {
+  const { envelope } = daemon.config
+  const address = encodeAddress(to)
+  const content = composeMessage({
+    sender: daemon.user,
+    address,
+    text,
+    kind,
+    priority: 'critical',
+    now: systemClock.now(),
+    ttl: envelope.ttl,
+    maxPayloadBytes: envelope.maxPayloadBytes
+  })
+  await daemon.meshService.dispatch({
+    kind: 'submit',
+    envelopes: [{ content, hopLimit: envelope.hopLimit, recipient: address }]
+  })
+  return envelopeId(content)
+}
+
+/**
+ * Key packages over the mesh: a request (sealed to the person, so relays learn nothing) is answered with an
+ * invite of one of our one-time key packages; an answer completes the adds that waited for it.
+ */
+export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
+  return {
+    requested(from) {
+      daemon.conversations
+        .invite()
+        .then((invite) => submitSealed(daemon, from, 'key-package', invite))
+        .catch((err: unknown) => {
+          log.error('could not answer a key package request: %s', (err as Error).message)
+        })
+    },
+    received(from, invite) {
+      daemon.conversations
+        .keyPackageArrived(from, decodeInvite(invite), systemClock.now())
+        .then((outgoing) => submitMls(daemon, outgoing, 'critical'))
+        .catch((err: unknown) => {
+          log.error('a key package from %s was not used: %s', encodeAddress(from), (err as Error).message)
+        })
+    }
+  }
+}
+
 /** The control socket's methods for group conversations and invites. */
 export function conversationHandlers(
   daemon: Daemon
@@ -83,14 +138,22 @@ export function conversationHandlers(
 
     'group.create': async (params): Promise<GroupSummary> => mls().createGroup(stringParam(params, 'name')),
 
-    'group.add': async (params): Promise<{ ids: string[]; group: GroupSummary }> => {
+    'group.add': async (params): Promise<{ ids: string[]; requested: string[]; group: GroupSummary }> => {
       const group = stringParam(params, 'group')
-      const invites = stringListParam(params, 'invites')
-      const bad = invites.find((invite) => !isInvite(invite))
-      if (bad !== undefined)
-        throw new InvalidRequestError(`${bad} is not an invite (ask them for one: qpq-node invite)`)
-      const outgoing = await mls().add(group, invites.map(decodeInvite), systemClock.now())
-      return { ...(await submitMls(daemon, outgoing, 'critical')), group: mls().info(group) }
+      const people = stringListParam(params, 'members')
+      const invites = people.filter(isInvite)
+      const addresses = people.filter((person) => !isInvite(person))
+      const keys = addresses.map(decodeAddress)
+      const ids: string[] = []
+      if (invites.length > 0) {
+        const outgoing = await mls().add(group, invites.map(decodeInvite), systemClock.now())
+        ids.push(...(await submitMls(daemon, outgoing, 'critical')).ids)
+      }
+      for (const key of keys) {
+        await mls().requestAdd(group, key)
+        ids.push(await submitSealed(daemon, key, 'key-package-request', ''))
+      }
+      return { ids, requested: addresses, group: mls().info(group) }
     },
 
     'group.remove': async (params): Promise<{ ids: string[]; group: GroupSummary }> => {

@@ -4,9 +4,11 @@ import type { NodeConfig } from '../config/index.ts'
 import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
 import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } from '../mesh/index.ts'
-import type { Clock, EngineAction, MeshLibp2p } from '../mesh/index.ts'
+import type { EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { MlsService } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
+import { systemClock } from './clock.ts'
+import { keyPackageExchange } from './conversations.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -17,7 +19,7 @@ const SWEEP_BATCH = 1000
 /** Envelopes for this node's user may have been tagged up to 30 days ago: the longest TTL a sender may set. */
 const ACCEPT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
 
-export const systemClock: Clock = { now: () => Date.now() }
+export { systemClock }
 
 export interface DaemonInit {
   dataDir: string
@@ -60,7 +62,13 @@ export class Daemon {
     const engine = new MeshEngine({
       store: this.store,
       clock: systemClock,
-      local: new LocalUser(this.identities.user, systemClock, this.mls, ACCEPT_WINDOW_MS),
+      local: new LocalUser(
+        this.identities.user,
+        systemClock,
+        this.mls,
+        keyPackageExchange(this),
+        ACCEPT_WINDOW_MS
+      ),
       policy: {
         maxPayloadBytes: this.config.envelope.maxPayloadBytes,
         maxTtl: ACCEPT_WINDOW_MS,

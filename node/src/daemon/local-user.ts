@@ -12,6 +12,14 @@ import { encodeInboxRecord } from './inbox.ts'
 
 const log = logger('qpq:daemon:local')
 
+/** What the daemon does about sealed requests that carry no text; called once the envelope is accepted. */
+export interface KeyPackageExchange {
+  /** `from` asks for a key package of ours. */
+  requested(from: Uint8Array): void
+  /** `from` answered our request with an invite (its key package). */
+  received(from: Uint8Array, invite: string): void
+}
+
 /** This node's user as the engine sees it: the tags it answers to, and the inbox it delivers into. */
 export class LocalUser implements LocalEndpoint {
   private cachedEpoch = -1
@@ -21,6 +29,7 @@ export class LocalUser implements LocalEndpoint {
     private readonly user: UserIdentity,
     private readonly clock: Clock,
     private readonly mls: MlsService,
+    private readonly keyPackages: KeyPackageExchange,
     /** Envelopes for this user may have been tagged this long ago, in milliseconds. */
     private readonly acceptWindow: number
   ) {}
@@ -83,6 +92,14 @@ export class LocalUser implements LocalEndpoint {
     } catch (err) {
       log.error('envelope %s carries our tag but does not open: %s', id, (err as Error).message)
       return Promise.resolve(undefined)
+    }
+    if (opened.kind !== 'text') {
+      const { senderKey, body } = opened
+      queueMicrotask(() => {
+        if (opened.kind === 'key-package-request') this.keyPackages.requested(senderKey)
+        else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
+      })
+      return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
     }
     const receivedAt = this.clock.now()
     const record = encodeInboxRecord({

@@ -1,3 +1,3 @@
 export { open, seal } from './seal.ts'
-export type { Opened, Sealed, SealInput } from './seal.ts'
+export type { Opened, Sealed, SealedKind, SealInput } from './seal.ts'
 export { SealOpenError } from './errors.ts'

@@ -14,11 +14,21 @@ const KEY_BYTES = 32
 const NONCE = new Uint8Array(12)
 const SEALED_SENDER_BYTES = KEY_BYTES + AUTH_TAG_BYTES
 
+export type SealedKind = 'text' | 'key-package-request' | 'key-package'
+
+const KINDS: Record<SealedKind, SealedMessage.Kind> = {
+  text: SealedMessage.Kind.TEXT,
+  'key-package-request': SealedMessage.Kind.KEY_PACKAGE_REQUEST,
+  'key-package': SealedMessage.Kind.KEY_PACKAGE
+}
+
 export interface SealInput {
   sender: UserIdentity
   recipientKey: Uint8Array
   body: Uint8Array
   sentAt: number
+  /** @default 'text' */
+  kind?: SealedKind
 }
 
 export interface Sealed {
@@ -27,6 +37,7 @@ export interface Sealed {
 }
 
 export interface Opened {
+  kind: SealedKind
   senderKey: Uint8Array
   body: Uint8Array
   sentAt: number
@@ -43,14 +54,14 @@ export interface Opened {
  *
  * payload = e (32) ‖ seal_k1(sender key) (48) ‖ seal_k2(SealedMessage)
  */
-export function seal({ sender, recipientKey, body, sentAt }: SealInput): Sealed {
+export function seal({ sender, recipientKey, body, sentAt, kind = 'text' }: SealInput): Sealed {
   const ephemeral = ephemeralX25519()
   const es = agreeWithIdentity(ephemeral.privateKey, recipientKey)
   const ss = identityAgreement(sender.secretKey, recipientKey)
   const context = concatBytes(ephemeral.publicKey, recipientKey)
   const senderBox = encrypt(derive(es, context, SENDER_INFO), sender.publicKey)
   const receiptSecret = new Uint8Array(randomBytes(32))
-  const plaintext = SealedMessage.encode({ sentAt: BigInt(sentAt), receiptSecret, body })
+  const plaintext = SealedMessage.encode({ sentAt: BigInt(sentAt), receiptSecret, body, kind: KINDS[kind] })
   const bodyBox = encrypt(
     derive(concatBytes(es, ss), concatBytes(context, sender.publicKey), BODY_INFO),
     plaintext
@@ -83,7 +94,10 @@ export function open(recipient: UserIdentity, payload: Uint8Array): Opened {
   } catch {
     throw new SealOpenError('sealed payload has a malformed inner message')
   }
+  const kind = (Object.keys(KINDS) as SealedKind[]).find((name) => KINDS[name] === message.kind)
+  if (kind === undefined) throw new SealOpenError('sealed payload of an unknown kind')
   return {
+    kind,
     senderKey,
     body: message.body,
     sentAt: Number(message.sentAt),

@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -7,9 +7,28 @@ export interface SealedMessage {
   sentAt: bigint
   receiptSecret: Uint8Array
   body: Uint8Array
+  kind: SealedMessage.Kind
 }
 
 export namespace SealedMessage {
+  export enum Kind {
+    TEXT = 'TEXT',
+    KEY_PACKAGE_REQUEST = 'KEY_PACKAGE_REQUEST',
+    KEY_PACKAGE = 'KEY_PACKAGE'
+  }
+
+  enum __KindValues {
+    TEXT = 0,
+    KEY_PACKAGE_REQUEST = 1,
+    KEY_PACKAGE = 2
+  }
+
+  export namespace Kind {
+    export const codec = (): Codec<Kind> => {
+      return enumeration<Kind>(__KindValues)
+    }
+  }
+
   let _codec: Codec<SealedMessage>
 
   export const codec = (): Codec<SealedMessage> => {
@@ -34,6 +53,11 @@ export namespace SealedMessage {
           w.bytes(obj.body)
         }
 
+        if (obj.kind != null && __KindValues[obj.kind] !== 0) {
+          w.uint32(32)
+          SealedMessage.Kind.codec().encode(obj.kind, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -41,7 +65,8 @@ export namespace SealedMessage {
         const obj: any = {
           sentAt: 0n,
           receiptSecret: uint8ArrayAlloc(0),
-          body: uint8ArrayAlloc(0)
+          body: uint8ArrayAlloc(0),
+          kind: Kind.TEXT
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -60,6 +85,10 @@ export namespace SealedMessage {
             }
             case 3: {
               obj.body = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.kind = SealedMessage.Kind.codec().decode(reader)
               break
             }
             default: {
@@ -98,6 +127,13 @@ export namespace SealedMessage {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.kind`,
+                value: SealedMessage.Kind.codec().decode(reader)
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -125,6 +161,11 @@ export namespace SealedMessage {
     value: Uint8Array
   }
 
+  export interface SealedMessageKindFieldEvent {
+    field: '$.kind'
+    value: SealedMessage.Kind
+  }
+
   export function encode (obj: Partial<SealedMessage>): Uint8Array {
     return encodeMessage(obj, SealedMessage.codec())
   }
@@ -133,7 +174,7 @@ export namespace SealedMessage {
     return decodeMessage(buf, SealedMessage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent | SealedMessageKindFieldEvent> {
     return streamMessage(buf, SealedMessage.codec(), opts)
   }
 }

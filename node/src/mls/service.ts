@@ -3,6 +3,7 @@ import { logger } from '@libp2p/logger'
 import type { ClientState, KeyPackage, MLSMessage } from 'ts-mls'
 import { encodeAddress } from '../identity/index.ts'
 import {
+  credentialIdentity,
   decodeKeyPackage,
   decodeMessage,
   decodeState,
@@ -250,6 +251,30 @@ export class MlsService {
       const { state, commit, welcome } = await this.client.add(group.state, keyPackages)
       return this.afterCommit(group, state, before, commit, welcome, now)
     })
+  }
+
+  /**
+   * Remembers to add `identity` once its key package comes back from the request the caller sends over the
+   * mesh; {@link keyPackageArrived} then commits the add.
+   */
+  async requestAdd(nameOrId: string, identity: Uint8Array): Promise<void> {
+    const group = this.find(nameOrId)
+    this.assertCommitter(group)
+    await this.store.putPendingAdd(hex(identity), group.meta.id)
+  }
+
+  /** A key package from `identity`, answering a request: adds it to the groups that wait for it. */
+  async keyPackageArrived(identity: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
+    if (hex(credentialIdentity(keyPackage.leafNode.credential)) !== hex(identity))
+      throw new MlsRejectedError('a key package that names another identity than its sender')
+    const out: Outgoing[] = []
+    for (const groupId of await this.store.takePendingAdds(hex(identity))) {
+      const group = this.groups.get(groupId)
+      if (group === undefined || group.meta.removed) continue
+      if (members(group.state).some((member) => hex(member) === hex(identity))) continue
+      out.push(...(await this.add(groupId, [keyPackage], now)))
+    }
+    return out
   }
 
   remove(nameOrId: string, identities: Uint8Array[], now: number): Promise<Outgoing[]> {

@@ -38,6 +38,7 @@ export class MlsStore {
   private readonly metas
   private readonly keyPackages
   private readonly pending
+  private readonly pendingAdds
 
   constructor(private readonly path: string) {
     this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -47,6 +48,7 @@ export class MlsStore {
     this.metas = level('meta')
     this.keyPackages = level('key-package')
     this.pending = level('pending')
+    this.pendingAdds = level('pending-add')
   }
 
   async open(): Promise<void> {
@@ -148,7 +150,25 @@ export class MlsStore {
     return found
   }
 
-  async countPending(): Promise<number> {
-    return (await this.pending.keys().all()).length
+  /** Remembers that `identity` is to be added to the group once its key package arrives. */
+  async putPendingAdd(identity: string, groupId: string): Promise<void> {
+    await this.db.batch(
+      [{ type: 'put', sublevel: this.pendingAdds, key: `${identity}!${groupId}`, value: new Uint8Array() }],
+      {
+        sync: true
+      }
+    )
+  }
+
+  /** The groups waiting for `identity`'s key package, forgotten as they are returned. */
+  async takePendingAdds(identity: string): Promise<string[]> {
+    const keys = await this.pendingAdds.keys({ gte: `${identity}!`, lte: `${identity}!\uffff` }).all()
+    if (keys.length > 0) {
+      await this.db.batch(
+        keys.map((key) => ({ type: 'del' as const, sublevel: this.pendingAdds, key })),
+        { sync: true }
+      )
+    }
+    return keys.map((key) => key.slice(identity.length + 1))
   }
 }
