@@ -144,6 +144,37 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     }
   })
 
+  it('adds by address once the key package asked for arrives, and only from its owner', async () => {
+    const [alice, bob, mallory] = [await user('alice4'), await user('bob4'), await user('mallory4')]
+    await alice.service.createGroup('asked')
+    await alice.service.requestAdd('asked', bob.identity.publicKey)
+    try {
+      await alice.service.keyPackageArrived(
+        bob.identity.publicKey,
+        decodeInvite(await mallory.service.invite()),
+        Date.now()
+      )
+      expect.fail("a key package naming another identity was taken as bob's")
+    } catch (err) {
+      expect(err).to.be.instanceOf(MlsRejectedError)
+    }
+    const outgoing = await alice.service.keyPackageArrived(
+      bob.identity.publicKey,
+      decodeInvite(await bob.service.invite()),
+      Date.now()
+    )
+    await deliver(to(outgoing, bob), bob)
+    expect(bob.service.info('asked').members).to.have.length(2)
+    // The request is answered once: a second key package adds nobody.
+    expect(
+      await alice.service.keyPackageArrived(
+        bob.identity.publicKey,
+        decodeInvite(await bob.service.invite()),
+        Date.now()
+      )
+    ).to.deep.equal([])
+  })
+
   it('sends the Welcome with the first message of a 1:1 conversation, both ways after', async () => {
     const [alice, bob] = [await user('alice3'), await user('bob3')]
     expect(await alice.service.sendDirect(bob.identity.publicKey, 'hi', Date.now())).to.equal(undefined)
