@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { detectAllocator } from '../node/src/daemon/allocator.ts'
 import { MeshEngine } from '../node/src/mesh/engine.ts'
 import type { EngineAction } from '../node/src/mesh/engine.ts'
 import { meshFrame } from '../node/src/mesh/frames.ts'
@@ -50,6 +51,7 @@ async function main(folder: string): Promise<QueueFigures> {
   const { first, all, ...enqueue } = enqueued
   const { offered, ...pick } = picked
   return {
+    allocator: await detectAllocator(),
     ...enqueue,
     ...pick,
     ...dequeued,

@@ -6,6 +6,8 @@ import type { Identities } from '../identity/index.ts'
 import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } from '../mesh/index.ts'
 import type { Clock, EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { LevelStore } from '../queue/index.ts'
+import { detectAllocator } from './allocator.ts'
+import type { Allocator } from './allocator.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -44,6 +46,7 @@ export class Daemon {
   private sweepTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private engine: MeshEngine | undefined
+  private malloc: Allocator | undefined
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
@@ -53,6 +56,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.identities = await loadIdentities(this.dataDir)
+    this.malloc = await detectAllocator()
     await this.store.open()
     const engine = new MeshEngine({
       store: this.store,
@@ -142,18 +146,34 @@ export class Daemon {
     return this.running().engine
   }
 
+  get allocator(): Allocator {
+    return this.running().malloc
+  }
+
   multiaddrs(): string[] {
     return this.running()
       .node.getMultiaddrs()
       .map((address) => address.toString())
   }
 
-  private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService; engine: MeshEngine } {
-    const { identities, node, mesh, engine } = this
-    if (identities === undefined || node === undefined || mesh === undefined || engine === undefined) {
+  private running(): {
+    identities: Identities
+    node: MeshLibp2p
+    mesh: MeshService
+    engine: MeshEngine
+    malloc: Allocator
+  } {
+    const { identities, node, mesh, engine, malloc } = this
+    if (
+      identities === undefined ||
+      node === undefined ||
+      mesh === undefined ||
+      engine === undefined ||
+      malloc === undefined
+    ) {
       throw new Error('the daemon is not running')
     }
-    return { identities, node, mesh, engine }
+    return { identities, node, mesh, engine, malloc }
   }
 
   /** Deletes expired envelopes and receipts a batch at a time, yielding to other work between batches. */

@@ -1,3 +1,4 @@
+export type { Allocator } from './allocator.ts'
 export { Daemon } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
 export { controlHandlers, InvalidRequestError } from './handlers.ts'
