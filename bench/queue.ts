@@ -165,10 +165,12 @@ function method(): string {
       `each (one fsync each). Bytes on disk are the summed sizes of the files in the store's folder, read ` +
       `while it is open.`,
     '',
-    `Memory is read in the child 2 s after the step before it (time for a compaction LevelDB is running to ` +
-      `end), after two forced full GCs of V8's last-resort flavour (\`gc({ type: 'major', flavor: ` +
-      `'last-resort' })\`, which also hands emptied heap pages back to the OS: a plain \`gc()\` leaves V8's ` +
-      `heap as large as the generation peaks made it), with no envelope of the workload still reachable: ` +
+    `Memory is read in the child when it is idle: 2 s after the step before it (time for a compaction ` +
+      `LevelDB is running to end), after two forced full GCs of V8's last-resort flavour (\`gc({ type: ` +
+      `'major', flavor: 'last-resort' })\`, which also hands emptied heap pages back to the OS: a plain ` +
+      `\`gc()\` leaves V8's heap as large as the generation peaks made it), then polling RSS every 0.5 s until ` +
+      `it falls by less than 1 MB between two polls (at most 10 s: jemalloc returns freed pages on a timer), ` +
+      `with no envelope of the workload still reachable: ` +
       `once the store is open and empty, once ${whole(firstMemoryAt)} and once ${whole(envelopes)} ` +
       `envelopes are stored, once the engine has offered them all (the offer frames still held), and once ` +
       `the store is closed after the dequeue (LevelDB has freed its memtables and caches by then). RSS is ` +
