@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { StoredEnvelope } from '../node/src/queue/index.ts'
@@ -20,9 +20,8 @@ export class RelayEnvelopes {
 
   /** Random recipient tags and real Ed25519 peer ids, as many as the workload says. */
   static async create(): Promise<RelayEnvelopes> {
-    const tags = Array.from(
-      { length: WORKLOAD.recipients },
-      () => new Uint8Array(randomBytes(WORKLOAD.tagBytes))
+    const tags = Array.from({ length: WORKLOAD.recipients }, () =>
+      randomFillSync(new Uint8Array(WORKLOAD.tagBytes))
     )
     const peers = await Promise.all(
       Array.from({ length: WORKLOAD.fromPeers }, async () =>
@@ -44,8 +43,8 @@ export class RelayEnvelopes {
         tag: this.tags[i % this.tags.length] ?? new Uint8Array(WORKLOAD.tagBytes),
         expiresAt: now + TTL_MS,
         priority: priorityOf(i),
-        receiptHash: new Uint8Array(randomBytes(32)),
-        payload: new Uint8Array(randomBytes(WORKLOAD.payloadBytes))
+        receiptHash: randomFillSync(new Uint8Array(32)),
+        payload: randomFillSync(new Uint8Array(WORKLOAD.payloadBytes))
       })
       return {
         header,

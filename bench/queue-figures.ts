@@ -1,3 +1,4 @@
+import type { Allocator } from '../node/src/daemon/index.ts'
 /** The queue benchmark's workload, shared by the benchmark (its method text) and its child process. */
 export const WORKLOAD = {
   /** Envelopes stored in all, and the first count at which memory is read. */
@@ -9,7 +10,7 @@ export const WORKLOAD = {
   /** Distinct peers the relay envelopes came from. */
   fromPeers: 20,
   /** Envelopes generated at a time (outside the timed span), then applied. */
-  chunk: 10_000,
+  chunk: 5_000,
   opsPerApply: 1_000,
   appliesInFlight: 4,
   /** Envelopes put with one awaited `apply` each, in a second store. */
@@ -32,6 +33,8 @@ export interface MemorySample {
 }
 
 export interface QueueFigures {
+  /** The malloc the child found itself running on. */
+  allocator: Allocator
   /** Sum of content sizes of the stored envelopes, in bytes. */
   contentBytes: number
   /** Wall time of the batched applies only (generation excluded), in ms. */

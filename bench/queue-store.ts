@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { detectAllocator } from '../node/src/daemon/allocator.ts'
 import { MeshEngine } from '../node/src/mesh/engine.ts'
 import type { EngineAction } from '../node/src/mesh/engine.ts'
 import { meshFrame } from '../node/src/mesh/frames.ts'
@@ -26,6 +27,12 @@ const PROGRESS_EVERY = 500
 
 /** Pause before reading memory, so that a compaction LevelDB is running can end. */
 const SETTLE_MS = 2_000
+
+/** RSS is read this often after the pause until it stops falling (a malloc giving pages back), at most this long. */
+const SETTLED_POLL_MS = 500
+const SETTLED_MAX_MS = 10_000
+/** RSS counts as settled when it fell by less than this between two polls. */
+const SETTLED_BYTES = 1_000_000
 
 function say(message: QueueMessage): void {
   console.log(JSON.stringify(message))
@@ -50,6 +57,7 @@ async function main(folder: string): Promise<QueueFigures> {
   const { first, all, ...enqueue } = enqueued
   const { offered, ...pick } = picked
   return {
+    allocator: await detectAllocator(),
     ...enqueue,
     ...pick,
     ...dequeued,
@@ -252,24 +260,37 @@ async function oneAtATime(path: string, envelopes: RelayEnvelopes): Promise<numb
 }
 
 /**
- * Memory once LevelDB's background work has had {@link SETTLE_MS} to finish, after forced full GCs (the
- * process runs with `--expose-gc`) of the last-resort flavour, which also give V8's emptied heap pages back:
- * a plain `gc()` leaves the heap as large as the workload's peak.
+ * Memory once the process is idle: after {@link SETTLE_MS} for LevelDB's background work to finish and
+ * forced full GCs (the process runs with `--expose-gc`) of the last-resort flavour, which also give V8's
+ * emptied heap pages back (a plain `gc()` leaves the heap as large as the workload's peak), RSS is polled
+ * until it stops falling, so that a malloc that returns freed pages on a timer (jemalloc's decay) has done so.
  */
 async function memory(): Promise<MemorySample> {
   const { gc } = globalThis
   if (gc === undefined) throw new Error('run with --expose-gc')
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+  await pause(SETTLE_MS)
   for (let i = 0; i < 2; i++) {
     gc({ type: 'major', flavor: 'last-resort' })
     await new Promise((resolve) => setImmediate(resolve))
   }
-  const { rss, heapUsed, external } = process.memoryUsage()
+  let rss = process.memoryUsage.rss()
+  for (let waited = 0; waited < SETTLED_MAX_MS; waited += SETTLED_POLL_MS) {
+    await pause(SETTLED_POLL_MS)
+    const now = process.memoryUsage.rss()
+    const fell = rss - now
+    rss = now
+    if (fell < SETTLED_BYTES) break
+  }
+  const { heapUsed, external } = process.memoryUsage()
   const [rssAnon, rssFile] = await Promise.all([
     memoryBytes(process.pid, 'RssAnon'),
     memoryBytes(process.pid, 'RssFile')
   ])
   return { rss, rssAnon, rssFile, heapUsed, external }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 async function folderBytes(path: string): Promise<number> {

@@ -1,8 +1,11 @@
-import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import type { Allocator } from '../node/src/daemon/index.ts'
+import { serviceUnitEnvironment } from '../node/src/daemon/service-unit.ts'
 import type { Benchmark } from './benchmark.ts'
 import { OutputTail, stopChild } from './child.ts'
 import { megabytes, met, millis, table, whole } from './format.ts'
@@ -14,6 +17,9 @@ import { distribution, perSecond } from './stats.ts'
 /** The workload script, built next to this one. */
 const CHILD = join(import.meta.dirname, 'queue-store.js')
 
+/** The systemd unit shipped in config/, seen from dist/bench. */
+const SERVICE_UNIT = join(import.meta.dirname, '..', '..', 'config', 'systemd', 'qpq-node.service')
+
 /** Longest the whole workload may take, in ms. */
 const RUN_TIMEOUT_MS = 15 * 60_000
 
@@ -21,23 +27,60 @@ const RUN_TIMEOUT_MS = 15 * 60_000
 const AIM_ENQUEUE_RATE = 20_000
 const AIM_RSS_GROWTH_BYTES = 30_000_000
 
-/** The LevelDB mesh store on its own: enqueue, memory, picking what to send, dequeue. */
+/** A run of the workload under one malloc, with the environment that selects it. */
+interface AllocatorRun {
+  allocator: Allocator
+  env: NodeJS.ProcessEnv
+}
+
+/** The LevelDB mesh store on its own: enqueue, memory, picking what to send, dequeue; under each malloc. */
 export const queueStore: Benchmark = {
   name: 'queue store',
   async run(progress: Progress): Promise<string> {
-    const folder = await mkdtemp(join(tmpdir(), 'qpq-bench-queue-'))
-    try {
-      return render(await runChild(folder, progress))
-    } finally {
-      progress.endLine()
-      await rm(folder, { recursive: true, force: true })
+    const runs: AllocatorRun[] = [{ allocator: 'system', env: process.env }]
+    if (await hasJemalloc())
+      runs.push({ allocator: 'jemalloc', env: { ...process.env, ...(await serviceEnvironment()) } })
+    const results: QueueFigures[] = []
+    for (const run of runs) {
+      progress.step(`queue: workload under ${ALLOCATOR_NAMES[run.allocator]}`)
+      const folder = await mkdtemp(join(tmpdir(), 'qpq-bench-queue-'))
+      try {
+        results.push(await runChild(folder, run, progress))
+      } finally {
+        progress.endLine()
+        await rm(folder, { recursive: true, force: true })
+      }
     }
+    return render(results)
   }
 }
 
+const ALLOCATOR_NAMES: Record<Allocator, string> = {
+  system: "glibc's malloc",
+  jemalloc: 'jemalloc, as the systemd unit runs it'
+}
+
+/** Whether the dynamic linker knows jemalloc (Debian's libjemalloc2). */
+async function hasJemalloc(): Promise<boolean> {
+  try {
+    const { stdout } = await promisify(execFile)('ldconfig', ['-p'])
+    return stdout.includes('libjemalloc.so.2 ')
+  } catch {
+    return false
+  }
+}
+
+/** The `Environment=` settings of the shipped systemd unit, so the bench measures the service as shipped. */
+async function serviceEnvironment(): Promise<Record<string, string>> {
+  return serviceUnitEnvironment(await readFile(SERVICE_UNIT, 'utf8'))
+}
+
 /** Runs the workload in its own process and relays its progress; resolves with its figures. */
-async function runChild(folder: string, progress: Progress): Promise<QueueFigures> {
-  const child = spawn(process.execPath, ['--expose-gc', CHILD, folder], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function runChild(folder: string, run: AllocatorRun, progress: Progress): Promise<QueueFigures> {
+  const child = spawn(process.execPath, ['--expose-gc', CHILD, folder], {
+    env: run.env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   const stderr = new OutputTail()
   child.stderr.on('data', (chunk: Buffer) => {
     stderr.push(chunk)
@@ -60,10 +103,15 @@ async function runChild(folder: string, progress: Progress): Promise<QueueFigure
   }
   if (figures === undefined)
     throw new Error(`the queue workload stopped without figures:\n${stderr.toString()}`)
+  if (figures.allocator !== run.allocator)
+    throw new Error(`asked for ${run.allocator}, the workload ran on ${figures.allocator}`)
   return figures
 }
 
-function render(figures: QueueFigures): string {
+/** One column per allocator run. */
+type Column = (figures: QueueFigures) => string
+
+function render(results: QueueFigures[]): string {
   return [
     '## Queue store: LevelDB enqueue, memory, next to send, dequeue',
     '',
@@ -73,18 +121,30 @@ function render(figures: QueueFigures): string {
     '',
     '### Figures',
     '',
-    throughput(figures),
+    sideBySide(results, throughputRows()),
     '',
-    memory(figures),
-    '',
-    memoryNote(figures),
-    '',
-    picking(figures),
+    ...results.flatMap((figures) => [
+      `Memory under ${ALLOCATOR_NAMES[figures.allocator]}:`,
+      '',
+      memory(figures),
+      '',
+      memoryNote(figures),
+      ''
+    ]),
+    sideBySide(results, pickingRows()),
     '',
     '### Aims',
     '',
-    aims(figures)
+    aims(results)
   ].join('\n')
+}
+
+/** A table of figures with one column per allocator run. */
+function sideBySide(results: QueueFigures[], rows: [string, Column][]): string {
+  return table(
+    ['figure', ...results.map((figures) => ALLOCATOR_NAMES[figures.allocator])],
+    rows.map(([label, column]) => [label, ...results.map(column)])
+  )
 }
 
 function method(): string {
@@ -105,10 +165,12 @@ function method(): string {
       `each (one fsync each). Bytes on disk are the summed sizes of the files in the store's folder, read ` +
       `while it is open.`,
     '',
-    `Memory is read in the child 2 s after the step before it (time for a compaction LevelDB is running to ` +
-      `end), after two forced full GCs of V8's last-resort flavour (\`gc({ type: 'major', flavor: ` +
-      `'last-resort' })\`, which also hands emptied heap pages back to the OS: a plain \`gc()\` leaves V8's ` +
-      `heap as large as the generation peaks made it), with no envelope of the workload still reachable: ` +
+    `Memory is read in the child when it is idle: 2 s after the step before it (time for a compaction ` +
+      `LevelDB is running to end), after two forced full GCs of V8's last-resort flavour (\`gc({ type: ` +
+      `'major', flavor: 'last-resort' })\`, which also hands emptied heap pages back to the OS: a plain ` +
+      `\`gc()\` leaves V8's heap as large as the generation peaks made it), then polling RSS every 0.5 s until ` +
+      `it falls by less than 1 MB between two polls (at most 10 s: jemalloc returns freed pages on a timer), ` +
+      `with no envelope of the workload still reachable: ` +
       `once the store is open and empty, once ${whole(firstMemoryAt)} and once ${whole(envelopes)} ` +
       `envelopes are stored, once the engine has offered them all (the offer frames still held), and once ` +
       `the store is closed after the dequeue (LevelDB has freed its memtables and caches by then). RSS is ` +
@@ -126,6 +188,12 @@ function method(): string {
       `P requests the first ${requestRounds} × ${requestIds} offered ids, one \`requests\` frame of ` +
       `${requestIds} at a time, each timed until the \`envelopes\` frames come back (each checked complete).`,
     '',
+    `The whole workload runs twice, side by side in one \`npm run bench\`: once on glibc's malloc (what a ` +
+      `plain \`node\` uses) and once with the \`Environment=\` lines of \`config/systemd/qpq-node.service\` ` +
+      `(read from the unit file: jemalloc preloaded, freed pages returned at once), as the service runs the ` +
+      `daemon; that run is left out if \`ldconfig -p\` does not list libjemalloc.so.2 (Debian: libjemalloc2). ` +
+      `Each child checks in \`/proc/self/maps\` which malloc it runs on.`,
+    '',
     `Dequeue walks \`summaries('send')\` and deletes everything with \`delete-envelope\` ops in batches of ` +
       `${whole(opsPerApply)}, ${appliesInFlight} applies in flight; the time includes the walk. LevelDB ` +
       `keeps deleted data (and writes tombstones) until a compaction merges it away, so the folder is ` +
@@ -135,28 +203,30 @@ function method(): string {
   ].join('\n')
 }
 
-function throughput(figures: QueueFigures): string {
-  const { envelopes, oneAtATime } = WORKLOAD
-  return table(
-    ['figure', 'value'],
+function throughputRows(): [string, Column][] {
+  const { envelopes, oneAtATime, opsPerApply, appliesInFlight } = WORKLOAD
+  return [
     [
-      [
-        `enqueue ${whole(envelopes)}, ${whole(WORKLOAD.opsPerApply)} ops per apply, ${WORKLOAD.appliesInFlight} in flight`,
-        rate(envelopes, figures.enqueueMs)
-      ],
-      [`enqueue ${whole(oneAtATime)}, one awaited apply each`, rate(oneAtATime, figures.oneAtATimeMs)],
-      [
-        `on disk after the enqueue (envelope content: ${megabytes(figures.contentBytes)})`,
-        `${megabytes(figures.diskAfterEnqueue)} (${whole(figures.diskAfterEnqueue / envelopes)} B per envelope)`
-      ],
-      [`dequeue all ${whole(envelopes)} (walk + deletes)`, rate(envelopes, figures.dequeueMs)],
-      [
-        'on disk right after the dequeue (deleted data stays until compacted)',
-        megabytes(figures.diskAfterDequeue)
-      ],
-      ['on disk after a full manual compaction', megabytes(figures.diskAfterCompaction)]
-    ]
-  )
+      `enqueue ${whole(envelopes)}, ${whole(opsPerApply)} ops per apply, ${appliesInFlight} in flight`,
+      (figures) => rate(envelopes, figures.enqueueMs)
+    ],
+    [
+      `enqueue ${whole(oneAtATime)}, one awaited apply each`,
+      (figures) => rate(oneAtATime, figures.oneAtATimeMs)
+    ],
+    [
+      'on disk after the enqueue',
+      (figures) =>
+        `${megabytes(figures.diskAfterEnqueue)} (${whole(figures.diskAfterEnqueue / envelopes)} B per ` +
+        `envelope, content ${megabytes(figures.contentBytes)})`
+    ],
+    [`dequeue all ${whole(envelopes)} (walk + deletes)`, (figures) => rate(envelopes, figures.dequeueMs)],
+    [
+      'on disk right after the dequeue (deleted data stays until compacted)',
+      (figures) => megabytes(figures.diskAfterDequeue)
+    ],
+    ['on disk after a full manual compaction', (figures) => megabytes(figures.diskAfterCompaction)]
+  ]
 }
 
 function memory(figures: QueueFigures): string {
@@ -207,51 +277,59 @@ function memoryNote(figures: QueueFigures): string {
   )
 }
 
-function picking(figures: QueueFigures): string {
-  const [coldSummary, ...warmSummaries] = figures.firstSummaryMs
-  const [firstRequest] = figures.requestMs
-  if (coldSummary === undefined || firstRequest === undefined) throw new Error('no timings')
-  const requests = distribution(figures.requestMs)
-  return table(
-    [`with ${whole(WORKLOAD.envelopes)} stored`, 'time'],
+function pickingRows(): [string, Column][] {
+  const { envelopes, requestIds, firstSummaryRounds } = WORKLOAD
+  return [
     [
-      [
-        "first item of `summaries('send')`: first call / median of the next " + `${warmSummaries.length}`,
-        `${millis(coldSummary)} / ${millis(distribution(warmSummaries).p50)}`
-      ],
-      ["walk all of `summaries('send')` (store only)", millis(figures.walkMs)],
-      ['engine: `hello` in → first batch of offers out', millis(figures.firstOffersMs)],
-      [
-        `engine: all ${whole(figures.offeredIds)} ids offered, in ${figures.offerBatches} batches`,
-        millis(figures.allOffersMs)
-      ],
-      [
-        `engine: request for ${WORKLOAD.requestIds} ids in → ${figures.envelopeFrames} \`envelopes\` ` +
-          `frames out: first / median / max of ${figures.requestMs.length}`,
-        `${millis(firstRequest)} / ${millis(requests.p50)} / ${millis(requests.max)}`
-      ]
+      `with ${whole(envelopes)} stored: first item of \`summaries('send')\`, first call / median of the ` +
+        `next ${firstSummaryRounds - 1}`,
+      (figures) => {
+        const [cold, ...warm] = figures.firstSummaryMs
+        return `${millis(cold ?? NaN)} / ${millis(distribution(warm).p50)}`
+      }
+    ],
+    ["walk all of `summaries('send')` (store only)", (figures) => millis(figures.walkMs)],
+    ['engine: `hello` in → first batch of offers out', (figures) => millis(figures.firstOffersMs)],
+    [
+      `engine: all ${whole(envelopes)} ids offered`,
+      (figures) => `${millis(figures.allOffersMs)} in ${figures.offerBatches} batches`
+    ],
+    [
+      `engine: request for ${requestIds} ids in → \`envelopes\` frames out: first / median / max`,
+      (figures) => {
+        const requests = distribution(figures.requestMs)
+        return (
+          `${millis(figures.requestMs[0] ?? NaN)} / ${millis(requests.p50)} / ${millis(requests.max)} ` +
+          `(${figures.envelopeFrames} frames)`
+        )
+      }
     ]
-  )
+  ]
 }
 
-function aims(figures: QueueFigures): string {
-  const enqueueRate = perSecond(WORKLOAD.envelopes, figures.enqueueMs)
-  const growth = figures.memory.all.rss - figures.memory.first.rss
+function aims(results: QueueFigures[]): string {
   return table(
-    ['aim', 'measured', 'met'],
-    [
-      [
-        `over ${whole(AIM_ENQUEUE_RATE)} enqueues/s, batched`,
-        `${whole(enqueueRate)} envelopes/s`,
-        met(enqueueRate > AIM_ENQUEUE_RATE)
-      ],
-      [
-        `RSS growth under ${megabytes(AIM_RSS_GROWTH_BYTES)} from ${whole(WORKLOAD.firstMemoryAt)} to ` +
-          `${whole(WORKLOAD.envelopes)} stored envelopes`,
-        megabytes(growth),
-        met(growth < AIM_RSS_GROWTH_BYTES)
+    ['aim', 'malloc', 'measured', 'met'],
+    results.flatMap((figures) => {
+      const enqueueRate = perSecond(WORKLOAD.envelopes, figures.enqueueMs)
+      const growth = figures.memory.all.rss - figures.memory.first.rss
+      const name = ALLOCATOR_NAMES[figures.allocator]
+      return [
+        [
+          `over ${whole(AIM_ENQUEUE_RATE)} enqueues/s, batched`,
+          name,
+          `${whole(enqueueRate)} envelopes/s`,
+          met(enqueueRate > AIM_ENQUEUE_RATE)
+        ],
+        [
+          `RSS growth under ${megabytes(AIM_RSS_GROWTH_BYTES)} from ${whole(WORKLOAD.firstMemoryAt)} to ` +
+            `${whole(WORKLOAD.envelopes)} stored envelopes`,
+          name,
+          megabytes(growth),
+          met(growth < AIM_RSS_GROWTH_BYTES)
+        ]
       ]
-    ]
+    })
   )
 }
 

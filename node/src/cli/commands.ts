@@ -7,7 +7,7 @@ import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { isInvite } from '../mls/invite-text.ts'
 import { configuredSocketPath } from './paths.ts'
-import { printJson, printLine, printTable, printText } from './output.ts'
+import { megabytes, printJson, printLine, printTable, printText } from './output.ts'
 
 export interface CommonOptions {
   data: string
@@ -117,6 +117,7 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['relay store', `${status.relay} envelopes, ${status.relayBytes} bytes`],
       ['receipts', String(status.receipts)],
       ['inbox', String(status.inbox)],
+      ['resident memory', `${megabytes(status.residentBytes)} (${status.allocator} malloc)`],
       ['delivered since start', String(status.delivered)],
       ['confirmed since start', String(status.confirmed)],
       ['dropped since start', String(status.dropped)],

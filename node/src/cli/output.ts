@@ -28,3 +28,8 @@ export function printTable(header: string[], rows: string[][]): void {
     )
   }
 }
+
+/** Bytes as decimal megabytes with one decimal, as `free -m` users read them. */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`
+}

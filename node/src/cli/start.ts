@@ -22,6 +22,10 @@ const LOG_NAMESPACES: Record<NodeConfig['log']['level'], string> = {
   debug: 'qpq:*,libp2p:*:error'
 }
 
+const SYSTEM_MALLOC_HINT =
+  "malloc   the C library's: a busy relay's RSS grows with fragmentation; preload jemalloc " +
+  '(Debian: libjemalloc2) as config/systemd/qpq-node.service does'
+
 /** Runs the daemon in the foreground until SIGINT or SIGTERM. */
 export async function startCommand(options: StartOptions): Promise<void> {
   const config = await loadNodeConfig(options, {
@@ -53,6 +57,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   printLine(`address  ${encodeAddress(daemon.user.publicKey)}`)
   printLine(`peer id  ${daemon.libp2p.peerId.toString()}`)
   for (const address of daemon.multiaddrs()) printLine(`listen   ${address}`)
+  printLine(daemon.allocator === 'system' ? SYSTEM_MALLOC_HINT : `malloc   ${daemon.allocator}`)
   printLine(`control  ${socket}`)
 
   await new Promise<void>((resolve) => {

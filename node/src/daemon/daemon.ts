@@ -7,6 +7,8 @@ import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } fr
 import type { EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { MlsService } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
+import { detectAllocator } from './allocator.ts'
+import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
 import { keyPackageExchange } from './conversations.ts'
 import { LocalUser } from './local-user.ts'
@@ -48,6 +50,7 @@ export class Daemon {
   private retryTimer: NodeJS.Timeout | undefined
   private engine: MeshEngine | undefined
   private mls: MlsService | undefined
+  private malloc: Allocator | undefined
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
@@ -57,6 +60,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.identities = await loadIdentities(this.dataDir)
+    this.malloc = await detectAllocator()
     await this.store.open()
     this.mls = await MlsService.open(join(this.dataDir, 'mls'), this.identities.user)
     const engine = new MeshEngine({
@@ -161,18 +165,34 @@ export class Daemon {
     return this.running().engine
   }
 
+  get allocator(): Allocator {
+    return this.running().malloc
+  }
+
   multiaddrs(): string[] {
     return this.running()
       .node.getMultiaddrs()
       .map((address) => address.toString())
   }
 
-  private running(): { identities: Identities; node: MeshLibp2p; mesh: MeshService; engine: MeshEngine } {
-    const { identities, node, mesh, engine } = this
-    if (identities === undefined || node === undefined || mesh === undefined || engine === undefined) {
+  private running(): {
+    identities: Identities
+    node: MeshLibp2p
+    mesh: MeshService
+    engine: MeshEngine
+    malloc: Allocator
+  } {
+    const { identities, node, mesh, engine, malloc } = this
+    if (
+      identities === undefined ||
+      node === undefined ||
+      mesh === undefined ||
+      engine === undefined ||
+      malloc === undefined
+    ) {
       throw new Error('the daemon is not running')
     }
-    return { identities, node, mesh, engine }
+    return { identities, node, mesh, engine, malloc }
   }
 
   /** Deletes expired envelopes and receipts a batch at a time, yielding to other work between batches. */

@@ -3,6 +3,7 @@ import type { EngineStats } from '../mesh/index.ts'
 import type { InboxCursor } from '../queue/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
+import type { Allocator } from './allocator.ts'
 import { composeMessage } from './compose.ts'
 import { conversationHandlers, InvalidRequestError, sendDirect, stringParam } from './conversations.ts'
 import { systemClock } from './daemon.ts'
@@ -53,6 +54,9 @@ export interface StatusResult {
   droppedByReason: EngineStats['dropped']
   /** Envelopes refused for a quota or a full store, by the peer that offered them. */
   refusedByPeer: EngineStats['refusedByPeer']
+  /** The daemon process's resident memory, in bytes, and the malloc serving it. */
+  residentBytes: number
+  allocator: Allocator
 }
 
 /** One pending envelope of this node's user, as `qpq-node outbox` lists it. */
@@ -203,6 +207,8 @@ function status(daemon: Daemon): StatusResult {
     confirmed: daemon.stats.receipts,
     dropped: daemon.stats.dropped,
     droppedByReason: { ...daemon.meshEngine.stats.dropped },
-    refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer }
+    refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer },
+    residentBytes: process.memoryUsage.rss(),
+    allocator: daemon.allocator
   }
 }

@@ -1,3 +1,4 @@
+export type { Allocator } from './allocator.ts'
 export { Daemon } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
 export { controlHandlers } from './handlers.ts'

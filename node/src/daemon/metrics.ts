@@ -27,6 +27,12 @@ export function prometheusText(status: StatusResult): string {
     gauge('qpq_receipts', 'Delivery receipts kept until their envelopes expire.', status.receipts),
     gauge('qpq_inbox_messages', 'Messages in the inbox.', status.inbox),
     {
+      name: 'qpq_resident_bytes',
+      help: 'Resident memory of the daemon process, labelled with the malloc serving it.',
+      type: 'gauge',
+      samples: [{ labels: { allocator: status.allocator }, value: status.residentBytes }]
+    },
+    {
       name: 'qpq_delivered_total',
       help: 'Envelopes delivered to this node since it started.',
       type: 'counter',
