@@ -185,6 +185,9 @@ export class Daemon {
         this.stats.receipts++
         log.trace('envelope %s reached its recipient', action.id)
         return
+      case 'handed-over':
+        log.trace('envelope %s handed on with its last copy', action.id)
+        return
       case 'dropped':
         this.stats.dropped++
         log.error(

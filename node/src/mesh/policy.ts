@@ -16,6 +16,11 @@ export interface EnginePolicy extends EnvelopeLimits {
   retryBase: number
   /** Longest retry delay. */
   retryCap: number
+  /**
+   * Tell peers of deliveries (receipts), so they delete their copies and stop
+   * forwarding. Off only to model networks without them (the ONE's routers).
+   */
+  shareReceipts: boolean
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -27,7 +32,8 @@ export const DEFAULT_POLICY: EnginePolicy = {
   maxRelayBytesPerRecipient: 32 * 1024 * 1024,
   staleLowAfter: 60_000,
   retryBase: 1000,
-  retryCap: 5 * 60_000
+  retryCap: 5 * 60_000,
+  shareReceipts: true
 }
 
 /**

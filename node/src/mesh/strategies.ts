@@ -1,0 +1,40 @@
+import { Prophet } from './prophet.ts'
+import type { ProphetParams } from './prophet.ts'
+import { directDelivery, epidemic, firstContact, sprayAndWait } from './strategy.ts'
+import type { ForwardingStrategy, SprayMode } from './strategy.ts'
+
+/** A strategy by name, with its parameters: what a config file or scenario names. */
+export type StrategySpec =
+  | { name: 'default' | 'epidemic' | 'direct-delivery' | 'first-contact' }
+  | { name: 'spray-and-wait'; copies: number; mode?: SprayMode }
+  | ({ name: 'prophet' } & Partial<ProphetParams>)
+
+export const STRATEGY_NAMES = [
+  'default',
+  'epidemic',
+  'spray-and-wait',
+  'prophet',
+  'direct-delivery',
+  'first-contact'
+] as const
+
+/** The daemon's strategy when none is configured. */
+export const DEFAULT_STRATEGY = epidemic
+
+/** A fresh strategy for one engine (strategies may keep per-node state). */
+export function createStrategy(spec: StrategySpec): ForwardingStrategy {
+  switch (spec.name) {
+    case 'default':
+      return DEFAULT_STRATEGY
+    case 'epidemic':
+      return epidemic
+    case 'direct-delivery':
+      return directDelivery
+    case 'first-contact':
+      return firstContact
+    case 'spray-and-wait':
+      return sprayAndWait(spec.copies, spec.mode)
+    case 'prophet':
+      return new Prophet(spec)
+  }
+}
