@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { PRIORITY_RANK } from '../queue/index.ts'
+import { compareSummaries, PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
 import type { DecodedEnvelope } from '../wire/index.ts'
@@ -585,6 +585,8 @@ export class MeshEngine {
       if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient) {
         return this.refuse(out, 'recipient quota', envelope)
       }
+    }
+    if (envelope.origin === 'relay' || this.policy.outboxInRelayStore) {
       if (!(await this.makeRoom(envelope, cycle, out))) return this.refuse(out, 'store full', envelope)
     }
     cycle.putEnvelope(envelope)
@@ -605,25 +607,44 @@ export class MeshEngine {
    * never one of higher priority than the incoming envelope.
    */
   private async makeRoom(incoming: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
-    const excess = (): number => cycle.relayBytes() + incoming.header.size - this.policy.maxRelayBytes
+    const sharesBuffer = this.policy.outboxInRelayStore
+    const held = (): number => cycle.relayBytes() + (sharesBuffer ? cycle.outboxBytes() : 0)
+    const excess = (): number => held() + incoming.header.size - this.policy.maxRelayBytes
     if (excess() <= 0) return true
     const evict = (summary: EnvelopeSummary, why: string): void => {
       cycle.deleteEnvelope(summary)
+      if (summary.origin === 'local') this.outboxAttempts.delete(summary.header.id)
       this.drop(out, 'evicted', why, { id: summary.header.id })
     }
     for await (const summary of this.store.expiredEnvelopes(this.clock.now())) {
-      if (summary.origin !== 'relay' || !cycle.stillHeld(summary.header.id)) continue
+      if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) continue
       evict(summary, 'expired, to make room')
       if (excess() <= 0) return true
     }
     const incomingRank = PRIORITY_RANK[incoming.header.priority]
-    for await (const summary of this.store.summaries('evict')) {
+    const candidates = sharesBuffer ? this.everythingInEvictOrder() : this.store.summaries('evict')
+    for await (const summary of candidates) {
       if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
       if (!cycle.stillHeld(summary.header.id)) continue
       evict(summary, `to make room for a ${incoming.header.priority} envelope`)
       if (excess() <= 0) return true
     }
     return false
+  }
+
+  /** Relay and outbox envelopes together in eviction order (low first, oldest first): for one shared buffer. */
+  private async *everythingInEvictOrder(): AsyncIterable<EnvelopeSummary> {
+    const outbox: EnvelopeSummary[] = []
+    for await (const summary of this.store.summaries('send')) if (summary.origin === 'local') outbox.push(summary)
+    outbox.sort((a, b) => compareSummaries('evict', a, b))
+    let next = 0
+    for await (const relay of this.store.summaries('evict')) {
+      for (; next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0; next++) {
+        yield outbox[next] as EnvelopeSummary
+      }
+      yield relay
+    }
+    yield* outbox.slice(next)
   }
 
   private async receiveReceipts(
@@ -682,7 +703,7 @@ export class MeshEngine {
       if (cycle.hasEnvelope(envelope.header.id)) continue
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'delivered') receipts.push(admission.receipt)
-      else fresh.push(envelope)
+      else if (admission.kind === 'stored') fresh.push(envelope)
     }
     this.spreadReceipts(receipts, out)
     this.offerNew(fresh, undefined, cycle, out)

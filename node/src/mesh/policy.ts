@@ -21,6 +21,12 @@ export interface EnginePolicy extends EnvelopeLimits {
    * forwarding. Off only to model networks without them (the ONE's routers).
    */
   shareReceipts: boolean
+  /**
+   * Count this node's own envelopes against `maxRelayBytes` and evict them
+   * like relayed ones: one buffer for everything, as in the ONE's routers.
+   * Off in the daemon, where a user's own envelopes are never evicted.
+   */
+  outboxInRelayStore: boolean
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -33,7 +39,8 @@ export const DEFAULT_POLICY: EnginePolicy = {
   staleLowAfter: 60_000,
   retryBase: 1000,
   retryCap: 5 * 60_000,
-  shareReceipts: true
+  shareReceipts: true,
+  outboxInRelayStore: false
 }
 
 /**

@@ -55,6 +55,7 @@ export type StoreOp =
 export interface StoreCounts {
   /** Envelopes of this node's user not yet known to be delivered. */
   outbox: number
+  outboxBytes: number
   /** Other people's envelopes held for forwarding. */
   relay: number
   relayBytes: number
