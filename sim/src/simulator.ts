@@ -9,7 +9,8 @@ import type {
 } from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { decodeEnvelope } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'
 import { emptyStats } from './message-stats.ts'
 import type { MessageStats } from './message-stats.ts'
@@ -58,6 +59,9 @@ export interface SimResult {
 
 const MS = 1000
 
+/** The simulator decodes only envelopes its own engines encoded. */
+const UNLIMITED = { maxPayloadBytes: Infinity }
+
 /** Every message hops this many times at most: the ONE has no hop limit. */
 const HOP_LIMIT = 255
 
@@ -72,6 +76,7 @@ type SimEvent =
 
 interface PendingEnvelope {
   from: number
+  id: string
   bytes: Uint8Array
   /** Simulated bytes: the envelope's content bytes times the byte scale. */
   size: number
@@ -387,7 +392,10 @@ export class Simulator {
     if (link?.up !== true) return
     if (frame.envelopes.length > 0) {
       const queue = link.queueFrom(from)
-      for (const bytes of frame.envelopes) queue.push({ from, bytes, size: contentLength(bytes) * this.scale })
+      for (const bytes of frame.envelopes) {
+        const { header } = decodeEnvelope(bytes, UNLIMITED)
+        queue.push({ from, id: header.id, bytes, size: header.size * this.scale })
+      }
       this.kick(from)
       return
     }
@@ -395,7 +403,12 @@ export class Simulator {
     this.queue.push(arrival, { kind: 'frame', to, from, frame, link, generation: link.generation })
   }
 
-  /** Starts a transfer for a node that is free: first one it sends, else one it receives. */
+  /**
+   * Starts a transfer for a node that is free: first one it sends, else one
+   * it receives. An envelope its sender no longer holds (evicted, expired or
+   * handed over while it waited for the link) is not sent: the receiver is
+   * told it is gone, as the engine tells a request for an envelope it lacks.
+   */
   private kick(index: number): void {
     const node = this.node(index)
     if (node.busy !== undefined) return
@@ -403,10 +416,15 @@ export class Simulator {
       for (const [peer, link] of node.links) {
         if (link.active !== undefined || this.node(peer).busy !== undefined) continue
         const from = sending ? index : peer
-        const pending = link.queueFrom(from).shift()
-        if (pending === undefined) continue
-        this.start(link, pending)
-        return
+        const queue = link.queueFrom(from)
+        for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
+          if (this.node(from).store.hasEnvelope(pending.id)) {
+            this.start(link, pending)
+            return
+          }
+          const refusals = [{ envelopeId: hexToBytes(pending.id), reason: 'gone' }]
+          this.send(from, link.other(from), meshFrame({ refusals }))
+        }
       }
     }
   }
@@ -456,17 +474,4 @@ export class Simulator {
 
 function linkKey(a: number, b: number): number {
   return a < b ? a * 0x100000 + b : b * 0x100000 + a
-}
-
-/** Length of the content field that opens an encoded Envelope (field 1, a varint length). */
-function contentLength(envelope: Uint8Array): number {
-  let length = 0
-  let shift = 0
-  for (let i = 1; i < envelope.length && i < 6; i++) {
-    const byte = envelope[i] ?? 0
-    length += (byte & 0x7f) * 2 ** shift
-    if ((byte & 0x80) === 0) break
-    shift += 7
-  }
-  return length
 }
