@@ -65,8 +65,8 @@ export class EventQueue<T> {
   }
 }
 
-function swapIn<T>(array: T[], a: number, b: number): void {
-  const held = array[a] as T
-  array[a] = array[b] as T
+function swapIn(array: unknown[], a: number, b: number): void {
+  const held = array[a]
+  array[a] = array[b]
   array[b] = held
 }

@@ -62,7 +62,11 @@ export function reportValues(stats: MessageStats): [string, number, 'int' | 'rea
     ['delivered', stats.delivered, 'int'],
     ['delivery_prob', stats.created > 0 ? stats.delivered / stats.created : 0, 'real'],
     ['response_prob', 0, 'real'],
-    ['overhead_ratio', stats.delivered > 0 ? (stats.relayed - stats.delivered) / stats.delivered : NaN, 'real'],
+    [
+      'overhead_ratio',
+      stats.delivered > 0 ? (stats.relayed - stats.delivered) / stats.delivered : NaN,
+      'real'
+    ],
     ['latency_avg', average(stats.latencies), 'real'],
     ['latency_med', median(stats.latencies), 'real'],
     ['hopcount_avg', average(stats.hopCounts), 'real'],

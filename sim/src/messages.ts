@@ -40,7 +40,7 @@ export function byteScale(messages: readonly MessageEvent[]): number {
   for (const { size } of messages) smallest = Math.min(smallest, size)
   if (!Number.isFinite(smallest)) return 1
   let scale = 1
-  while ((smallest / (scale * 10)) >= HEADER_ALLOWANCE * 2) scale *= 10
+  while (smallest / (scale * 10) >= HEADER_ALLOWANCE * 2) scale *= 10
   return scale
 }
 

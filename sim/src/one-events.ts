@@ -26,7 +26,8 @@ export function parseOneEvents(text: string, source: string): Trace {
     const kind = fields[1]
     if (kind === 'CONN' && fields.length >= 5 && fields.length <= 6) {
       const state = fields[4]
-      if (state !== 'up' && state !== 'down') throw new SimInputError(`${where}: "${state}" is neither up nor down`)
+      if (state !== 'up' && state !== 'down')
+        throw new SimInputError(`${where}: "${state}" is neither up nor down`)
       contacts.push({ time, a: host(fields[2], where), b: host(fields[3], where), up: state === 'up' })
     } else if (kind === 'C' && fields.length >= 6 && fields.length <= 7) {
       messages.push({
@@ -38,7 +39,9 @@ export function parseOneEvents(text: string, source: string): Trace {
         priority: 'normal'
       })
     } else {
-      throw new SimInputError(`${where}: expected "<t> CONN <a> <b> up|down" or "<t> C <id> <from> <to> <size>"`)
+      throw new SimInputError(
+        `${where}: expected "<t> CONN <a> <b> up|down" or "<t> C <id> <from> <to> <size>"`
+      )
     }
   })
   return { contacts, messages }
@@ -46,7 +49,8 @@ export function parseOneEvents(text: string, source: string): Trace {
 
 function host(text: string | undefined, where: string): number {
   const match = /^[A-Za-z]*(\d+)$/.exec(text ?? '')
-  if (match === null) throw new SimInputError(`${where}: "${text ?? ''}" is not a host (a number, maybe after letters)`)
+  if (match === null)
+    throw new SimInputError(`${where}: "${text ?? ''}" is not a host (a number, maybe after letters)`)
   return Number(match[1])
 }
 

@@ -207,7 +207,9 @@ export class Simulator {
   ) {
     const { trace, ttl, seed } = settings
     this.scale = byteScale(trace.messages)
-    this.messages = trace.messages.map((event, index) => buildMessage(event, index, { ttl, scale: this.scale, seed }))
+    this.messages = trace.messages.map((event, index) =>
+      buildMessage(event, index, { ttl, scale: this.scale, seed })
+    )
     for (const message of this.messages) this.byId.set(message.id, message)
     this.holders = this.messages.map(() => new Set())
     this.deliveredAt = this.messages.map(() => undefined)
@@ -251,7 +253,11 @@ export class Simulator {
     switch (event.kind) {
       case 'frame':
         if (event.link.up && event.link.generation === event.generation) {
-          await this.deliver(event.to, { kind: 'frame', peer: String(event.from), frame: event.frame }, event.from)
+          await this.deliver(
+            event.to,
+            { kind: 'frame', peer: String(event.from), frame: event.frame },
+            event.from
+          )
         }
         return
       case 'transfer-done':

@@ -31,7 +31,9 @@ function parseWithUnit(text: string, units: Record<string, number>, what: string
   const match = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(text.trim())
   const factor = units[match?.[2] ?? '-']
   if (match === null || factor === undefined) {
-    throw new SimInputError(`${what} "${text}" is not a number with one of the units ${Object.keys(units).join(' ')}`)
+    throw new SimInputError(
+      `${what} "${text}" is not a number with one of the units ${Object.keys(units).join(' ')}`
+    )
   }
   return Number(match[1]) * factor
 }
