@@ -635,11 +635,16 @@ export class MeshEngine {
   /** Relay and outbox envelopes together in eviction order (low first, oldest first): for one shared buffer. */
   private async *everythingInEvictOrder(): AsyncIterable<EnvelopeSummary> {
     const outbox: EnvelopeSummary[] = []
-    for await (const summary of this.store.summaries('send')) if (summary.origin === 'local') outbox.push(summary)
+    for await (const summary of this.store.summaries('send'))
+      if (summary.origin === 'local') outbox.push(summary)
     outbox.sort((a, b) => compareSummaries('evict', a, b))
     let next = 0
     for await (const relay of this.store.summaries('evict')) {
-      for (; next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0; next++) {
+      for (
+        ;
+        next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0;
+        next++
+      ) {
         yield outbox[next] as EnvelopeSummary
       }
       yield relay
