@@ -9,8 +9,9 @@ import { deliveryPath } from './delivery-path.ts'
 import { describeMachine } from './machine.ts'
 import { Progress } from './progress.ts'
 import { queueStore } from './queue.ts'
+import { simulator } from './sim.ts'
 
-const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore]
+const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore, simulator]
 
 /** dist/bench/run.js writes to bench/RESULTS.md in the source tree. */
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'RESULTS.md')
