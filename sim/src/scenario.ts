@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { parse as parseToml } from 'smol-toml'
 import { z } from 'zod'
-import { STRATEGY_NAMES } from '../../node/src/mesh/index.ts'
-import type { StrategySpec } from '../../node/src/mesh/index.ts'
+import { STRATEGY_NAMES, strategySpec } from '../../node/src/mesh/index.ts'
 import type { Priority } from '../../node/src/wire/index.ts'
 import { SimInputError } from './errors.ts'
 import { edgeContacts, poissonContacts, generateTraffic } from './generators.ts'
@@ -116,16 +115,10 @@ export async function settingsOf(keys: ScenarioKeys, base: string): Promise<SimS
     latency: duration(keys.latency, 'latency'),
     buffer: limit(keys.buffer, (text) => parseSize(text, 'buffer')),
     ttl: duration(keys.ttl, 'ttl'),
-    strategy: strategyOf(keys),
+    strategy: strategySpec(keys.strategy, { copies: keys.copies, mode: keys.spray }),
     receipts: keys.receipts,
     seed: keys.seed
   }
-}
-
-function strategyOf(keys: ScenarioKeys): StrategySpec {
-  if (keys.strategy === 'spray-and-wait')
-    return { name: 'spray-and-wait', copies: keys.copies, mode: keys.spray }
-  return { name: keys.strategy }
 }
 
 async function contactsOf(

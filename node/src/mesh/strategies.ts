@@ -18,6 +18,13 @@ export const STRATEGY_NAMES = [
   'first-contact'
 ] as const
 
+export type StrategyName = (typeof STRATEGY_NAMES)[number]
+
+/** What a strategy name stands for, with spray and wait's copies and mode. */
+export function strategySpec(name: StrategyName, spray: { copies: number; mode?: SprayMode }): StrategySpec {
+  return name === 'spray-and-wait' ? { name, ...spray } : { name }
+}
+
 /** The daemon's strategy when none is configured. */
 export const DEFAULT_STRATEGY = epidemic
 
