@@ -68,7 +68,7 @@ export const simulator: Benchmark = {
       if (file === 'reference-spray-and-wait.toml') referenceSeconds = seconds
       rows.push([
         label,
-        whole(settings.trace.contacts.length / 2),
+        whole(settings.trace.contacts.filter((contact) => contact.up).length),
         whole(settings.trace.messages.length),
         whole(report.events),
         `${seconds.toFixed(2)} s`,

@@ -154,16 +154,25 @@ describe('simulator runs', () => {
     expect(oneReport(report)).to.match(/^Message stats for scenario tiny\nsim_time: 100\.0000\ncreated: 2\n/)
   })
 
-  it('gives byte-identical reports for the same scenario and seed, different ones for another seed', async () => {
+  it('gives byte-identical reports (JSON, CSV, HTML with five charts) for the same scenario and seed', async () => {
     const outputs: string[] = []
+    const dirs: string[] = []
     for (const seed of [7, 7, 8]) {
       const dir = await folders.make('qpq-sim-')
+      dirs.push(dir)
       await writeReports(await runScenario(await scenario('poisson-prophet.toml', { seed, end: '4h' })), dir)
       outputs.push(
-        (await readFile(join(dir, 'report.json'), 'utf8')) + (await readFile(join(dir, 'series.csv'), 'utf8'))
+        (await readFile(join(dir, 'report.json'), 'utf8')) +
+          (await readFile(join(dir, 'series.csv'), 'utf8')) +
+          (await readFile(join(dir, 'report.html'), 'utf8'))
       )
     }
     expect(outputs[0]).to.equal(outputs[1])
+    const html = await readFile(join(dirs[0] ?? '', 'report.html'), 'utf8')
+    expect(html.match(/<h2>/g)).to.have.length(6)
+    expect(html.match(/<svg /g)?.length).to.be.at.least(5)
+    expect(html).to.not.include('<script')
+    expect(html).to.include('Latency CDF')
     expect(outputs[2]).to.not.equal(outputs[0])
   })
 

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { htmlReport } from './html-report.ts'
 import { formatMessageStats, reportValues } from './message-stats.ts'
 import { oracle } from './oracle.ts'
 import { Simulator } from './simulator.ts'
@@ -111,7 +112,7 @@ export function oneReport(report: RunReport): string {
   return formatMessageStats(report.scenario, report.settings.end, stats)
 }
 
-/** Writes message-stats.txt (the ONE's format), report.json and series.csv into `dir`. */
+/** Writes message-stats.txt (the ONE's format), report.json, series.csv and report.html into `dir`. */
 export async function writeReports(report: RunReport, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
   const json = JSON.stringify(report, (_key, value: unknown) =>
@@ -127,4 +128,5 @@ export async function writeReports(report: RunReport, dir: string): Promise<void
   await writeFile(join(dir, 'message-stats.txt'), oneReport(report))
   await writeFile(join(dir, 'report.json'), `${json}\n`)
   await writeFile(join(dir, 'series.csv'), `${csv}\n`)
+  await writeFile(join(dir, 'report.html'), htmlReport(report))
 }
