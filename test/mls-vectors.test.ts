@@ -1,11 +1,12 @@
 /**
- * The MLS working group's interoperability test vectors (../shared/mls-vectors), run through ts-mls with the
+ * The MLS working group's interoperability test vectors (test/fixtures/mls-vectors), run through ts-mls with the
  * ciphersuite this project uses: suite 1 on the node:crypto implementation (node/src/mls/suite.ts), the other
  * suites that need no optional package on ts-mls's stock implementation. See README.md (MLS conformance) for
  * the families that cannot run and why.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
 import { decodeMlsMessage, encodeMlsMessage, joinGroup, makePskIndex, processMessage } from 'ts-mls'
 import type { CiphersuiteImpl, CiphersuiteName, ClientState, Decoder, Encoder, MLSMessage } from 'ts-mls'
@@ -52,7 +53,7 @@ import { left, parent, right, root, sibling, toNodeIndex } from 'ts-mls/treemath
 import { decryptGroupInfo, decryptGroupSecrets } from 'ts-mls/welcome.js'
 import { ciphersuite } from '../node/src/mls/index.ts'
 
-const VECTORS = join(import.meta.dirname, '..', '..', 'shared', 'mls-vectors')
+const VECTORS = join(import.meta.dirname, 'fixtures', 'mls-vectors')
 
 /** Suites whose stock implementation needs an optional package this project does not install. */
 const MISSING_PACKAGES: Partial<Record<CiphersuiteName, string>> = {
@@ -62,7 +63,7 @@ const MISSING_PACKAGES: Partial<Record<CiphersuiteName, string>> = {
 }
 
 function load<T>(file: string): T[] {
-  return JSON.parse(readFileSync(join(VECTORS, file), 'utf8')) as T[]
+  return JSON.parse(gunzipSync(readFileSync(join(VECTORS, `${file}.gz`))).toString('utf8')) as T[]
 }
 
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'))

@@ -6,7 +6,7 @@ import { runScenario } from '../sim/src/run.ts'
 import { loadScenario, settingsOf } from '../sim/src/scenario.ts'
 
 const SCENARIOS = join(import.meta.dirname, '..', 'sim', 'scenarios')
-const REFERENCE = join(import.meta.dirname, '..', '..', 'shared', 'sim-reference')
+const REFERENCE = join(import.meta.dirname, '..', 'sim', 'reference')
 
 async function runReference(scenario: string): Promise<Record<string, number>> {
   const { keys, base } = await loadScenario(join(SCENARIOS, scenario), {})
