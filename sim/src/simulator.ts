@@ -467,8 +467,10 @@ export class Simulator {
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
     const frame = meshFrame({ envelopes: [transfer.bytes] })
     await this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
-    this.kick(transfer.to)
+    // The sender goes on before its peer may use the link, as in the ONE, where a sender finishes a
+    // transfer and starts its next in the same update: a contact is one side's dump, then the other's.
     this.kick(transfer.from)
+    this.kick(transfer.to)
   }
 
   private node(index: number): SimNode {
