@@ -37,6 +37,8 @@ export interface SimSettings {
   strategy: StrategySpec
   /** Nodes tell peers of deliveries (the daemon does; the ONE's routers do not). */
   receipts: boolean
+  /** Nodes send in random order (the ONE's default send queue) instead of oldest first. */
+  randomSendOrder: boolean
   seed: number
 }
 
@@ -160,7 +162,8 @@ class SimNode implements LocalEndpoint {
         maxRelayBytesPerPeer: Infinity,
         maxRelayBytesPerRecipient: Infinity,
         shareReceipts: settings.receipts,
-        outboxInRelayStore: true
+        outboxInRelayStore: true,
+        randomSendOrder: settings.randomSendOrder
       }
     })
   }

@@ -360,6 +360,7 @@ export class MeshEngine {
       }
     }
     offering.awaitingMore = offering.pass !== 'done'
+    if (this.policy.randomSendOrder) shuffle(ids, this.random)
     this.sendIds(peer, 'offers', ids, out)
   }
 
@@ -870,6 +871,16 @@ export class MeshEngine {
     if (reason === 'peer quota' || reason === 'recipient quota' || reason === 'store full') {
       this.stats.refusedByPeer[peer] = (this.stats.refusedByPeer[peer] ?? 0) + 1
     }
+  }
+}
+
+/** Fisher–Yates, in place. */
+function shuffle(items: string[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const item = items[i] as string
+    items[i] = items[j] as string
+    items[j] = item
   }
 }
 
