@@ -341,6 +341,7 @@ export class MeshEngine {
     const { offering } = state
     const ids: string[] = []
     while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
+      const passStart = ids.length
       let walkedToEnd = true
       for await (const summary of this.store.summaries('send', offering.after)) {
         offering.after = summary
@@ -354,13 +355,13 @@ export class MeshEngine {
           break
         }
       }
+      if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
       if (walkedToEnd) {
         offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
         offering.after = undefined
       }
     }
     offering.awaitingMore = offering.pass !== 'done'
-    if (this.policy.randomSendOrder) shuffle(ids, this.random)
     this.sendIds(peer, 'offers', ids, out)
   }
 
@@ -874,10 +875,10 @@ export class MeshEngine {
   }
 }
 
-/** Fisher–Yates, in place. */
-function shuffle(items: string[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
+/** Fisher–Yates, in place, of the items from `start` on. */
+function shuffle(items: string[], start: number, random: () => number): void {
+  for (let i = items.length - 1; i > start; i--) {
+    const j = start + Math.floor(random() * (i - start + 1))
     const item = items[i] as string
     items[i] = items[j] as string
     items[j] = item
