@@ -236,6 +236,25 @@ for (const [storeName, createStore] of [
       })
     })
 
+    describe('random send order (the ONE model)', () => {
+      beforeEach(async () => {
+        await nodes({ randomSendOrder: true })
+      })
+
+      it("shuffles a batch of offers with the engine's random source, the peer's own envelopes still first", async () => {
+        const forC = [message(tagC), message(tagC), message(tagC), message(tagC)]
+        const forD = message(tagD)
+        for (const envelope of [...forC, forD]) {
+          await submit('B', envelope)
+          net.now += 1
+        }
+        await net.connect('B', 'D')
+        // Fisher–Yates with random() = 0.5 swaps 3↔2, then 2↔1, then leaves 1 where it is.
+        const [first, second, third, fourth] = forC.map((envelope) => envelope.id)
+        expect(net.node('B').sentEnvelopeIds()).to.deep.equal([forD.id, first, fourth, second, third])
+      })
+    })
+
     describe('relay store quotas and eviction', () => {
       const size = testEnvelope(tagC).content.length
 

@@ -37,7 +37,8 @@ const KEY_FLAGS = {
   strategy: 'string',
   copies: 'number',
   spray: 'string',
-  receipts: 'boolean'
+  receipts: 'boolean',
+  'send-order': 'string'
 } as const
 
 const COMPARED = [

@@ -44,7 +44,8 @@ const scenarioSchema = z
     strategy: z.enum(STRATEGY_NAMES),
     copies: z.int().min(1),
     spray: z.enum(['binary', 'source']),
-    receipts: z.boolean()
+    receipts: z.boolean(),
+    send_order: z.enum(['oldest', 'random'])
   })
   .strict()
 
@@ -66,6 +67,7 @@ export const SCENARIO_DEFAULTS = {
   copies: 6,
   spray: 'binary',
   receipts: true,
+  send_order: 'oldest',
   message_interval: '25-35',
   message_size: '500k-1M',
   priorities: 'normal:1'
@@ -117,6 +119,7 @@ export async function settingsOf(keys: ScenarioKeys, base: string): Promise<SimS
     ttl: duration(keys.ttl, 'ttl'),
     strategy: strategySpec(keys.strategy, { copies: keys.copies, mode: keys.spray }),
     receipts: keys.receipts,
+    randomSendOrder: keys.send_order === 'random',
     seed: keys.seed
   }
 }

@@ -37,6 +37,8 @@ export interface SimSettings {
   strategy: StrategySpec
   /** Nodes tell peers of deliveries (the daemon does; the ONE's routers do not). */
   receipts: boolean
+  /** Nodes send in random order (the ONE's default send queue) instead of oldest first. */
+  randomSendOrder: boolean
   seed: number
 }
 
@@ -160,7 +162,8 @@ class SimNode implements LocalEndpoint {
         maxRelayBytesPerPeer: Infinity,
         maxRelayBytesPerRecipient: Infinity,
         shareReceipts: settings.receipts,
-        outboxInRelayStore: true
+        outboxInRelayStore: true,
+        randomSendOrder: settings.randomSendOrder
       }
     })
   }
@@ -467,8 +470,10 @@ export class Simulator {
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
     const frame = meshFrame({ envelopes: [transfer.bytes] })
     await this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
-    this.kick(transfer.to)
+    // The sender goes on before its peer may use the link, as in the ONE, where a sender finishes a
+    // transfer and starts its next in the same update: a contact is one side's dump, then the other's.
     this.kick(transfer.from)
+    this.kick(transfer.to)
   }
 
   private node(index: number): SimNode {

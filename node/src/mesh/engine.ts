@@ -341,6 +341,7 @@ export class MeshEngine {
     const { offering } = state
     const ids: string[] = []
     while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
+      const passStart = ids.length
       let walkedToEnd = true
       for await (const summary of this.store.summaries('send', offering.after)) {
         offering.after = summary
@@ -354,6 +355,7 @@ export class MeshEngine {
           break
         }
       }
+      if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
       if (walkedToEnd) {
         offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
         offering.after = undefined
@@ -870,6 +872,16 @@ export class MeshEngine {
     if (reason === 'peer quota' || reason === 'recipient quota' || reason === 'store full') {
       this.stats.refusedByPeer[peer] = (this.stats.refusedByPeer[peer] ?? 0) + 1
     }
+  }
+}
+
+/** Fisher–Yates, in place, of the items from `start` on. */
+function shuffle(items: string[], start: number, random: () => number): void {
+  for (let i = items.length - 1; i > start; i--) {
+    const j = start + Math.floor(random() * (i - start + 1))
+    const item = items[i] as string
+    items[i] = items[j] as string
+    items[j] = item
   }
 }
 

@@ -27,6 +27,12 @@ export interface EnginePolicy extends EnvelopeLimits {
    * Off in the daemon, where a user's own envelopes are never evicted.
    */
   outboxInRelayStore: boolean
+  /**
+   * Offer each batch in random order (from the engine's `random`) instead of by
+   * priority and age; the peer's own envelopes still come first. Off in the
+   * daemon; on only to model the ONE's routers, whose send queue is shuffled.
+   */
+  randomSendOrder: boolean
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -40,7 +46,8 @@ export const DEFAULT_POLICY: EnginePolicy = {
   retryBase: 1000,
   retryCap: 5 * 60_000,
   shareReceipts: true,
-  outboxInRelayStore: false
+  outboxInRelayStore: false,
+  randomSendOrder: false
 }
 
 /**
