@@ -158,11 +158,12 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     } catch (err) {
       expect(err).to.be.instanceOf(MlsRejectedError)
     }
-    const outgoing = await alice.service.keyPackageArrived(
+    const { outgoing, requestAgain } = await alice.service.keyPackageArrived(
       bob.identity.publicKey,
       decodeInvite(await bob.service.invite()),
       Date.now()
     )
+    expect(requestAgain).to.equal(false)
     await deliver(to(outgoing, bob), bob)
     expect(bob.service.info('asked').members).to.have.length(2)
     // The request is answered once: a second key package adds nobody.
@@ -172,25 +173,65 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
         decodeInvite(await bob.service.invite()),
         Date.now()
       )
-    ).to.deep.equal([])
+    ).to.deep.equal({ outgoing: [], requestAgain: false })
   })
 
   it('sends the Welcome with the first message of a 1:1 conversation, both ways after', async () => {
     const [alice, bob] = [await user('alice3'), await user('bob3')]
-    expect(await alice.service.sendDirect(bob.identity.publicKey, 'hi', Date.now())).to.equal(undefined)
     const first = await alice.service.sendDirect(
       bob.identity.publicKey,
       'hi',
       Date.now(),
+      'normal',
       decodeInvite(await bob.service.invite())
     )
-    if (first === undefined) throw new Error('no 1:1 group made')
-    const read = await deliver(to(first, bob), bob)
+    if (!('outgoing' in first)) throw new Error('no 1:1 group made')
+    const read = await deliver(to(first.outgoing, bob), bob)
     expect(read.map((t) => [t.text, t.direct, t.group])).to.deep.equal([
       ['hi', true, encodeAddress(alice.identity.publicKey)]
     ])
-    const reply = await bob.service.sendDirect(alice.identity.publicKey, 'hello back', Date.now())
-    if (reply === undefined) throw new Error('bob has no 1:1 group with alice')
-    expect((await deliver(to(reply, alice), alice)).map((t) => t.text)).to.deep.equal(['hello back'])
+    const reply = await bob.service.sendDirect(alice.identity.publicKey, 'hello back', Date.now(), 'normal')
+    if (!('outgoing' in reply)) throw new Error('bob has no 1:1 group with alice')
+    expect((await deliver(to(reply.outgoing, alice), alice)).map((t) => t.text)).to.deep.equal(['hello back'])
+  })
+
+  it('keeps first messages to someone new across a restart until their key package comes', async () => {
+    const [alice, bob] = [await user('alice-first'), await user('bob-first')]
+    const queued = []
+    for (const [text, priority] of [
+      ['one', 'critical'],
+      ['two', 'low']
+    ] as const) {
+      const sent = await alice.service.sendDirect(bob.identity.publicKey, text, Date.now(), priority)
+      if (!('queued' in sent)) throw new Error('a text to someone new went out without a key package')
+      queued.push(sent.queued)
+    }
+    expect(queued.map((q) => q.request)).to.deep.equal([true, false])
+    await alice.service.close()
+    alice.service = await MlsService.open(alice.dir, alice.identity)
+    expect((await alice.service.waitingRecipients()).map((r) => encodeAddress(r))).to.deep.equal([
+      encodeAddress(bob.identity.publicKey)
+    ])
+    expect((await alice.service.waitingFirstMessages()).map((w) => [w.id, w.priority])).to.deep.equal([
+      [queued[0]?.id, 'critical'],
+      [queued[1]?.id, 'low']
+    ])
+    const { outgoing, requestAgain } = await alice.service.keyPackageArrived(
+      bob.identity.publicKey,
+      decodeInvite(await bob.service.invite()),
+      Date.now()
+    )
+    expect(requestAgain).to.equal(false)
+    expect(outgoing.map((o) => o.priority)).to.deep.equal(['critical', 'low'])
+    expect(await alice.service.waitingFirstMessages()).to.deep.equal([])
+    // The second envelope may overtake the Welcome: it waits for the group, then reads.
+    expect(await deliver(outgoing[1] ?? to(outgoing, bob), bob)).to.deep.equal([])
+    const read = await deliver(outgoing[0] ?? to(outgoing, bob), bob)
+    expect(read.map((t) => [t.id, t.text, t.direct])).to.deep.equal([
+      [queued[0]?.id, 'one', true],
+      [queued[1]?.id, 'two', true]
+    ])
+    const later = await alice.service.sendDirect(bob.identity.publicKey, 'three', Date.now(), 'normal')
+    expect('outgoing' in later, 'later texts use the group').to.equal(true)
   })
 })

@@ -10,7 +10,7 @@ import { LevelStore } from '../queue/index.ts'
 import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
-import { keyPackageExchange } from './conversations.ts'
+import { keyPackageExchange, requestKeyPackage } from './conversations.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -119,6 +119,8 @@ export class Daemon {
       this.sweep()
     }, this.config.relay.sweepInterval)
     log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
+    // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
+    for (const recipient of await this.mls.waitingRecipients()) await requestKeyPackage(this, recipient)
   }
 
   /** Stops accepting work, lets pending writes finish, and closes everything; safe to call twice. */

@@ -69,10 +69,10 @@ export class LocalUser implements LocalEndpoint {
       ops: received.texts.map((text) => ({
         op: 'put-inbox' as const,
         entry: {
-          id: text.envelopeId,
+          id: text.id,
           receivedAt,
           record: encodeInboxRecord({
-            id: text.envelopeId,
+            id: text.id,
             from: encodeAddress(text.from),
             text: text.text,
             sentAt: text.sentAt,
@@ -84,7 +84,7 @@ export class LocalUser implements LocalEndpoint {
     }
   }
 
-  /** The interim sealed payload, still read until every sender speaks MLS. */
+  /** The sealed payload: only the key-package exchange that bootstraps MLS; it carries no text. */
   private acceptSealed(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
     let opened
     try {
@@ -93,25 +93,11 @@ export class LocalUser implements LocalEndpoint {
       log.error('envelope %s carries our tag but does not open: %s', id, (err as Error).message)
       return Promise.resolve(undefined)
     }
-    if (opened.kind !== 'text') {
-      const { senderKey, body } = opened
-      queueMicrotask(() => {
-        if (opened.kind === 'key-package-request') this.keyPackages.requested(senderKey)
-        else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
-      })
-      return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
-    }
-    const receivedAt = this.clock.now()
-    const record = encodeInboxRecord({
-      id,
-      from: encodeAddress(opened.senderKey),
-      text: new TextDecoder().decode(opened.body),
-      sentAt: opened.sentAt,
-      receivedAt
+    const { kind, senderKey, body } = opened
+    queueMicrotask(() => {
+      if (kind === 'key-package-request') this.keyPackages.requested(senderKey)
+      else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
     })
-    return Promise.resolve({
-      receiptSecret: opened.receiptSecret,
-      ops: [{ op: 'put-inbox', entry: { id, receivedAt, record } }]
-    })
+    return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
   }
 }

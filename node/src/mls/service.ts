@@ -28,6 +28,7 @@ export const MLS_PAYLOAD_MARKER = 0x4d
 /** One-time key packages kept ready beside the last-resort one. */
 const ONE_TIME_KEY_PACKAGES = 5
 const GROUP_ID_BYTES = 16
+const MESSAGE_ID_BYTES = 32
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
 
@@ -36,13 +37,33 @@ export interface Outgoing {
   recipientKey: Uint8Array
   payload: Uint8Array
   receiptSecret: Uint8Array
-  priority: 'critical' | 'normal'
+  /** `normal` is the priority the sender asked for; `critical` and `low` are fixed. */
+  priority: Priority
+}
+
+type Priority = 'critical' | 'normal' | 'low'
+
+/** A text for a 1:1 conversation; `messageId` set when it was kept waiting for a key package. */
+interface DirectText {
+  text: string
+  sentAt: number
+  messageId?: Uint8Array
+  priority: Priority
+}
+
+/** A first message as `qpq-node outbox` lists it. */
+export interface WaitingFirstMessage {
+  /** The id `send` printed, and the inbox id it gets. */
+  id: string
+  recipient: Uint8Array
+  priority: Priority
+  sentAt: number
 }
 
 /** A text message read from a group. */
 export interface GroupText {
-  /** The envelope that carried it: the inbox entry's id. */
-  envelopeId: string
+  /** The inbox entry's id: the envelope that carried it, or, for a text kept for a key package, from its id. */
+  id: string
   groupId: string
   group: string
   direct: boolean
@@ -83,6 +104,11 @@ interface StoredKeyPackage {
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
+
+/** The inbox id of a first message: bound to its authenticated sender, so no one can overwrite another's. */
+function inboxId(sender: Uint8Array, messageId: Uint8Array): string {
+  return createHash('sha256').update(sender).update(messageId).digest('hex')
+}
 
 function receiptSecret(seed: Uint8Array, recipientKey: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(seed).update(recipientKey).digest())
@@ -263,18 +289,36 @@ export class MlsService {
     await this.store.putPendingAdd(hex(identity), group.meta.id)
   }
 
-  /** A key package from `identity`, answering a request: adds it to the groups that wait for it. */
-  async keyPackageArrived(identity: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
+  /**
+   * A key package from `identity`, answering a request: adds it to the groups that wait for it, or else starts
+   * the 1:1 group with the first messages kept for it. A one-time key package serves one group only, so
+   * `requestAgain` says first messages still wait for another one.
+   */
+  async keyPackageArrived(
+    identity: Uint8Array,
+    keyPackage: KeyPackage,
+    now: number
+  ): Promise<{ outgoing: Outgoing[]; requestAgain: boolean }> {
     if (hex(credentialIdentity(keyPackage.leafNode.credential)) !== hex(identity))
       throw new MlsRejectedError('a key package that names another identity than its sender')
-    const out: Outgoing[] = []
+    const outgoing: Outgoing[] = []
+    let used = false
     for (const groupId of await this.store.takePendingAdds(hex(identity))) {
       const group = this.groups.get(groupId)
       if (group === undefined || group.meta.removed) continue
       if (members(group.state).some((member) => hex(member) === hex(identity))) continue
-      out.push(...(await this.add(groupId, [keyPackage], now)))
+      outgoing.push(...(await this.add(groupId, [keyPackage], now)))
+      used = true
     }
-    return out
+    outgoing.push(...(await this.sendFirsts(identity, used ? undefined : keyPackage)))
+    const requestAgain = (await this.store.firstMessages(hex(identity))).length > 0
+    return { outgoing, requestAgain }
+  }
+
+  /** The people first messages wait for (to ask again for a key package after a restart). */
+  async waitingRecipients(): Promise<Uint8Array[]> {
+    const recipients = new Set((await this.store.firstMessages()).map(({ recipient }) => recipient))
+    return [...recipients].map((recipient) => new Uint8Array(Buffer.from(recipient, 'hex')))
   }
 
   remove(nameOrId: string, identities: Uint8Array[], now: number): Promise<Outgoing[]> {
@@ -360,14 +404,9 @@ export class MlsService {
 
   private async sendIn(group: Group, text: string, now: number): Promise<Outgoing[]> {
     if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
-    const seed = new Uint8Array(randomBytes(32))
-    const sent = await this.client.encrypt(
-      group.state,
-      GroupContent.encode({ kind: GroupContent.Kind.TEXT, text, sentAt: BigInt(now), receiptSeed: seed })
-    )
-    group.state = sent.state
+    const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority: 'normal' }, {})
     await this.store.putGroup(group.meta, encodeState(group.state))
-    const payload = encodeMlsPayload({ messages: [sent.message] })
+    const payload = encodeMlsPayload({ messages: [message] })
     const self = hex(this.identity.publicKey)
     return members(group.state)
       .filter((member) => hex(member) !== self)
@@ -380,47 +419,140 @@ export class MlsService {
   }
 
   /**
-   * A text to one person in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
-   * creates it and sends the Welcome with the text. Undefined when there is neither.
+   * A text to one person: in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
+   * in a new one whose Welcome travels with the text; with neither, kept on disk as a first message until the
+   * person's key package arrives ({@link keyPackageArrived}). `request` says that no earlier first message
+   * waits for them, so the caller asks them for a key package.
    */
-  async sendDirect(
+  sendDirect(
     recipientKey: Uint8Array,
     text: string,
     now: number,
+    priority: Priority,
     keyPackage?: KeyPackage
-  ): Promise<Outgoing[] | undefined> {
-    const existing = this.directGroup(recipientKey)
-    if (existing !== undefined) return this.serial(existing.meta.id, () => this.sendIn(existing, text, now))
-    if (keyPackage === undefined) return undefined
+  ): Promise<{ outgoing: Outgoing[] } | { queued: { id: string; request: boolean } }> {
+    return this.serial(`first:${hex(recipientKey)}`, async () => {
+      const existing = this.directGroup(recipientKey)
+      if (existing !== undefined)
+        return { outgoing: await this.serial(existing.meta.id, () => this.sendIn(existing, text, now)) }
+      const first: DirectText = { text, sentAt: now, priority }
+      if (keyPackage !== undefined)
+        return { outgoing: await this.startDirect(recipientKey, keyPackage, [first], []) }
+      const waiting = await this.store.firstMessages(hex(recipientKey))
+      const messageId = new Uint8Array(randomBytes(MESSAGE_ID_BYTES))
+      await this.store.putFirst(hex(recipientKey), { ...first, messageId: hex(messageId) })
+      return { queued: { id: inboxId(this.identity.publicKey, messageId), request: waiting.length === 0 } }
+    })
+  }
+
+  /** First messages waiting for their recipient's key package, oldest first. */
+  async waitingFirstMessages(): Promise<WaitingFirstMessage[]> {
+    return (await this.store.firstMessages()).map(({ recipient, message }) => ({
+      id: inboxId(this.identity.publicKey, Buffer.from(message.messageId, 'hex')),
+      recipient: new Uint8Array(Buffer.from(recipient, 'hex')),
+      priority: message.priority,
+      sentAt: message.sentAt
+    }))
+  }
+
+  /** Discards waiting first messages: those with the given ids, or all. Returns how many. */
+  async discardFirstMessages(ids?: string[]): Promise<number> {
+    const wanted = ids === undefined ? undefined : new Set(ids)
+    const keys = (await this.store.firstMessages())
+      .filter(({ message }) => {
+        const id = inboxId(this.identity.publicKey, Buffer.from(message.messageId, 'hex'))
+        return wanted === undefined || wanted.has(id)
+      })
+      .map(({ key }) => key)
+    if (keys.length > 0) await this.store.deleteFirsts(keys)
+    return keys.length
+  }
+
+  /** Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one. */
+  private sendFirsts(recipientKey: Uint8Array, keyPackage: KeyPackage | undefined): Promise<Outgoing[]> {
+    return this.serial(`first:${hex(recipientKey)}`, async () => {
+      const firsts = await this.store.firstMessages(hex(recipientKey))
+      if (firsts.length === 0) return []
+      const texts = firsts.map(({ message }) => ({
+        ...message,
+        messageId: new Uint8Array(Buffer.from(message.messageId, 'hex'))
+      }))
+      const keys = firsts.map(({ key }) => key)
+      const existing = this.directGroup(recipientKey)
+      if (existing !== undefined)
+        return this.serial(existing.meta.id, () =>
+          this.sendTexts(existing, recipientKey, undefined, texts, keys)
+        )
+      if (keyPackage === undefined) return []
+      return this.startDirect(recipientKey, keyPackage, texts, keys)
+    })
+  }
+
+  /** Creates the 1:1 group with the owner of `keyPackage`; its Welcome travels with the first text. */
+  private async startDirect(
+    recipientKey: Uint8Array,
+    keyPackage: KeyPackage,
+    texts: DirectText[],
+    firstKeys: string[]
+  ): Promise<Outgoing[]> {
     const summary = await this.createGroup(encodeAddress(recipientKey), true)
     const group = this.find(summary.id)
     return this.serial(group.meta.id, async () => {
       const { state, welcome } = await this.client.add(group.state, [keyPackage])
       group.state = state
-      const seed = new Uint8Array(randomBytes(32))
-      const first = await this.client.encrypt(
-        state,
-        GroupContent.encode({
-          kind: GroupContent.Kind.TEXT,
-          text,
-          sentAt: BigInt(now),
-          receiptSeed: seed,
-          groupName: encodeAddress(this.identity.publicKey),
-          direct: true
-        })
-      )
-      group.state = first.state
-      await this.store.putGroup(group.meta, encodeState(group.state))
-      const payload = encodeMlsPayload({ welcome, messages: [first.message] })
-      return [
-        {
-          recipientKey,
-          payload,
-          receiptSecret: receiptSecret(seed, recipientKey),
-          priority: 'critical' as const
-        }
-      ]
+      return this.sendTexts(group, recipientKey, welcome, texts, firstKeys)
     })
+  }
+
+  /**
+   * Encrypts texts for the other member of a 1:1 group, one envelope each (the first with `welcome`), and
+   * stores the group's state, forgetting the kept first messages `firstKeys` in the same write.
+   */
+  private async sendTexts(
+    group: Group,
+    recipientKey: Uint8Array,
+    welcome: Uint8Array | undefined,
+    texts: DirectText[],
+    firstKeys: string[]
+  ): Promise<Outgoing[]> {
+    const out: Outgoing[] = []
+    for (const text of texts) {
+      const joining = welcome !== undefined && out.length === 0
+      const { message, seed } = await this.encryptText(
+        group,
+        text,
+        joining ? { groupName: encodeAddress(this.identity.publicKey), direct: true } : {}
+      )
+      out.push({
+        recipientKey,
+        payload: encodeMlsPayload(joining ? { welcome, messages: [message] } : { messages: [message] }),
+        receiptSecret: receiptSecret(seed, recipientKey),
+        priority: joining ? 'critical' : text.priority
+      })
+    }
+    await this.store.putGroupTakingFirsts(group.meta, encodeState(group.state), firstKeys)
+    return out
+  }
+
+  private async encryptText(
+    group: Group,
+    text: DirectText,
+    naming: Partial<GroupContent>
+  ): Promise<{ message: Uint8Array; seed: Uint8Array }> {
+    const seed = new Uint8Array(randomBytes(32))
+    const sent = await this.client.encrypt(
+      group.state,
+      GroupContent.encode({
+        kind: GroupContent.Kind.TEXT,
+        text: text.text,
+        sentAt: BigInt(text.sentAt),
+        receiptSeed: seed,
+        messageId: text.messageId,
+        ...naming
+      })
+    )
+    group.state = sent.state
+    return { message: sent.message, seed }
   }
 
   private directGroup(recipientKey: Uint8Array): Group | undefined {
@@ -531,7 +663,7 @@ export class MlsService {
       }
       if (content.kind === GroupContent.Kind.TEXT) {
         texts.push({
-          envelopeId,
+          id: content.messageId.length > 0 ? inboxId(received.sender, content.messageId) : envelopeId,
           groupId: group.meta.id,
           group: group.meta.name,
           direct: group.meta.direct,
