@@ -59,13 +59,17 @@ export class LocalUser implements LocalEndpoint {
     return this.acceptSealed(envelope.header.id, payload)
   }
 
-  /** Reads an MLS payload; a message kept for a later epoch gets no receipt yet (its copy stays as a relay one). */
+  /**
+   * Reads an MLS payload. A message kept for a later epoch gets no receipt yet (its copy stays as a relay
+   * one); the envelope that opens its epoch brings its receipt along (`late`), so the copies are purged.
+   */
   private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
     const received = await this.mls.receive(id, payload)
     if (received.receiptSecret === undefined) return undefined
     const receivedAt = this.clock.now()
     return {
       receiptSecret: received.receiptSecret,
+      late: received.late.map(({ envelopeId, receiptSecret }) => ({ id: envelopeId, secret: receiptSecret })),
       ops: received.texts.map((text) => ({
         op: 'put-inbox' as const,
         entry: {

@@ -76,6 +76,8 @@ export interface Received {
   /** Undefined when nothing in the envelope could be read yet (it waits for its epoch). */
   receiptSecret?: Uint8Array
   texts: GroupText[]
+  /** Envelopes kept earlier for their epoch and read now, with their receipt secrets. */
+  late: { envelopeId: string; receiptSecret: Uint8Array }[]
 }
 
 export interface GroupSummary {
@@ -590,10 +592,15 @@ export class MlsService {
           messages: payload.messages
         })
         log('kept a message of group %s for epoch %d', groupId, epochOf(first))
-        return { texts: [] }
+        return { texts: [], late: [] }
       }
       const read = await this.process(group, envelopeId, payload.messages)
-      return { receiptSecret: read.receiptSecret, texts: [...read.texts, ...(await this.drain(group))] }
+      const drained = await this.drain(group)
+      return {
+        receiptSecret: read.receiptSecret,
+        texts: [...read.texts, ...drained.texts],
+        late: drained.late
+      }
     })
   }
 
@@ -677,21 +684,25 @@ export class MlsService {
     return { receiptSecret: secret, texts }
   }
 
-  /** Reads kept messages whose epoch has now arrived. */
-  private async drain(group: Group): Promise<GroupText[]> {
+  /** Reads kept messages whose epoch has now arrived; the receipts of their envelopes are due now. */
+  private async drain(group: Group): Promise<Pick<Received, 'texts' | 'late'>> {
     const texts: GroupText[] = []
+    const late: Received['late'] = []
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const pending = await this.store.takePending(group.meta.id, group.state.groupContext.epoch)
       if (pending.length === 0) break
       for (const kept of pending) {
         try {
-          texts.push(...(await this.process(group, kept.envelopeId, kept.messages)).texts)
+          const read = await this.process(group, kept.envelopeId, kept.messages)
+          texts.push(...read.texts)
+          if (read.receiptSecret !== undefined)
+            late.push({ envelopeId: kept.envelopeId, receiptSecret: read.receiptSecret })
         } catch (err) {
           log.error('a kept message of group %s does not read: %s', group.meta.id, (err as Error).message)
         }
       }
     }
-    return texts
+    return { texts, late }
   }
 
   list(): GroupSummary[] {
