@@ -241,4 +241,45 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     const later = await alice.service.sendDirect(bob.identity.publicKey, 'three', Date.now(), 'normal')
     expect('outgoing' in later, 'later texts use the group').to.equal(true)
   })
+
+  it('creates new groups on the post-quantum X-Wing suite when configured; old groups keep theirs', async () => {
+    const xwing = 'MLS_256_XWING_AES256GCM_SHA512_Ed25519'
+    const [alice, bob] = [await user('alice-pq'), await user('bob-pq')]
+    await alice.service.createGroup('before')
+    await alice.service.close()
+    await bob.service.close()
+    alice.service = await MlsService.open(alice.dir, alice.identity, xwing)
+    bob.service = await MlsService.open(bob.dir, bob.identity, xwing)
+    expect(alice.service.info('before').ciphersuite).to.equal('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519')
+    expect((await alice.service.createGroup('pq')).ciphersuite).to.equal(xwing)
+    const invite = decodeInvite(await bob.service.invite())
+    expect(invite.cipherSuite).to.equal(xwing)
+    const added = await alice.service.add('pq', [invite], Date.now())
+    await deliver(to(added, bob), bob)
+    const sent = await alice.service.send('pq', 'after the quantum computer', Date.now())
+    expect((await deliver(to(sent, bob), bob)).map((t) => t.text)).to.deep.equal([
+      'after the quantum computer'
+    ])
+    expect(bob.service.info('pq')).to.include({ ciphersuite: xwing, epoch: 1 })
+    // A key package of suite 1 cannot join an X-Wing group: the add says so and changes nothing.
+    const carol = await user('carol-pq')
+    try {
+      await alice.service.add('pq', [decodeInvite(await carol.service.invite())], Date.now())
+      expect.fail('a suite-1 key package was added to an X-Wing group')
+    } catch (err) {
+      expect((err as Error).message).to.include('group uses MLS_256_XWING')
+    }
+    // A 1:1 conversation takes the suite of the key package it starts from.
+    const direct = await alice.service.sendDirect(
+      carol.identity.publicKey,
+      'hi on suite 1',
+      Date.now(),
+      'normal',
+      decodeInvite(await carol.service.invite())
+    )
+    if (!('outgoing' in direct)) throw new Error('no 1:1 group made')
+    expect((await deliver(to(direct.outgoing, carol), carol)).map((t) => t.text)).to.deep.equal([
+      'hi on suite 1'
+    ])
+  })
 })

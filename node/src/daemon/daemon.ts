@@ -62,7 +62,11 @@ export class Daemon {
     this.identities = await loadIdentities(this.dataDir)
     this.malloc = await detectAllocator()
     await this.store.open()
-    this.mls = await MlsService.open(join(this.dataDir, 'mls'), this.identities.user)
+    this.mls = await MlsService.open(
+      join(this.dataDir, 'mls'),
+      this.identities.user,
+      this.config.mls.ciphersuite
+    )
     const engine = new MeshEngine({
       store: this.store,
       clock: systemClock,

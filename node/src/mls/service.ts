@@ -88,6 +88,7 @@ export interface GroupSummary {
   members: string[]
   committer: string
   removed: boolean
+  ciphersuite: CiphersuiteName
 }
 
 interface Group {
@@ -152,18 +153,47 @@ export class MlsService {
   private readonly bundles = new Map<string, { bundle: KeyPackageBundle; stored: StoredKeyPackage }>()
   private readonly queues = new Map<string, Promise<unknown>>()
 
+  /** Clients per ciphersuite: groups keep the suite they were created with whatever the configuration says. */
+  private readonly clients = new Map<CiphersuiteName, Promise<MlsClient>>()
+
+  /** @param client works in the configured suite: that of new groups and of the key packages handed out */
   private constructor(
     private readonly identity: MlsIdentity,
     private readonly client: MlsClient,
     private readonly store: MlsStore
-  ) {}
+  ) {
+    this.clients.set(client.suite.name, Promise.resolve(client))
+  }
 
+  /** @param suite the ciphersuite of the groups it creates and of its key packages (default: suite 1) */
   static async open(path: string, identity: MlsIdentity, suite?: CiphersuiteName): Promise<MlsService> {
     const store = new MlsStore(path)
     await store.open()
     const service = new MlsService(identity, new MlsClient(identity, await ciphersuite(suite)), store)
     await service.load()
     return service
+  }
+
+  /** The ciphersuite of new groups and key packages. */
+  get suite(): CiphersuiteName {
+    return this.client.suite.name
+  }
+
+  private clientFor(name: CiphersuiteName): Promise<MlsClient> {
+    let client = this.clients.get(name)
+    if (client === undefined) {
+      client = ciphersuite(name).then((impl) => new MlsClient(this.identity, impl))
+      this.clients.set(name, client)
+    }
+    return client
+  }
+
+  private clientOf(group: Group): Promise<MlsClient> {
+    return this.clientFor(group.state.groupContext.cipherSuite)
+  }
+
+  private current(bundle: KeyPackageBundle): boolean {
+    return bundle.keyPackage.cipherSuite === this.client.suite.name
   }
 
   close(): Promise<void> {
@@ -194,7 +224,7 @@ export class MlsService {
 
   /** Keeps ONE_TIME_KEY_PACKAGES unused one-time key packages and one last-resort one. */
   private async refillKeyPackages(): Promise<void> {
-    const entries = [...this.bundles.values()]
+    const entries = [...this.bundles.values()].filter((entry) => this.current(entry.bundle))
     const fresh: [string, Uint8Array][] = []
     const wantLastResort = !entries.some((entry) => entry.stored.lastResort)
     const wantOneTime =
@@ -216,7 +246,9 @@ export class MlsService {
 
   /** An invite carrying a one-time key package, which is then no longer handed out again. */
   async invite(): Promise<string> {
-    const entry = [...this.bundles.entries()].find(([, e]) => !e.stored.lastResort && !e.stored.handedOut)
+    const entry = [...this.bundles.entries()].find(
+      ([, e]) => this.current(e.bundle) && !e.stored.lastResort && !e.stored.handedOut
+    )
     if (entry === undefined) throw new Error('no key package to hand out')
     const [ref, { bundle, stored }] = entry
     stored.handedOut = true
@@ -248,7 +280,8 @@ export class MlsService {
     throw new GroupCommandError(`no group named ${nameOrId}`)
   }
 
-  async createGroup(name: string, direct = false): Promise<GroupSummary> {
+  /** @param suite by default the configured one; a 1:1 group takes the suite of the key package it starts from */
+  async createGroup(name: string, direct = false, suite = this.suite): Promise<GroupSummary> {
     if (
       !direct &&
       [...this.groups.values()].some((group) => group.meta.name === name && !group.meta.removed)
@@ -256,7 +289,8 @@ export class MlsService {
       throw new GroupCommandError(`a group named ${name} exists already`)
     }
     const id = new Uint8Array(randomBytes(GROUP_ID_BYTES))
-    const bundle = await this.client.createKeyPackage()
+    const client = await this.clientFor(suite)
+    const bundle = await client.createKeyPackage()
     const meta: GroupMeta = {
       id: hex(id),
       name,
@@ -264,7 +298,7 @@ export class MlsService {
       committer: hex(this.identity.publicKey),
       removed: false
     }
-    const state = await this.client.createGroup(id, bundle)
+    const state = await client.createGroup(id, bundle)
     await this.store.putGroup(meta, encodeState(state))
     this.groups.set(meta.id, { meta, state })
     return this.summary({ meta, state })
@@ -276,7 +310,7 @@ export class MlsService {
     return this.serial(group.meta.id, async () => {
       this.assertCommitter(group)
       const before = members(group.state)
-      const { state, commit, welcome } = await this.client.add(group.state, keyPackages)
+      const { state, commit, welcome } = await (await this.clientOf(group)).add(group.state, keyPackages)
       return this.afterCommit(group, state, before, commit, welcome, now)
     })
   }
@@ -330,7 +364,7 @@ export class MlsService {
       if (identities.some((identity) => hex(identity) === hex(this.identity.publicKey)))
         throw new GroupCommandError('the committer cannot remove itself')
       const before = members(group.state)
-      const { state, commit } = await this.client.remove(group.state, identities)
+      const { state, commit } = await (await this.clientOf(group)).remove(group.state, identities)
       const removed = new Set(identities.map(hex))
       const stay = before.filter((member) => !removed.has(hex(member)))
       // Removed members get the commit too, so that they learn they are out.
@@ -358,7 +392,9 @@ export class MlsService {
     metaRecipients?: Uint8Array[]
   ): Promise<Outgoing[]> {
     const seed = new Uint8Array(randomBytes(32))
-    const meta = await this.client.encrypt(
+    const meta = await (
+      await this.clientOf(group)
+    ).encrypt(
       state,
       GroupContent.encode({
         kind: GroupContent.Kind.META,
@@ -497,10 +533,10 @@ export class MlsService {
     texts: DirectText[],
     firstKeys: string[]
   ): Promise<Outgoing[]> {
-    const summary = await this.createGroup(encodeAddress(recipientKey), true)
+    const summary = await this.createGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
     const group = this.find(summary.id)
     return this.serial(group.meta.id, async () => {
-      const { state, welcome } = await this.client.add(group.state, [keyPackage])
+      const { state, welcome } = await (await this.clientOf(group)).add(group.state, [keyPackage])
       group.state = state
       return this.sendTexts(group, recipientKey, welcome, texts, firstKeys)
     })
@@ -542,7 +578,9 @@ export class MlsService {
     naming: Partial<GroupContent>
   ): Promise<{ message: Uint8Array; seed: Uint8Array }> {
     const seed = new Uint8Array(randomBytes(32))
-    const sent = await this.client.encrypt(
+    const sent = await (
+      await this.clientOf(group)
+    ).encrypt(
       group.state,
       GroupContent.encode({
         kind: GroupContent.Kind.TEXT,
@@ -608,7 +646,9 @@ export class MlsService {
   private async join(welcome: MLSMessage, groupId: string): Promise<void> {
     const existing = this.groups.get(groupId)
     if (existing !== undefined && !existing.meta.removed) return
-    const joined = await this.client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
+    if (welcome.wireformat !== 'mls_welcome') throw new MlsRejectedError('not a Welcome')
+    const client = await this.clientFor(welcome.welcome.cipherSuite)
+    const joined = await client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
     if (joined === undefined) throw new MlsRejectedError('a Welcome for none of our key packages')
     const id = hex(joined.state.groupContext.groupId)
     if (id !== groupId) throw new MlsRejectedError('a Welcome for another group than its messages')
@@ -644,11 +684,9 @@ export class MlsService {
     let secret: Uint8Array | undefined
     for (const bytes of raw) {
       if (group.meta.removed) break
-      const received = await this.client.receive(
-        group.state,
-        decodeMessage(bytes),
-        (sender) => hex(sender) === group.meta.committer
-      )
+      const received = await (
+        await this.clientOf(group)
+      ).receive(group.state, decodeMessage(bytes), (sender) => hex(sender) === group.meta.committer)
       group.state = received.state
       if (received.kind === 'commit') {
         if (received.state.groupActiveState.kind !== 'active') {
@@ -721,7 +759,8 @@ export class MlsService {
       epoch: Number(state.groupContext.epoch),
       members: members(state).map((member) => encodeAddress(member)),
       committer: encodeAddress(Buffer.from(meta.committer, 'hex')),
-      removed: meta.removed
+      removed: meta.removed,
+      ciphersuite: state.groupContext.cipherSuite
     }
   }
 }
