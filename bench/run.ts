@@ -11,8 +11,9 @@ import { describeMachine } from './machine.ts'
 import { mlsLayer } from './mls.ts'
 import { Progress } from './progress.ts'
 import { queueStore } from './queue.ts'
+import { simulator } from './sim.ts'
 
-const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore, mlsLayer]
+const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore, mlsLayer, simulator]
 
 /** dist/bench/run.js writes to bench/RESULTS.md in the source tree. */
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'RESULTS.md')

@@ -75,7 +75,9 @@ describe('config', () => {
           maxStoreBytes: 536_870_912,
           maxBytesPerPeer: 67_108_864,
           maxBytesPerRecipient: 33_554_432,
-          sweepInterval: 60_000
+          sweepInterval: 60_000,
+          strategy: 'default',
+          sprayCopies: 6
         },
         outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000 },
         control: { socket: '' },
@@ -347,6 +349,8 @@ describe('config', () => {
       ],
       ['QPQ_NETWORK_BOOTSTRAP', '/ip4/127.0.0.1/tcp/1,', 'network.bootstrap[1]', 'is not a valid multiaddr'],
       ['QPQ_LOG_LEVEL', 'verbose', 'log.level', 'must be one of'],
+      ['QPQ_RELAY_STRATEGY', 'teleport', 'relay.strategy', 'must be one of "default", "epidemic"'],
+      ['QPQ_RELAY_SPRAY_COPIES', '0', 'relay.spray_copies', 'between 1 and 1024'],
       ['QPQ_NETWORK_MDNSS', 'true', 'network.mdnss', 'unknown key; expected one of listen'],
       ['QPQ_LOG_FORMAT', 'json', 'log.format', 'unknown key; expected one of level']
     ]

@@ -5,6 +5,7 @@ import type {
   EngineAction,
   EngineEvent,
   EnginePolicy,
+  ForwardingStrategy,
   LocalEndpoint
 } from '../../node/src/mesh/index.ts'
 import type { MeshStore } from '../../node/src/queue/index.ts'
@@ -24,11 +25,12 @@ export class EngineNet {
     name: string,
     tag: Uint8Array,
     secrets: Map<string, Uint8Array>,
-    policy: Partial<EnginePolicy> = {}
+    policy: Partial<EnginePolicy> = {},
+    strategy?: ForwardingStrategy
   ): Promise<TestNode> {
     const store = await this.createStore()
     await store.open()
-    const node = new TestNode(name, tag, secrets, this, policy, store)
+    const node = new TestNode(name, tag, secrets, this, policy, store, strategy)
     this.nodes.set(name, node)
     return node
   }
@@ -87,7 +89,8 @@ export class TestNode implements LocalEndpoint {
     private readonly secrets: Map<string, Uint8Array>,
     net: EngineNet,
     policy: Partial<EnginePolicy>,
-    readonly store: MeshStore
+    readonly store: MeshStore,
+    strategy?: ForwardingStrategy
   ) {
     this.tagHex = bytesToHex(tag)
     this.engine = new MeshEngine({
@@ -95,7 +98,8 @@ export class TestNode implements LocalEndpoint {
       clock: { now: () => net.now },
       local: this,
       policy: { maxPayloadBytes: 4096, maxTtl: 86_400_000, ...policy },
-      random: () => 0.5
+      random: () => 0.5,
+      ...(strategy === undefined ? {} : { strategy })
     })
   }
 

@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { STRATEGY_NAMES } from '../mesh/strategies.ts'
 import {
   DAY_MS,
   MAX_HOP_LIMIT,
@@ -84,6 +85,9 @@ export const MLS_CIPHERSUITES = [
 
 /** Verbosity of the daemon's log, most severe first. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
+
+/** Most copies spray and wait may start with. */
+const MAX_SPRAY_COPIES = 1024
 
 /**
  * The daemon's configuration, in its TypeScript spelling (`network.mdnsInterval`). Files and environment
@@ -177,7 +181,20 @@ export const nodeConfigSchema = z.strictObject(
        * Interval between sweeps of the relay store for expired envelopes, in milliseconds.
        * @default 60000 (1 minute)
        */
-      sweepInterval: integer(MIN_SWEEP_INTERVAL_MS, MAX_TIMER_MS, 'ms')
+      sweepInterval: integer(MIN_SWEEP_INTERVAL_MS, MAX_TIMER_MS, 'ms'),
+      /**
+       * How envelopes are forwarded: `epidemic`, `spray-and-wait`, `prophet`, `direct-delivery`,
+       * `first-contact`, or `default` (the daemon's choice, epidemic).
+       * @default 'default'
+       */
+      strategy: z.enum(STRATEGY_NAMES, {
+        error: rejected(`must be one of ${STRATEGY_NAMES.map(show).join(', ')}`)
+      }),
+      /**
+       * Copies of each of this node's envelopes under `spray-and-wait` (binary spraying).
+       * @default 6
+       */
+      sprayCopies: integer(1, MAX_SPRAY_COPIES)
     }),
     /** This node's own envelopes waiting for delivery. */
     outbox: section({
@@ -269,7 +286,9 @@ const DEFAULTS: NodeConfig = {
     maxStoreBytes: 512 * MIB,
     maxBytesPerPeer: 64 * MIB,
     maxBytesPerRecipient: 32 * MIB,
-    sweepInterval: 60 * SECOND_MS
+    sweepInterval: 60 * SECOND_MS,
+    strategy: 'default',
+    sprayCopies: 6
   },
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
   control: { socket: '' },

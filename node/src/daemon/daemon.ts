@@ -3,7 +3,15 @@ import { logger } from '@libp2p/logger'
 import type { NodeConfig } from '../config/index.ts'
 import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
-import { createMeshLibp2p, Discovery, MeshEngine, MeshService, PeerExchange } from '../mesh/index.ts'
+import {
+  createMeshLibp2p,
+  createStrategy,
+  Discovery,
+  MeshEngine,
+  MeshService,
+  PeerExchange,
+  strategySpec
+} from '../mesh/index.ts'
 import type { EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { MlsService } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
@@ -86,7 +94,10 @@ export class Daemon {
         staleLowAfter: this.config.outbox.staleLowAfter,
         retryBase: this.config.outbox.retryBase,
         retryCap: this.config.outbox.retryCap
-      }
+      },
+      strategy: createStrategy(
+        strategySpec(this.config.relay.strategy, { copies: this.config.relay.sprayCopies })
+      )
     })
     this.engine = engine
     const { network } = this.config
@@ -229,6 +240,9 @@ export class Daemon {
       case 'receipt':
         this.stats.receipts++
         log.trace('envelope %s reached its recipient', action.id)
+        return
+      case 'handed-over':
+        log.trace('envelope %s handed on with its last copy', action.id)
         return
       case 'dropped':
         this.stats.dropped++

@@ -11,6 +11,7 @@ export class Cycle {
   private readonly receiptWrites = new Map<string, StoredReceipt | null>()
   private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
   private relayByteDelta = 0
+  private outboxByteDelta = 0
   private readonly bytesByPeer = new Map<string, number>()
   private readonly bytesByTag = new Map<string, number>()
 
@@ -70,6 +71,10 @@ export class Cycle {
     return this.store.counts().relayBytes + this.relayByteDelta
   }
 
+  outboxBytes(): number {
+    return this.store.counts().outboxBytes + this.outboxByteDelta
+  }
+
   relayBytesFrom(peer: string): number {
     return this.store.relayBytesFrom(peer) + (this.bytesByPeer.get(peer) ?? 0)
   }
@@ -101,7 +106,10 @@ export class Cycle {
   }
 
   private account(envelope: EnvelopeSummary, sign: 1 | -1): void {
-    if (envelope.origin !== 'relay') return
+    if (envelope.origin !== 'relay') {
+      this.outboxByteDelta += sign * envelope.header.size
+      return
+    }
     const size = sign * envelope.header.size
     this.relayByteDelta += size
     this.bytesByPeer.set(envelope.fromPeer, (this.bytesByPeer.get(envelope.fromPeer) ?? 0) + size)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { PRIORITY_RANK } from '../queue/index.ts'
+import { compareSummaries, PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
 import type { DecodedEnvelope } from '../wire/index.ts'
@@ -11,7 +11,7 @@ import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
 import { RecentEnvelopes } from './recent.ts'
 import type { EnginePolicy } from './policy.ts'
-import { epidemic } from './strategy.ts'
+import { DEFAULT_STRATEGY } from './strategies.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
 
 export interface Clock {
@@ -45,7 +45,7 @@ export interface EngineInit {
   local: LocalEndpoint
   /** Missing fields take {@link DEFAULT_POLICY}'s values. */
   policy?: Partial<EnginePolicy>
-  /** @default epidemic */
+  /** One instance per engine. @default DEFAULT_STRATEGY (epidemic) */
   strategy?: ForwardingStrategy
   /** Uniform in [0, 1): the jitter of retry delays. @default Math.random */
   random?: () => number
@@ -90,6 +90,8 @@ export type EngineAction =
   | { kind: 'delivered'; id: string }
   /** One of this node's user's envelopes is known to have arrived. */
   | { kind: 'receipt'; id: string }
+  /** One of this node's user's envelopes left with its last copy (first contact): no receipt will come back here. */
+  | { kind: 'handed-over'; id: string }
   | { kind: 'dropped'; reason: DropReason; detail: string; peer?: string; id?: string }
   /** Hand the engine a `retry` event at this time. */
   | { kind: 'timer'; at: number }
@@ -123,6 +125,9 @@ interface PeerState {
   requested: Set<string>
   /** Ids we sent it that it has not acknowledged. */
   unacknowledged: Set<string>
+  /** Copies handed out with the envelopes we sent it, until it acknowledges them (copy-counting strategies). */
+  handedOut: Map<string, number>
+  view: PeerView
   /** Our walk of the store that offers it what we hold, a batch at a time. */
   offering: Offering
   /** It sent us offers and has not yet been asked for the next batch. */
@@ -183,7 +188,7 @@ export class MeshEngine {
     this.clock = init.clock
     this.local = init.local
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
-    this.strategy = init.strategy ?? epidemic
+    this.strategy = init.strategy ?? DEFAULT_STRATEGY
     this.random = init.random ?? Math.random
   }
 
@@ -233,21 +238,7 @@ export class MeshEngine {
   private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
     switch (event.kind) {
       case 'contact-up':
-        this.peers.set(event.peer, {
-          tags: undefined,
-          wanted: [],
-          requested: new Set(),
-          unacknowledged: new Set(),
-          offering: { pass: 'done', relayTakesDirect: false, after: undefined, awaitingMore: false },
-          moreOffersDue: false
-        })
-        for (const attempts of this.outboxAttempts.values()) {
-          attempts.failures = 0
-          attempts.nextAttemptAt = 0
-        }
-        out.push(
-          this.frame(event.peer, { hello: { tags: [...this.local.tags(this.clock.now())].map(hexToBytes) } })
-        )
+        this.contactUp(event.peer, out)
         return
       case 'contact-down':
         this.contactDown(event.peer, out)
@@ -275,10 +266,33 @@ export class MeshEngine {
     }
   }
 
+  private contactUp(peer: string, out: EngineAction[]): void {
+    const state: PeerState = {
+      tags: undefined,
+      wanted: [],
+      requested: new Set(),
+      unacknowledged: new Set(),
+      handedOut: new Map(),
+      offering: { pass: 'done', relayTakesDirect: false, after: undefined, awaitingMore: false },
+      moreOffersDue: false,
+      view: { id: peer, takesTag: (tag) => state.tags?.has(tag) === true }
+    }
+    this.peers.set(peer, state)
+    for (const attempts of this.outboxAttempts.values()) {
+      attempts.failures = 0
+      attempts.nextAttemptAt = 0
+    }
+    const now = this.clock.now()
+    const shared = this.strategy.hello?.(now)
+    const tags = [...this.local.tags(now)].map(hexToBytes)
+    out.push(this.frame(peer, { hello: shared === undefined ? { tags } : { tags, strategy: shared } }))
+  }
+
   private contactDown(peer: string, out: EngineAction[]): void {
     const state = this.peers.get(peer)
     this.peers.delete(peer)
     if (state === undefined) return
+    this.strategy.parted?.(peer)
     for (const id of state.unacknowledged) this.failed(id, `contact with ${peer} lost before its ack`, out)
   }
 
@@ -293,10 +307,12 @@ export class MeshEngine {
       this.drop(out, 'malformed', 'frame from a peer not in contact', { peer })
       return
     }
-    for (const bytes of frame.acks) this.acknowledged(state, bytesToHex(bytes))
+    if (frame.acks.length > 0) await this.acknowledged(state, frame.acks, cycle, out)
     for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
     if (frame.hello !== undefined) {
-      state.tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
+      const tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
+      state.tags = tags
+      this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
       await this.startOffering(peer, state, cycle, out)
     }
     if (frame.moreOffers && state.offering.awaitingMore) {
@@ -403,9 +419,8 @@ export class MeshEngine {
         return 'no'
       }
     }
-    const view: PeerView = { id: peer, takesTag: (tag) => state.tags?.has(tag) === true }
-    if (view.takesTag(header.tag)) return 'direct'
-    return summary.hopsLeft > 0 && this.strategy.shouldForward(summary, view) ? 'relay' : 'no'
+    if (state.view.takesTag(header.tag)) return 'direct'
+    return summary.hopsLeft > 0 && this.strategy.shouldForward(summary, state.view) ? 'relay' : 'no'
   }
 
   private async receiveOffers(
@@ -424,7 +439,7 @@ export class MeshEngine {
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }
     state.moreOffersDue = true
-    this.sendReceipts(peer, receipts, out)
+    if (this.policy.shareReceipts) this.sendReceipts(peer, receipts, out)
   }
 
   /**
@@ -470,7 +485,9 @@ export class MeshEngine {
       }
       state.unacknowledged.add(envelope.header.id)
       if (envelope.origin === 'local') this.attempted(envelope.header.id)
-      encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1)))
+      const copies = this.strategy.handOut?.(envelope, state.view)
+      if (copies !== undefined) state.handedOut.set(envelope.header.id, copies)
+      encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1), copies))
     })
     if (gone.length > 0) out.push(this.frame(peer, { refusals: gone }))
     let frame: Uint8Array[] = []
@@ -508,7 +525,7 @@ export class MeshEngine {
       }
     }
     await cycle.prefetchReceipts(decoded.map(({ header }) => header.id))
-    for (const { header, content, hopsLeft } of decoded) {
+    for (const { header, content, hopsLeft, copies } of decoded) {
       state.requested.delete(header.id)
       if (header.expiresAt <= now) {
         this.drop(out, 'expired', 'arrived expired', { peer, id: header.id })
@@ -521,14 +538,15 @@ export class MeshEngine {
         origin: 'relay',
         receivedAt: now,
         fromPeer: peer,
-        recipient: ''
+        recipient: '',
+        ...(copies === undefined ? {} : { copies })
       }
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
           acks.push(hexToBytes(header.id))
           this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
-          this.sendReceipts(peer, [receipt], out)
+          if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
           continue
         }
         cycle.deleteReceipt(receipt)
@@ -576,6 +594,8 @@ export class MeshEngine {
       if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient) {
         return this.refuse(out, 'recipient quota', envelope)
       }
+    }
+    if (envelope.origin === 'relay' || this.policy.outboxInRelayStore) {
       if (!(await this.makeRoom(envelope, cycle, out))) return this.refuse(out, 'store full', envelope)
     }
     cycle.putEnvelope(envelope)
@@ -621,25 +641,49 @@ export class MeshEngine {
    * never one of higher priority than the incoming envelope.
    */
   private async makeRoom(incoming: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
-    const excess = (): number => cycle.relayBytes() + incoming.header.size - this.policy.maxRelayBytes
+    const sharesBuffer = this.policy.outboxInRelayStore
+    const held = (): number => cycle.relayBytes() + (sharesBuffer ? cycle.outboxBytes() : 0)
+    const excess = (): number => held() + incoming.header.size - this.policy.maxRelayBytes
     if (excess() <= 0) return true
     const evict = (summary: EnvelopeSummary, why: string): void => {
       cycle.deleteEnvelope(summary)
+      if (summary.origin === 'local') this.outboxAttempts.delete(summary.header.id)
       this.drop(out, 'evicted', why, { id: summary.header.id })
     }
     for await (const summary of this.store.expiredEnvelopes(this.clock.now())) {
-      if (summary.origin !== 'relay' || !cycle.stillHeld(summary.header.id)) continue
+      if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) continue
       evict(summary, 'expired, to make room')
       if (excess() <= 0) return true
     }
     const incomingRank = PRIORITY_RANK[incoming.header.priority]
-    for await (const summary of this.store.summaries('evict')) {
+    const candidates = sharesBuffer ? this.everythingInEvictOrder() : this.store.summaries('evict')
+    for await (const summary of candidates) {
       if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
       if (!cycle.stillHeld(summary.header.id)) continue
       evict(summary, `to make room for a ${incoming.header.priority} envelope`)
       if (excess() <= 0) return true
     }
     return false
+  }
+
+  /** Relay and outbox envelopes together in eviction order (low first, oldest first): for one shared buffer. */
+  private async *everythingInEvictOrder(): AsyncIterable<EnvelopeSummary> {
+    const outbox: EnvelopeSummary[] = []
+    for await (const summary of this.store.summaries('send'))
+      if (summary.origin === 'local') outbox.push(summary)
+    outbox.sort((a, b) => compareSummaries('evict', a, b))
+    let next = 0
+    for await (const relay of this.store.summaries('evict')) {
+      for (
+        ;
+        next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0;
+        next++
+      ) {
+        yield outbox[next] as EnvelopeSummary
+      }
+      yield relay
+    }
+    yield* outbox.slice(next)
   }
 
   private async receiveReceipts(
@@ -683,6 +727,7 @@ export class MeshEngine {
     const now = this.clock.now()
     const fresh: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
+    const copies = this.strategy.initialCopies
     for (const { content, hopLimit, recipient } of submitted) {
       const envelope: StoredEnvelope = {
         header: readHeader(content),
@@ -691,12 +736,13 @@ export class MeshEngine {
         origin: 'local',
         receivedAt: now,
         fromPeer: '',
-        recipient: recipient ?? ''
+        recipient: recipient ?? '',
+        ...(copies === undefined ? {} : { copies })
       }
       if (cycle.hasEnvelope(envelope.header.id)) continue
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'delivered') receipts.push(...admission.receipts)
-      else fresh.push(envelope)
+      else if (admission.kind === 'stored') fresh.push(envelope)
     }
     this.spreadReceipts(receipts, out)
     this.offerNew(fresh, undefined, cycle, out)
@@ -737,10 +783,45 @@ export class MeshEngine {
     }
   }
 
-  private acknowledged(state: PeerState, id: string): void {
-    state.unacknowledged.delete(id)
-    const attempts = this.outboxAttempts.get(id)
-    if (attempts !== undefined) attempts.failures = 0
+  private async acknowledged(
+    state: PeerState,
+    acks: Uint8Array[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const handed: string[] = []
+    for (const bytes of acks) {
+      const id = bytesToHex(bytes)
+      state.unacknowledged.delete(id)
+      const attempts = this.outboxAttempts.get(id)
+      if (attempts !== undefined) attempts.failures = 0
+      if (state.handedOut.has(id)) handed.push(id)
+    }
+    if (handed.length > 0) await this.handedOver(state, handed, cycle, out)
+  }
+
+  /** A peer took copies of envelopes from us: keep what the strategy says is left, or delete the envelope. */
+  private async handedOver(
+    state: PeerState,
+    ids: string[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const envelopes = await cycle.envelopes(ids)
+    envelopes.forEach((envelope, i) => {
+      const id = ids[i] ?? ''
+      const given = state.handedOut.get(id) ?? 0
+      state.handedOut.delete(id)
+      if (envelope === undefined || this.strategy.keep === undefined) return
+      const kept = this.strategy.keep(envelope.copies ?? 1, given)
+      if (kept === (envelope.copies ?? 1)) return
+      cycle.deleteEnvelope(envelope)
+      if (kept > 0) cycle.putEnvelope({ ...envelope, copies: kept })
+      else if (envelope.origin === 'local') {
+        this.outboxAttempts.delete(id)
+        out.push({ kind: 'handed-over', id })
+      }
+    })
   }
 
   private refusedByPeer(
@@ -782,7 +863,7 @@ export class MeshEngine {
   }
 
   private spreadReceipts(receipts: StoredReceipt[], out: EngineAction[], except?: string): void {
-    if (receipts.length === 0) return
+    if (receipts.length === 0 || !this.policy.shareReceipts) return
     for (const [peer, state] of this.peers) {
       if (peer !== except && state.tags !== undefined) this.sendReceipts(peer, receipts, out)
     }

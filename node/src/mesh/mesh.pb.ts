@@ -152,6 +152,7 @@ export interface MeshFrame {
 export namespace MeshFrame {
   export interface Hello {
     tags: Uint8Array[]
+    strategy?: Uint8Array
   }
 
   export namespace Hello {
@@ -169,6 +170,11 @@ export namespace MeshFrame {
               w.uint32(10)
               w.bytes(value)
             }
+          }
+
+          if (obj.strategy != null) {
+            w.uint32(18)
+            w.bytes(obj.strategy)
           }
 
           if (opts.lengthDelimited !== false) {
@@ -191,6 +197,10 @@ export namespace MeshFrame {
                 }
 
                 obj.tags.push(reader.bytes())
+                break
+              }
+              case 2: {
+                obj.strategy = reader.bytes()
                 break
               }
               default: {
@@ -227,6 +237,13 @@ export namespace MeshFrame {
 
                 break
               }
+              case 2: {
+                yield {
+                  field: `${prefix}.strategy`,
+                  value: reader.bytes()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -245,6 +262,11 @@ export namespace MeshFrame {
       value: Uint8Array
     }
 
+    export interface HelloStrategyFieldEvent {
+      field: '$.strategy'
+      value: Uint8Array
+    }
+
     export function encode (obj: Partial<Hello>): Uint8Array {
       return encodeMessage(obj, Hello.codec())
     }
@@ -253,7 +275,7 @@ export namespace MeshFrame {
       return decodeMessage(buf, Hello.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloTagsFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloTagsFieldEvent | HelloStrategyFieldEvent> {
       return streamMessage(buf, Hello.codec(), opts)
     }
   }
@@ -665,6 +687,11 @@ export namespace MeshFrame {
     value: Uint8Array
   }
 
+  export interface MeshFrameHelloStrategyFieldEvent {
+    field: '$.hello.strategy'
+    value: Uint8Array
+  }
+
   export interface MeshFrameEnvelopesFieldEvent {
     field: '$.envelopes[]'
     index: number
@@ -732,7 +759,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

@@ -16,6 +16,17 @@ export interface EnginePolicy extends EnvelopeLimits {
   retryBase: number
   /** Longest retry delay. */
   retryCap: number
+  /**
+   * Tell peers of deliveries (receipts), so they delete their copies and stop
+   * forwarding. Off only to model networks without them (the ONE's routers).
+   */
+  shareReceipts: boolean
+  /**
+   * Count this node's own envelopes against `maxRelayBytes` and evict them
+   * like relayed ones: one buffer for everything, as in the ONE's routers.
+   * Off in the daemon, where a user's own envelopes are never evicted.
+   */
+  outboxInRelayStore: boolean
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -27,7 +38,9 @@ export const DEFAULT_POLICY: EnginePolicy = {
   maxRelayBytesPerRecipient: 32 * 1024 * 1024,
   staleLowAfter: 60_000,
   retryBase: 1000,
-  retryCap: 5 * 60_000
+  retryCap: 5 * 60_000,
+  shareReceipts: true,
+  outboxInRelayStore: false
 }
 
 /**

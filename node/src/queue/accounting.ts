@@ -2,7 +2,7 @@ import type { EnvelopeSummary, StoreCounts } from './types.ts'
 
 /** Counts and per-peer, per-tag byte totals of a store, kept up to date op by op. */
 export class StoreAccounting {
-  readonly counts: StoreCounts = { outbox: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
+  readonly counts: StoreCounts = { outbox: 0, outboxBytes: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
   private readonly bytesByPeer = new Map<string, number>()
   private readonly bytesByTag = new Map<string, number>()
   private readonly envelopesByTag = new Map<string, number>()
@@ -12,6 +12,7 @@ export class StoreAccounting {
     add(this.envelopesByTag, envelope.header.tag, sign)
     if (envelope.origin === 'local') {
       this.counts.outbox += sign
+      this.counts.outboxBytes += sign * envelope.header.size
       return
     }
     const size = sign * envelope.header.size

@@ -1,6 +1,6 @@
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
-export { PRIORITY_RANK } from './order.ts'
+export { compareSummaries, PRIORITY_RANK } from './order.ts'
 export type {
   EnvelopeOrigin,
   EnvelopeSummary,

@@ -313,7 +313,8 @@ function encodeEnvelopeRecord(envelope: StoredEnvelope): Uint8Array {
     local: envelope.origin === 'local',
     receivedAt: BigInt(envelope.receivedAt),
     fromPeer: envelope.fromPeer,
-    recipient: envelope.recipient
+    recipient: envelope.recipient,
+    copies: envelope.copies
   })
 }
 
@@ -326,7 +327,8 @@ function decodeEnvelopeRecord(id: string, value: Uint8Array): StoredEnvelope {
     origin: record.local ? 'local' : 'relay',
     receivedAt: Number(record.receivedAt),
     fromPeer: record.fromPeer,
-    recipient: record.recipient
+    recipient: record.recipient,
+    ...(record.copies === undefined ? {} : { copies: record.copies })
   }
 }
 
@@ -342,7 +344,8 @@ function encodeSummary(summary: EnvelopeSummary): Uint8Array {
     local: summary.origin === 'local',
     receivedAt: BigInt(summary.receivedAt),
     fromPeer: summary.fromPeer,
-    recipient: summary.recipient
+    recipient: summary.recipient,
+    copies: summary.copies
   })
 }
 
@@ -361,7 +364,8 @@ function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
     origin: record.local ? 'local' : 'relay',
     receivedAt: Number(record.receivedAt),
     fromPeer: record.fromPeer,
-    recipient: record.recipient
+    recipient: record.recipient,
+    ...(record.copies === undefined ? {} : { copies: record.copies })
   }
 }
 

@@ -1,5 +1,6 @@
 import { StoreAccounting } from './accounting.ts'
 import { compareSummaries } from './order.ts'
+import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
   InboxCursor,
@@ -18,6 +19,11 @@ export class MemoryStore implements MeshStore {
   private readonly receiptMap = new Map<string, StoredReceipt>()
   private readonly inboxEntries: InboxEntry[] = []
   private readonly accounting = new StoreAccounting()
+  private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
+  private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
+  private readonly expiryOrder = new SortedList<EnvelopeSummary>(
+    (a, b) => a.header.expiresAt - b.header.expiresAt || a.header.id.localeCompare(b.header.id)
+  )
 
   async open(): Promise<void> {
     // Nothing to open: the maps live as long as the object.
@@ -32,12 +38,14 @@ export class MemoryStore implements MeshStore {
       switch (op.op) {
         case 'put-envelope':
           this.envelopeMap.set(op.envelope.header.id, op.envelope)
-          this.accounting.envelope(op.envelope, 1)
+          this.index(op.envelope, 1)
           break
-        case 'delete-envelope':
+        case 'delete-envelope': {
+          const stored = this.envelopeMap.get(op.envelope.header.id)
           this.envelopeMap.delete(op.envelope.header.id)
-          this.accounting.envelope(op.envelope, -1)
+          if (stored !== undefined) this.index(stored, -1)
           break
+        }
         case 'put-receipt':
           this.receiptMap.set(op.receipt.id, op.receipt)
           this.accounting.counts.receipts++
@@ -51,6 +59,15 @@ export class MemoryStore implements MeshStore {
           this.accounting.counts.inbox++
           break
       }
+    }
+  }
+
+  private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
+    this.accounting.envelope(envelope, sign)
+    const lists = envelope.origin === 'relay' ? [this.sendOrder, this.evictOrder] : [this.sendOrder]
+    for (const list of [...lists, this.expiryOrder]) {
+      if (sign === 1) list.insert(envelope)
+      else list.remove(envelope)
     }
   }
 
@@ -71,17 +88,12 @@ export class MemoryStore implements MeshStore {
   }
 
   async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary> {
-    const all = [...this.envelopeMap.values()].filter(
-      (envelope) =>
-        (order === 'send' || envelope.origin === 'relay') &&
-        (after === undefined || compareSummaries(order, envelope, after) > 0)
-    )
-    yield* all.sort((a, b) => compareSummaries(order, a, b))
+    const list = order === 'send' ? this.sendOrder : this.evictOrder
+    yield* list.after(after)
   }
 
   async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
-    const expired = [...this.envelopeMap.values()].filter((envelope) => envelope.header.expiresAt <= time)
-    yield* expired.sort((a, b) => a.header.expiresAt - b.header.expiresAt)
+    yield* this.expiryOrder.takeWhile((envelope) => envelope.header.expiresAt <= time)
   }
 
   async *expiredReceipts(time: number): AsyncIterable<StoredReceipt> {

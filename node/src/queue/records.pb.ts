@@ -10,6 +10,7 @@ export interface EnvelopeRecord {
   receivedAt: bigint
   fromPeer: string
   recipient: string
+  copies?: number
 }
 
 export namespace EnvelopeRecord {
@@ -50,6 +51,11 @@ export namespace EnvelopeRecord {
         if ((obj.recipient != null && obj.recipient !== '')) {
           w.uint32(50)
           w.string(obj.recipient)
+        }
+
+        if (obj.copies != null) {
+          w.uint32(56)
+          w.uint32(obj.copies)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -93,6 +99,10 @@ export namespace EnvelopeRecord {
             }
             case 6: {
               obj.recipient = reader.string()
+              break
+            }
+            case 7: {
+              obj.copies = reader.uint32()
               break
             }
             default: {
@@ -152,6 +162,13 @@ export namespace EnvelopeRecord {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.copies`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -194,6 +211,11 @@ export namespace EnvelopeRecord {
     value: string
   }
 
+  export interface EnvelopeRecordCopiesFieldEvent {
+    field: '$.copies'
+    value: number
+  }
+
   export function encode (obj: Partial<EnvelopeRecord>): Uint8Array {
     return encodeMessage(obj, EnvelopeRecord.codec())
   }
@@ -202,7 +224,7 @@ export namespace EnvelopeRecord {
     return decodeMessage(buf, EnvelopeRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): Generator<EnvelopeRecordContentFieldEvent | EnvelopeRecordHopsLeftFieldEvent | EnvelopeRecordLocalFieldEvent | EnvelopeRecordReceivedAtFieldEvent | EnvelopeRecordFromPeerFieldEvent | EnvelopeRecordRecipientFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnvelopeRecord>): Generator<EnvelopeRecordContentFieldEvent | EnvelopeRecordHopsLeftFieldEvent | EnvelopeRecordLocalFieldEvent | EnvelopeRecordReceivedAtFieldEvent | EnvelopeRecordFromPeerFieldEvent | EnvelopeRecordRecipientFieldEvent | EnvelopeRecordCopiesFieldEvent> {
     return streamMessage(buf, EnvelopeRecord.codec(), opts)
   }
 }
@@ -218,6 +240,7 @@ export interface SummaryRecord {
   receivedAt: bigint
   fromPeer: string
   recipient: string
+  copies?: number
 }
 
 export namespace SummaryRecord {
@@ -278,6 +301,11 @@ export namespace SummaryRecord {
         if ((obj.recipient != null && obj.recipient !== '')) {
           w.uint32(82)
           w.string(obj.recipient)
+        }
+
+        if (obj.copies != null) {
+          w.uint32(88)
+          w.uint32(obj.copies)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -341,6 +369,10 @@ export namespace SummaryRecord {
             }
             case 10: {
               obj.recipient = reader.string()
+              break
+            }
+            case 11: {
+              obj.copies = reader.uint32()
               break
             }
             default: {
@@ -428,6 +460,13 @@ export namespace SummaryRecord {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.copies`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -490,6 +529,11 @@ export namespace SummaryRecord {
     value: string
   }
 
+  export interface SummaryRecordCopiesFieldEvent {
+    field: '$.copies'
+    value: number
+  }
+
   export function encode (obj: Partial<SummaryRecord>): Uint8Array {
     return encodeMessage(obj, SummaryRecord.codec())
   }
@@ -498,7 +542,7 @@ export namespace SummaryRecord {
     return decodeMessage(buf, SummaryRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRecord>): Generator<SummaryRecordTagFieldEvent | SummaryRecordExpiresAtFieldEvent | SummaryRecordPriorityRankFieldEvent | SummaryRecordReceiptHashFieldEvent | SummaryRecordSizeFieldEvent | SummaryRecordHopsLeftFieldEvent | SummaryRecordLocalFieldEvent | SummaryRecordReceivedAtFieldEvent | SummaryRecordFromPeerFieldEvent | SummaryRecordRecipientFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SummaryRecord>): Generator<SummaryRecordTagFieldEvent | SummaryRecordExpiresAtFieldEvent | SummaryRecordPriorityRankFieldEvent | SummaryRecordReceiptHashFieldEvent | SummaryRecordSizeFieldEvent | SummaryRecordHopsLeftFieldEvent | SummaryRecordLocalFieldEvent | SummaryRecordReceivedAtFieldEvent | SummaryRecordFromPeerFieldEvent | SummaryRecordRecipientFieldEvent | SummaryRecordCopiesFieldEvent> {
     return streamMessage(buf, SummaryRecord.codec(), opts)
   }
 }

@@ -14,6 +14,8 @@ export interface EnvelopeSummary {
   fromPeer: string
   /** For this node's own envelopes, the recipient as its user named it (an address); empty for relayed ones. */
   recipient: string
+  /** Copies this node may still hand on, for strategies that count them (spray and wait). */
+  copies?: number
 }
 
 export interface StoredEnvelope extends EnvelopeSummary {
@@ -53,6 +55,7 @@ export type StoreOp =
 export interface StoreCounts {
   /** Envelopes of this node's user not yet known to be delivered. */
   outbox: number
+  outboxBytes: number
   /** Other people's envelopes held for forwarding. */
   relay: number
   relayBytes: number

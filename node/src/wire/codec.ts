@@ -43,6 +43,8 @@ export interface NewEnvelope {
 export interface DecodedEnvelope {
   content: Uint8Array
   hopsLeft: number
+  /** Copies the receiver may hand on, when the sender's strategy counts them. */
+  copies?: number
   header: EnvelopeHeader
 }
 
@@ -67,8 +69,8 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
   return { content, header: readHeader(content, UNLIMITED) }
 }
 
-export function encodeEnvelope(content: Uint8Array, hopsLeft: number): Uint8Array {
-  return Envelope.encode({ content, hopsLeft })
+export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: number): Uint8Array {
+  return Envelope.encode({ content, hopsLeft, copies })
 }
 
 /** Decodes an envelope from a peer, enforcing the format and the size limit. */
@@ -85,6 +87,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
   return {
     content: envelope.content,
     hopsLeft: envelope.hopsLeft,
+    ...(envelope.copies === undefined ? {} : { copies: envelope.copies }),
     header: readHeader(envelope.content, limits)
   }
 }

@@ -228,6 +228,7 @@ export namespace EnvelopeContent {
 export interface Envelope {
   content: Uint8Array
   hopsLeft: number
+  copies?: number
 }
 
 export namespace Envelope {
@@ -248,6 +249,11 @@ export namespace Envelope {
         if ((obj.hopsLeft != null && obj.hopsLeft !== 0)) {
           w.uint32(16)
           w.uint32(obj.hopsLeft)
+        }
+
+        if (obj.copies != null) {
+          w.uint32(24)
+          w.uint32(obj.copies)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -271,6 +277,10 @@ export namespace Envelope {
             }
             case 2: {
               obj.hopsLeft = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.copies = reader.uint32()
               break
             }
             default: {
@@ -302,6 +312,13 @@ export namespace Envelope {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.copies`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -324,6 +341,11 @@ export namespace Envelope {
     value: number
   }
 
+  export interface EnvelopeCopiesFieldEvent {
+    field: '$.copies'
+    value: number
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -332,7 +354,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeContentFieldEvent | EnvelopeHopsLeftFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeContentFieldEvent | EnvelopeHopsLeftFieldEvent | EnvelopeCopiesFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto'
+import { createEnvelopeContent } from '../../node/src/wire/index.ts'
+import type { MessageEvent } from './trace.ts'
+
+/** Recipient tags are this long, as the daemon's are. */
+const TAG_BYTES = 16
+
+/** A simulated message as its source's engine gets it: real envelope bytes, scaled down in size. */
+export interface SimMessage {
+  index: number
+  event: MessageEvent
+  content: Uint8Array
+  /** Hex envelope id. */
+  id: string
+  secret: Uint8Array
+  /** Seconds. */
+  expiresAt: number
+}
+
+/** Node `index`'s recipient tag. */
+export function nodeTag(index: number): Uint8Array {
+  const tag = new Uint8Array(TAG_BYTES)
+  tag[0] = 0x51
+  new DataView(tag.buffer).setUint32(TAG_BYTES - 4, index)
+  return tag
+}
+
+/** Smallest content an envelope can have: its header fields around an empty payload. */
+const HEADER_ALLOWANCE = 128
+
+/**
+ * Bytes of a message stand for `scale` simulated bytes, so a 1 MB message
+ * travels as a 1 kB envelope: the engine and store handle real envelopes,
+ * while memory and hashing stay small. The scale is a power of ten that
+ * leaves the smallest message at least a few hundred real bytes, so rounding
+ * changes no size by more than a fraction of a percent.
+ */
+export function byteScale(messages: readonly MessageEvent[]): number {
+  let smallest = Infinity
+  for (const { size } of messages) smallest = Math.min(smallest, size)
+  if (!Number.isFinite(smallest)) return 1
+  let scale = 1
+  while (smallest / (scale * 10) >= HEADER_ALLOWANCE * 2) scale *= 10
+  return scale
+}
+
+/**
+ * Builds the envelope of a message: content of `round(size / scale)` bytes
+ * (at least the header), a receipt secret derived from the seed and the
+ * message's index, expiring `ttl` seconds after creation.
+ */
+export function buildMessage(
+  event: MessageEvent,
+  index: number,
+  options: { ttl: number; scale: number; seed: number }
+): SimMessage {
+  const secret = createHash('sha256').update(`qpq-sim/${options.seed}/${index}`).digest()
+  const expiresAt = event.time + options.ttl
+  const target = Math.max(1, Math.round(event.size / options.scale))
+  const make = (payloadBytes: number) =>
+    createEnvelopeContent({
+      tag: nodeTag(event.to),
+      expiresAt: Math.round(expiresAt * 1000),
+      priority: event.priority,
+      receiptHash: createHash('sha256').update(secret).digest(),
+      payload: new Uint8Array(Math.max(0, payloadBytes))
+    })
+  let payload = target
+  let built = make(payload)
+  for (let tries = 0; tries < 4 && built.header.size !== target && payload > 0; tries++) {
+    payload += target - built.header.size
+    built = make(payload)
+  }
+  return { index, event, content: built.content, id: built.header.id, secret, expiresAt }
+}

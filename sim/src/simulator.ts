@@ -1,0 +1,483 @@
+import { MeshEngine, createStrategy, meshFrame } from '../../node/src/mesh/index.ts'
+import type {
+  Acceptance,
+  EngineAction,
+  EngineEvent,
+  LocalEndpoint,
+  MeshFrame,
+  StrategySpec
+} from '../../node/src/mesh/index.ts'
+import { MemoryStore } from '../../node/src/queue/index.ts'
+import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { decodeEnvelope } from '../../node/src/wire/index.ts'
+import { EventQueue } from './event-queue.ts'
+import { emptyStats } from './message-stats.ts'
+import type { MessageStats } from './message-stats.ts'
+import { buildMessage, byteScale, nodeTag } from './messages.ts'
+import type { SimMessage } from './messages.ts'
+import { Random } from './random.ts'
+import type { ContactEvent, Trace } from './trace.ts'
+
+/** What one run needs, in seconds and bytes; Infinity for unlimited bandwidth or buffers. */
+export interface SimSettings {
+  name: string
+  nodes: number
+  trace: Trace
+  /** The run stops here (sim_time). */
+  end: number
+  /** Bytes per second on every link. */
+  bandwidth: number
+  /** Seconds a control frame (hello, offers, requests, acks, receipts) takes. */
+  latency: number
+  /** Bytes of other nodes' messages each node holds at most. */
+  buffer: number
+  /** Seconds a message lives after its creation. */
+  ttl: number
+  strategy: StrategySpec
+  /** Nodes tell peers of deliveries (the daemon does; the ONE's routers do not). */
+  receipts: boolean
+  seed: number
+}
+
+/** What happened to each message and copy, for reports beyond the ONE's. */
+export interface SimObserver {
+  delivered?(message: SimMessage, node: number, time: number, hops: number): void
+  transfer?(from: number, to: number, time: number, outcome: 'started' | 'relayed' | 'aborted'): void
+  buffer?(node: number, time: number, bytes: number): void
+  progress?(time: number): void
+}
+
+export interface SimResult {
+  stats: MessageStats
+  messages: SimMessage[]
+  /** Delivery time per message index; undefined where not delivered. */
+  deliveredAt: (number | undefined)[]
+  /** Events the loop processed. */
+  events: number
+}
+
+const MS = 1000
+
+/** The simulator decodes only envelopes its own engines encoded. */
+const UNLIMITED = { maxPayloadBytes: Infinity }
+
+/** Every message hops this many times at most: the ONE has no hop limit. */
+const HOP_LIMIT = 255
+
+/** Sweeps delete every expired envelope of a node at once. */
+const SWEEP_ALL = Number.MAX_SAFE_INTEGER
+
+type SimEvent =
+  | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link; generation: number }
+  | { kind: 'transfer-done'; transfer: Transfer }
+  | { kind: 'retry'; node: number }
+  | { kind: 'expire'; message: number }
+
+interface PendingEnvelope {
+  from: number
+  id: string
+  bytes: Uint8Array
+  /** Simulated bytes: the envelope's content bytes times the byte scale. */
+  size: number
+}
+
+interface Transfer {
+  link: Link
+  generation: number
+  from: number
+  to: number
+  bytes: Uint8Array
+}
+
+/** An undirected link between two nodes (a < b); each direction queues its envelopes. */
+class Link {
+  up = false
+  generation = 0
+  active: Transfer | undefined
+  readonly queues: [PendingEnvelope[], PendingEnvelope[]] = [[], []]
+
+  constructor(
+    readonly a: number,
+    readonly b: number
+  ) {}
+
+  other(node: number): number {
+    return node === this.a ? this.b : this.a
+  }
+
+  queueFrom(node: number): PendingEnvelope[] {
+    return this.queues[node === this.a ? 0 : 1]
+  }
+}
+
+/** A MemoryStore that reports each committed batch, so the simulator can follow copies. */
+class ObservedStore extends MemoryStore {
+  constructor(private readonly onApply: (ops: StoreOp[]) => void) {
+    super()
+  }
+
+  override async apply(ops: StoreOp[]): Promise<void> {
+    await super.apply(ops)
+    this.onApply(ops)
+  }
+}
+
+class SimNode implements LocalEndpoint {
+  readonly engine: MeshEngine
+  readonly store: ObservedStore
+  readonly links = new Map<number, Link>()
+  /** The one transfer this node takes part in, sending or receiving. */
+  busy: Transfer | undefined
+  /** Message index → when the copy here was stored. */
+  readonly held = new Map<number, number>()
+  /** Message index → hops of the copy this node received (kept after the copy is gone). */
+  readonly hops = new Map<number, number>()
+  /** Store ops committed by the event being handled, read once its actions are in. */
+  committed: StoreOp[] = []
+  bufferBytes = 0
+  private readonly tagSet: ReadonlySet<string>
+
+  constructor(
+    readonly index: number,
+    private readonly sim: Simulator,
+    settings: SimSettings,
+    scale: number
+  ) {
+    this.tagSet = new Set([bytesToHex(nodeTag(index))])
+    this.store = new ObservedStore((ops) => this.committed.push(...ops))
+    const random = new Random(settings.seed * 1_000_003 + index)
+    const relayBytes = Math.floor(settings.buffer / scale)
+    this.engine = new MeshEngine({
+      store: this.store,
+      clock: sim.clock,
+      local: this,
+      strategy: createStrategy(settings.strategy),
+      random: () => random.next(),
+      policy: {
+        maxPayloadBytes: Number.MAX_SAFE_INTEGER,
+        maxRelayBytes: relayBytes,
+        maxRelayBytesPerPeer: Infinity,
+        maxRelayBytesPerRecipient: Infinity,
+        shareReceipts: settings.receipts,
+        outboxInRelayStore: true
+      }
+    })
+  }
+
+  tags(): ReadonlySet<string> {
+    return this.tagSet
+  }
+
+  accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+    const message = this.sim.messageById(envelope.header.id)
+    if (message?.event.to !== this.index) return Promise.resolve(undefined)
+    return Promise.resolve({ receiptSecret: message.secret, ops: [] })
+  }
+}
+
+/**
+ * The discrete-event loop: a virtual clock, virtual links and the daemon's
+ * own engine and store at every node. Links carry one envelope at a time and
+ * a node takes part in one transfer at a time (as in the ONE); a transfer
+ * takes size / bandwidth and is lost if its link goes down first. Other
+ * frames are small control messages that take `latency`. Events at one time
+ * run in the order they were scheduled, and every consequence of an event at
+ * time t runs before the trace's next event at t, so a run is deterministic.
+ */
+export class Simulator {
+  /** The engines' clock: virtual milliseconds. */
+  readonly clock = { now: (): number => this.now }
+  readonly stats = emptyStats()
+  /** Virtual time in ms, as the engines count it (seconds only in the trace and the reports). */
+  private now = 0
+  private readonly nodes: SimNode[] = []
+  private readonly links = new Map<number, Link>()
+  private readonly queue = new EventQueue<SimEvent>()
+  private readonly messages: SimMessage[]
+  private readonly byId = new Map<string, SimMessage>()
+  private readonly holders: Set<number>[]
+  private readonly deliveredAt: (number | undefined)[]
+  private readonly scale: number
+  private events = 0
+
+  constructor(
+    private readonly settings: SimSettings,
+    private readonly observer: SimObserver = {}
+  ) {
+    const { trace, ttl, seed } = settings
+    this.scale = byteScale(trace.messages)
+    this.messages = trace.messages.map((event, index) =>
+      buildMessage(event, index, { ttl, scale: this.scale, seed })
+    )
+    for (const message of this.messages) this.byId.set(message.id, message)
+    this.holders = this.messages.map(() => new Set())
+    this.deliveredAt = this.messages.map(() => undefined)
+    for (let i = 0; i < settings.nodes; i++) this.nodes.push(new SimNode(i, this, settings, this.scale))
+  }
+
+  messageById(id: string): SimMessage | undefined {
+    return this.byId.get(id)
+  }
+
+  async run(): Promise<SimResult> {
+    const { contacts } = this.settings.trace
+    const end = this.settings.end * MS
+    let nextContact = 0
+    let nextMessage = 0
+    for (;;) {
+      const contact = contacts[nextContact]
+      const message = this.messages[nextMessage]
+      const traceTime = Math.min(contact?.time ?? Infinity, message?.event.time ?? Infinity) * MS
+      const queued = this.queue.peekTime()
+      const time = Math.min(queued, traceTime)
+      if (time > end || time === Infinity) break
+      this.now = time
+      this.events++
+      if (queued <= traceTime) {
+        await this.handle(this.queue.pop() as SimEvent)
+      } else if (message !== undefined && message.event.time * MS === traceTime) {
+        nextMessage++
+        await this.create(message)
+      } else if (contact !== undefined) {
+        nextContact++
+        await this.contact(contact)
+      }
+      if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
+    }
+    this.now = end
+    return { stats: this.stats, messages: this.messages, deliveredAt: this.deliveredAt, events: this.events }
+  }
+
+  private async handle(event: SimEvent): Promise<void> {
+    switch (event.kind) {
+      case 'frame':
+        if (event.link.up && event.link.generation === event.generation) {
+          await this.deliver(
+            event.to,
+            { kind: 'frame', peer: String(event.from), frame: event.frame },
+            event.from
+          )
+        }
+        return
+      case 'transfer-done':
+        await this.transferDone(event.transfer)
+        return
+      case 'retry':
+        await this.deliver(event.node, { kind: 'retry' })
+        return
+      case 'expire':
+        for (const node of [...(this.holders[event.message] ?? [])]) {
+          await this.deliver(node, { kind: 'sweep', limit: SWEEP_ALL })
+        }
+        return
+    }
+  }
+
+  private async create(message: SimMessage): Promise<void> {
+    this.stats.created++
+    this.node(message.event.from).hops.set(message.index, 0)
+    this.queue.push(message.expiresAt * MS, { kind: 'expire', message: message.index })
+    await this.deliver(message.event.from, {
+      kind: 'submit',
+      envelopes: [{ content: message.content, hopLimit: HOP_LIMIT }]
+    })
+  }
+
+  private async contact({ a, b, up }: ContactEvent): Promise<void> {
+    if (a === b) return
+    const key = linkKey(a, b)
+    let link = this.links.get(key)
+    if (up) {
+      if (link?.up === true) return
+      if (link === undefined) {
+        link = new Link(Math.min(a, b), Math.max(a, b))
+        this.links.set(key, link)
+      }
+      link.up = true
+      link.generation++
+      this.node(a).links.set(b, link)
+      this.node(b).links.set(a, link)
+      await this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
+      await this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
+      return
+    }
+    if (link?.up !== true) return
+    link.up = false
+    link.generation++
+    const { active } = link
+    if (active !== undefined) {
+      this.stats.aborted++
+      this.observer.transfer?.(active.from, active.to, this.now / MS, 'aborted')
+      this.release(active)
+    }
+    link.queues[0].length = 0
+    link.queues[1].length = 0
+    this.node(a).links.delete(b)
+    this.node(b).links.delete(a)
+    await this.deliver(link.a, { kind: 'contact-down', peer: String(link.b) })
+    await this.deliver(link.b, { kind: 'contact-down', peer: String(link.a) })
+    this.kick(link.a)
+    this.kick(link.b)
+  }
+
+  /** Hands an event to a node's engine and carries out what it asks; `via` is the peer a frame came from. */
+  private async deliver(index: number, event: EngineEvent, via?: number): Promise<void> {
+    const node = this.node(index)
+    const actions = await node.engine.handle(event)
+    const evicted = new Set<string>()
+    for (const action of actions) this.act(node, action, via, evicted)
+    const ops = node.committed
+    node.committed = []
+    if (ops.length > 0) this.followCopies(node, ops, via, evicted)
+  }
+
+  private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: Set<string>): void {
+    switch (action.kind) {
+      case 'send':
+        this.send(node.index, Number(action.peer), action.frame)
+        return
+      case 'delivered': {
+        const message = this.byId.get(action.id)
+        if (message === undefined || this.deliveredAt[message.index] !== undefined) return
+        const hops = via === undefined ? 0 : (this.node(via).hops.get(message.index) ?? 0) + 1
+        const time = this.now / MS
+        this.deliveredAt[message.index] = time
+        this.stats.delivered++
+        this.stats.latencies.push(time - message.event.time)
+        this.stats.hopCounts.push(hops)
+        this.observer.delivered?.(message, node.index, time, hops)
+        return
+      }
+      case 'dropped':
+        if (action.reason === 'evicted' && action.id !== undefined) evicted.add(action.id)
+        return
+      case 'timer':
+        this.queue.push(Math.max(this.now, action.at), { kind: 'retry', node: node.index })
+        return
+      case 'receipt':
+      case 'handed-over':
+      case 'swept':
+        return
+    }
+  }
+
+  /** Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. */
+  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: Set<string>): void {
+    const put = new Set<string>()
+    for (const op of ops) if (op.op === 'put-envelope') put.add(op.envelope.header.id)
+    const before = node.bufferBytes
+    for (const op of ops) {
+      if (op.op !== 'put-envelope' && op.op !== 'delete-envelope') continue
+      const { header } = op.envelope
+      const message = this.byId.get(header.id)
+      if (message === undefined) continue
+      if (op.op === 'put-envelope') {
+        if (node.held.has(message.index)) continue
+        node.held.set(message.index, this.now / MS)
+        node.bufferBytes += header.size * this.scale
+        this.holders[message.index]?.add(node.index)
+        if (via !== undefined) node.hops.set(message.index, (this.node(via).hops.get(message.index) ?? 0) + 1)
+        continue
+      }
+      if (put.has(header.id)) continue
+      const since = node.held.get(message.index)
+      node.held.delete(message.index)
+      node.bufferBytes -= header.size * this.scale
+      this.holders[message.index]?.delete(node.index)
+      if (since !== undefined) this.stats.bufferTimes.push(this.now / MS - since)
+      if (evicted.has(header.id) || header.expiresAt <= this.now) this.stats.dropped++
+      else this.stats.removed++
+    }
+    if (node.bufferBytes !== before) this.observer.buffer?.(node.index, this.now / MS, node.bufferBytes)
+  }
+
+  /** Envelopes queue on the link, one transfer each; other frames arrive after the latency. */
+  private send(from: number, to: number, frame: MeshFrame): void {
+    const link = this.node(from).links.get(to)
+    if (link?.up !== true) return
+    if (frame.envelopes.length > 0) {
+      const queue = link.queueFrom(from)
+      for (const bytes of frame.envelopes) {
+        const { header } = decodeEnvelope(bytes, UNLIMITED)
+        queue.push({ from, id: header.id, bytes, size: header.size * this.scale })
+      }
+      this.kick(from)
+      return
+    }
+    const arrival = this.now + this.settings.latency * MS
+    this.queue.push(arrival, { kind: 'frame', to, from, frame, link, generation: link.generation })
+  }
+
+  /**
+   * Starts a transfer for a node that is free: first one it sends, else one
+   * it receives. An envelope its sender no longer holds (evicted, expired or
+   * handed over while it waited for the link) is not sent: the receiver is
+   * told it is gone, as the engine tells a request for an envelope it lacks.
+   */
+  private kick(index: number): void {
+    const node = this.node(index)
+    if (node.busy !== undefined) return
+    for (const sending of [true, false]) {
+      for (const [peer, link] of node.links) {
+        if (link.active !== undefined || this.node(peer).busy !== undefined) continue
+        const from = sending ? index : peer
+        const queue = link.queueFrom(from)
+        for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
+          if (this.node(from).store.hasEnvelope(pending.id)) {
+            this.start(link, pending)
+            return
+          }
+          const refusals = [{ envelopeId: hexToBytes(pending.id), reason: 'gone' }]
+          this.send(from, link.other(from), meshFrame({ refusals }))
+        }
+      }
+    }
+  }
+
+  private start(link: Link, pending: PendingEnvelope): void {
+    const transfer: Transfer = {
+      link,
+      generation: link.generation,
+      from: pending.from,
+      to: link.other(pending.from),
+      bytes: pending.bytes
+    }
+    link.active = transfer
+    this.node(transfer.from).busy = transfer
+    this.node(transfer.to).busy = transfer
+    this.stats.started++
+    this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'started')
+    const { bandwidth } = this.settings
+    const duration = Number.isFinite(bandwidth) ? (pending.size / bandwidth) * MS : 0
+    this.queue.push(this.now + duration, { kind: 'transfer-done', transfer })
+  }
+
+  private release(transfer: Transfer): void {
+    transfer.link.active = undefined
+    this.node(transfer.from).busy = undefined
+    this.node(transfer.to).busy = undefined
+  }
+
+  private async transferDone(transfer: Transfer): Promise<void> {
+    const { link } = transfer
+    if (link.active !== transfer || link.generation !== transfer.generation) return
+    this.release(transfer)
+    this.stats.relayed++
+    this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
+    const frame = meshFrame({ envelopes: [transfer.bytes] })
+    await this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
+    this.kick(transfer.to)
+    this.kick(transfer.from)
+  }
+
+  private node(index: number): SimNode {
+    const node = this.nodes[index]
+    if (node === undefined) throw new RangeError(`no node ${index}`)
+    return node
+  }
+}
+
+function linkKey(a: number, b: number): number {
+  return a < b ? a * 0x100000 + b : b * 0x100000 + a
+}
