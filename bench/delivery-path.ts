@@ -61,7 +61,8 @@ function method(reference: RawQuicFigures): string {
       `mesh contact each (B with two), the bench pushes ${whole(DELIVERY.messages)} messages of ` +
       `${DELIVERY.textBytes} ASCII characters (each distinct) through A's control socket \`send\` method, ` +
       `${DELIVERY.window} requests in flight (\`ControlClient\` opens one Unix socket connection per call, so ` +
-      `that is ${DELIVERY.window} connections at a time). \`send\` seals the message for C and answers once ` +
+      `that is ${DELIVERY.window} connections at a time). \`send\` encrypts the message in A's 1:1 MLS group ` +
+      `with C (the first message goes to an invite of C's and carries the group's Welcome) and answers once ` +
       `the envelope is durably queued in A's outbox.`,
     '',
     `**B stores every envelope durably before acknowledging it**: the engine commits all writes of a cycle ` +
@@ -71,7 +72,7 @@ function method(reference: RawQuicFigures): string {
     `The rate is ${whole(DELIVERY.messages)} divided by the time from the first \`send\` until C's ` +
       `\`status.inbox\` reaches ${whole(DELIVERY.messages)} (polled every 50 ms, so up to 50 ms late). ` +
       `Latency is \`receivedAt - sentAt\` of each inbox entry (both stamped by the daemons on this machine's ` +
-      `clock: when A sealed the message, when C committed it), read from C's \`inbox\` control method a page ` +
+      `clock: when A encrypted the message, when C committed it), read from C's \`inbox\` control method a page ` +
       `at a time. The bench checks every message arrived exactly once and intact. Peak RSS is \`VmHWM\` from ` +
       `\`/proc/<pid>/status\`, read once every message has arrived, before the inbox is read; CPU time is user + system time of ` +
       `all the process's threads from \`/proc/<pid>/stat\` (10 ms ticks).`,
@@ -147,7 +148,7 @@ function processes(delivery: DeliveryFigures): string {
         'CPU per message'
       ],
       [
-        row('A (sender: seals, queues, forwards)', a),
+        row('A (sender: encrypts, queues, forwards)', a),
         row('B (relay: stores, forwards)', b),
         row('C (recipient: opens, stores in its inbox)', c),
         [

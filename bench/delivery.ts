@@ -161,12 +161,16 @@ async function pushAndWait(
   let peakRelay = 0
   const failed = new AbortController()
 
+  // The first text goes to an invite of C's: it starts the 1:1 MLS group (its Welcome travels with it), and
+  // every later one is sent in that group.
+  const { invite } = (await c.call('invite')) as { invite: string }
   const sending = (async (): Promise<number> => {
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < texts.length) {
+        const address = next === 0 ? invite : c.address
         const text = texts[next++]
-        await a.call('send', { address: c.address, text, priority: 'normal' })
+        await a.call('send', { address, text, priority: 'normal' })
         queued++
       }
     }

@@ -81,8 +81,24 @@ describe('config', () => {
         },
         outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000 },
         control: { socket: '' },
+        mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
         log: { level: 'info' }
       })
+    })
+
+    it('take the post-quantum MLS suite and refuse one this node cannot use', async () => {
+      const xwing = await loadConfig({
+        env: { QPQ_MLS_CIPHERSUITE: 'MLS_256_XWING_AES256GCM_SHA512_Ed25519' }
+      })
+      expect(xwing.mls.ciphersuite).to.equal('MLS_256_XWING_AES256GCM_SHA512_Ed25519')
+      try {
+        await loadConfig({ env: { QPQ_MLS_CIPHERSUITE: 'MLS_256_XWING_AES256GCM_SHA512_MLDSA87' } })
+        expect.fail('a suite with ML-DSA signatures was accepted')
+      } catch (err) {
+        expect((err as Error).message)
+          .to.include('mls.ciphersuite')
+          .and.include('must be one of')
+      }
     })
 
     it('are a fresh copy every time', async () => {

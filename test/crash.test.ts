@@ -17,7 +17,9 @@ describe('kill -9 while sending', function () {
     await folders.removeAll()
   })
 
-  it('never loses an envelope whose send was acknowledged, and delivers each once', async () => {
+  // B is offline throughout the sends and A has no group with it: every acknowledged send is a first message
+  // kept on A's disk until B's key package arrives, at the end, over the mesh.
+  it('never loses a message whose send was acknowledged, and delivers each once', async () => {
     const [a, b] = [await TestDaemon.create('A', folders), await TestDaemon.create('B', folders)]
     daemons.push(a, b)
     await b.start()

@@ -34,8 +34,16 @@ async function inbox(node: TestDaemon): Promise<InboxMessage[]> {
   return cliJson<InboxMessage[]>(node.args('inbox'))
 }
 
-async function send(from: TestDaemon, to: TestDaemon, text: string): Promise<string> {
-  const result = await cli(from.args('send', to.address, text))
+/** Sends to a daemon's address (over the mesh's key-package exchange if need be), or to an invite. */
+async function send(from: TestDaemon, to: TestDaemon | string, text: string): Promise<string> {
+  const result = await cli(from.args('send', typeof to === 'string' ? to : to.address, text))
+  expect(result.code, result.stderr).to.equal(0)
+  return result.stdout.trim()
+}
+
+/** An invite of `node`'s user, taken while it runs: a first message to it needs no key-package exchange. */
+async function invite(node: TestDaemon): Promise<string> {
+  const result = await cli(node.args('invite'))
   expect(result.code, result.stderr).to.equal(0)
   return result.stdout.trim()
 }
@@ -74,11 +82,12 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
     await b.start()
     await c.start()
     const cAddress = c.address
+    const cInvite = await invite(c)
     await c.stop()
     await a.start({ bootstrap: [b.quicAddress()] })
     await waitForStatus(a, 'in contact with B', (s) => s.meshContacts === 1)
 
-    const id = await send(a, c, 'hello through the mesh')
+    const id = await send(a, cInvite, 'hello through the mesh')
     expect(id).to.match(/^[0-9a-f]{64}$/)
     await waitForStatus(b, 'holding the envelope', (s) => s.relay === 1)
     await a.stop()
@@ -125,10 +134,11 @@ describe('store-and-forward delivery between daemons on 127.0.0.1', function () 
     const [a, b, c] = [await daemon('A'), await daemon('B'), await daemon('C')]
     await b.start()
     await c.start()
+    const cInvite = await invite(c)
     await c.stop()
     await a.start({ bootstrap: [b.quicAddress()] })
     await waitForStatus(a, 'in contact with B', (s) => s.meshContacts === 1)
-    await send(a, c, 'survives a restart')
+    await send(a, cInvite, 'survives a restart')
     await waitForStatus(b, 'holding the envelope', (s) => s.relay === 1)
     await a.stop()
     const bAddresses = b.multiaddrs.map((address) => address.replace(/\/p2p\/.*$/, ''))

@@ -71,6 +71,25 @@ for (const [storeName, createStore] of [
         expect(net.node('A').actions).to.deep.include({ kind: 'receipt', id: envelope.id })
       })
 
+      it('delivers an envelope taken unread once a later one opens it, and purges its copies', async () => {
+        const early = message(tagC)
+        const opener = message(tagC)
+        net.node('C').keepUnread(early.id, opener.id)
+        await submit('A', early)
+        await net.connect('A', 'B')
+        await net.connect('B', 'C')
+        expect(net.node('C').inbox).to.deep.equal([])
+        expect(net.node('C').store.counts()).to.include({ relay: 1, receipts: 0 })
+        expect(net.node('B').store.counts()).to.include({ relay: 1, receipts: 0 })
+        await submit('A', opener)
+        expect(net.node('C').inbox).to.deep.equal([opener.id, early.id])
+        expect(net.node('C').actions).to.deep.include({ kind: 'delivered', id: early.id })
+        expect(net.node('C').store.counts()).to.include({ relay: 0, receipts: 2 })
+        expect(net.node('B').store.counts()).to.include({ relay: 0, receipts: 2 })
+        expect(net.node('A').store.counts().outbox).to.equal(0)
+        expect(net.node('A').actions).to.deep.include({ kind: 'receipt', id: early.id })
+      })
+
       it('sends nothing twice when a contact comes up again', async () => {
         await submit('A', message(tagC))
         await net.connect('A', 'B')

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
 import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
-import { composeMessage } from '../node/src/daemon/compose.ts'
-import { generateUserIdentity } from '../node/src/identity/index.ts'
 import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { MlsAuthor } from './helpers/mls-author.ts'
 import { createTestPeer } from './helpers/peer.ts'
 
 interface Status {
@@ -21,15 +20,18 @@ describe('a hostile peer', function () {
   const folders = new TestFolders()
   let target: TestDaemon
   let rogue: MeshLibp2p
+  let mallory: MlsAuthor
 
   before(async () => {
     target = await TestDaemon.create('target', folders)
     await target.start({ transport: 'tcp' })
     rogue = await createTestPeer()
+    mallory = await MlsAuthor.to(target, 'mallory')
   })
 
   after(async () => {
     await rogue.stop()
+    await mallory.close()
     await target.stop('SIGKILL')
     await folders.removeAll()
   })
@@ -40,16 +42,11 @@ describe('a hostile peer', function () {
     return stream
   }
 
-  function sealedTo(text: string, payloadLimit = 262_144): Uint8Array {
-    return composeMessage({
-      sender: generateUserIdentity('mallory'),
-      address: target.address,
-      text,
-      priority: 'normal',
-      now: Date.now(),
-      ttl: 3_600_000,
-      maxPayloadBytes: payloadLimit
-    })
+  /** An MLS envelope for the target from mallory's 1:1 group with it (the first one carries the Welcome). */
+  async function mlsTo(text: string, payloadLimit = 262_144): Promise<Uint8Array> {
+    const [content] = await mallory.envelopes([text], payloadLimit)
+    if (content === undefined) throw new Error('no envelope')
+    return content
   }
 
   async function status(): Promise<Status> {
@@ -58,8 +55,8 @@ describe('a hostile peer', function () {
 
   it('has malformed and oversize envelopes dropped and logged, delivers the good one, and never twice', async () => {
     const stream = await openStream()
-    const good = sealedTo('the one good envelope')
-    const oversize = sealedTo('x'.repeat(300_000), 1_000_000)
+    const good = await mlsTo('the one good envelope')
+    const oversize = await mlsTo('x'.repeat(300_000), 1_000_000)
     const envelopes = meshFrame({
       envelopes: [new Uint8Array(randomBytes(100)), encodeEnvelope(oversize, 3), encodeEnvelope(good, 3)]
     })
@@ -90,7 +87,7 @@ describe('a hostile peer', function () {
     const again = await openStream()
     again.send(
       lp.encode.single(
-        MeshFrame.encode(meshFrame({ envelopes: [encodeEnvelope(sealedTo('after the reset'), 3)] }))
+        MeshFrame.encode(meshFrame({ envelopes: [encodeEnvelope(await mlsTo('after the reset'), 3)] }))
       )
     )
     await waitFor('delivery after the reset', async () => ((await status()).inbox === 2 ? true : undefined))

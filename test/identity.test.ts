@@ -69,7 +69,13 @@ describe('sealed payloads', () => {
   const body = new TextEncoder().encode('meet at the water tower')
 
   it('opens for the recipient with the authenticated sender, the body and the receipt secret', () => {
-    const sealed = seal({ sender: alice, recipientKey: bob.publicKey, body, sentAt: 1234 })
+    const sealed = seal({
+      sender: alice,
+      recipientKey: bob.publicKey,
+      body,
+      sentAt: 1234,
+      kind: 'key-package'
+    })
     const opened = open(bob, sealed.payload)
     expect(opened.senderKey).to.deep.equal(alice.publicKey)
     expect(opened.body).to.deep.equal(body)
@@ -78,7 +84,13 @@ describe('sealed payloads', () => {
   })
 
   it('reveals neither the body nor the sender key to anyone else', () => {
-    const { payload } = seal({ sender: alice, recipientKey: bob.publicKey, body, sentAt: 1 })
+    const { payload } = seal({
+      sender: alice,
+      recipientKey: bob.publicKey,
+      body,
+      sentAt: 1,
+      kind: 'key-package'
+    })
     expect(Buffer.from(payload).includes(Buffer.from(body))).to.equal(false)
     expect(Buffer.from(payload).includes(Buffer.from(alice.publicKey))).to.equal(false)
     expect(() => open(generateUserIdentity('eve'), payload))
@@ -87,7 +99,13 @@ describe('sealed payloads', () => {
   })
 
   it('rejects any flipped bit', () => {
-    const { payload } = seal({ sender: alice, recipientKey: bob.publicKey, body, sentAt: 1 })
+    const { payload } = seal({
+      sender: alice,
+      recipientKey: bob.publicKey,
+      body,
+      sentAt: 1,
+      kind: 'key-package'
+    })
     for (const index of [0, 40, 90, payload.length - 1]) {
       const tampered = Uint8Array.from(payload)
       tampered[index] = (tampered[index] ?? 0) ^ 1

@@ -158,11 +158,12 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     } catch (err) {
       expect(err).to.be.instanceOf(MlsRejectedError)
     }
-    const outgoing = await alice.service.keyPackageArrived(
+    const { outgoing, requestAgain } = await alice.service.keyPackageArrived(
       bob.identity.publicKey,
       decodeInvite(await bob.service.invite()),
       Date.now()
     )
+    expect(requestAgain).to.equal(false)
     await deliver(to(outgoing, bob), bob)
     expect(bob.service.info('asked').members).to.have.length(2)
     // The request is answered once: a second key package adds nobody.
@@ -172,25 +173,113 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
         decodeInvite(await bob.service.invite()),
         Date.now()
       )
-    ).to.deep.equal([])
+    ).to.deep.equal({ outgoing: [], requestAgain: false })
   })
 
   it('sends the Welcome with the first message of a 1:1 conversation, both ways after', async () => {
     const [alice, bob] = [await user('alice3'), await user('bob3')]
-    expect(await alice.service.sendDirect(bob.identity.publicKey, 'hi', Date.now())).to.equal(undefined)
     const first = await alice.service.sendDirect(
       bob.identity.publicKey,
       'hi',
       Date.now(),
+      'normal',
       decodeInvite(await bob.service.invite())
     )
-    if (first === undefined) throw new Error('no 1:1 group made')
-    const read = await deliver(to(first, bob), bob)
+    if (!('outgoing' in first)) throw new Error('no 1:1 group made')
+    const read = await deliver(to(first.outgoing, bob), bob)
     expect(read.map((t) => [t.text, t.direct, t.group])).to.deep.equal([
       ['hi', true, encodeAddress(alice.identity.publicKey)]
     ])
-    const reply = await bob.service.sendDirect(alice.identity.publicKey, 'hello back', Date.now())
-    if (reply === undefined) throw new Error('bob has no 1:1 group with alice')
-    expect((await deliver(to(reply, alice), alice)).map((t) => t.text)).to.deep.equal(['hello back'])
+    const reply = await bob.service.sendDirect(alice.identity.publicKey, 'hello back', Date.now(), 'normal')
+    if (!('outgoing' in reply)) throw new Error('bob has no 1:1 group with alice')
+    expect((await deliver(to(reply.outgoing, alice), alice)).map((t) => t.text)).to.deep.equal(['hello back'])
+  })
+
+  it('keeps first messages to someone new across a restart until their key package comes', async () => {
+    const [alice, bob] = [await user('alice-first'), await user('bob-first')]
+    const queued = []
+    for (const [text, priority] of [
+      ['one', 'critical'],
+      ['two', 'low']
+    ] as const) {
+      const sent = await alice.service.sendDirect(bob.identity.publicKey, text, Date.now(), priority)
+      if (!('queued' in sent)) throw new Error('a text to someone new went out without a key package')
+      queued.push(sent.queued)
+    }
+    expect(queued.map((q) => q.request)).to.deep.equal([true, false])
+    await alice.service.close()
+    alice.service = await MlsService.open(alice.dir, alice.identity)
+    expect((await alice.service.waitingRecipients()).map((r) => encodeAddress(r))).to.deep.equal([
+      encodeAddress(bob.identity.publicKey)
+    ])
+    expect((await alice.service.waitingFirstMessages()).map((w) => [w.id, w.priority])).to.deep.equal([
+      [queued[0]?.id, 'critical'],
+      [queued[1]?.id, 'low']
+    ])
+    const { outgoing, requestAgain } = await alice.service.keyPackageArrived(
+      bob.identity.publicKey,
+      decodeInvite(await bob.service.invite()),
+      Date.now()
+    )
+    expect(requestAgain).to.equal(false)
+    expect(outgoing.map((o) => o.priority)).to.deep.equal(['critical', 'low'])
+    expect(await alice.service.waitingFirstMessages()).to.deep.equal([])
+    // The second envelope may overtake the Welcome: it waits for the group, then reads, and its receipt
+    // comes with the Welcome's envelope.
+    const [welcome, second] = outgoing
+    if (welcome === undefined || second === undefined) throw new Error('two envelopes expected')
+    const kept = await bob.service.receive('ab'.repeat(32), second.payload)
+    expect([kept.receiptSecret, kept.texts, kept.late]).to.deep.equal([undefined, [], []])
+    const opened = await bob.service.receive('cd'.repeat(32), welcome.payload)
+    expect(opened.receiptSecret).to.deep.equal(welcome.receiptSecret)
+    expect(opened.late).to.deep.equal([{ envelopeId: 'ab'.repeat(32), receiptSecret: second.receiptSecret }])
+    const read = opened.texts
+    expect(read.map((t) => [t.id, t.text, t.direct])).to.deep.equal([
+      [queued[0]?.id, 'one', true],
+      [queued[1]?.id, 'two', true]
+    ])
+    const later = await alice.service.sendDirect(bob.identity.publicKey, 'three', Date.now(), 'normal')
+    expect('outgoing' in later, 'later texts use the group').to.equal(true)
+  })
+
+  it('creates new groups on the post-quantum X-Wing suite when configured; old groups keep theirs', async () => {
+    const xwing = 'MLS_256_XWING_AES256GCM_SHA512_Ed25519'
+    const [alice, bob] = [await user('alice-pq'), await user('bob-pq')]
+    await alice.service.createGroup('before')
+    await alice.service.close()
+    await bob.service.close()
+    alice.service = await MlsService.open(alice.dir, alice.identity, xwing)
+    bob.service = await MlsService.open(bob.dir, bob.identity, xwing)
+    expect(alice.service.info('before').ciphersuite).to.equal('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519')
+    expect((await alice.service.createGroup('pq')).ciphersuite).to.equal(xwing)
+    const invite = decodeInvite(await bob.service.invite())
+    expect(invite.cipherSuite).to.equal(xwing)
+    const added = await alice.service.add('pq', [invite], Date.now())
+    await deliver(to(added, bob), bob)
+    const sent = await alice.service.send('pq', 'after the quantum computer', Date.now())
+    expect((await deliver(to(sent, bob), bob)).map((t) => t.text)).to.deep.equal([
+      'after the quantum computer'
+    ])
+    expect(bob.service.info('pq')).to.include({ ciphersuite: xwing, epoch: 1 })
+    // A key package of suite 1 cannot join an X-Wing group: the add says so and changes nothing.
+    const carol = await user('carol-pq')
+    try {
+      await alice.service.add('pq', [decodeInvite(await carol.service.invite())], Date.now())
+      expect.fail('a suite-1 key package was added to an X-Wing group')
+    } catch (err) {
+      expect((err as Error).message).to.include('group uses MLS_256_XWING')
+    }
+    // A 1:1 conversation takes the suite of the key package it starts from.
+    const direct = await alice.service.sendDirect(
+      carol.identity.publicKey,
+      'hi on suite 1',
+      Date.now(),
+      'normal',
+      decodeInvite(await carol.service.invite())
+    )
+    if (!('outgoing' in direct)) throw new Error('no 1:1 group made')
+    expect((await deliver(to(direct.outgoing, carol), carol)).map((t) => t.text)).to.deep.equal([
+      'hi on suite 1'
+    ])
   })
 })

@@ -7,12 +7,20 @@ describe('qpq-node outbox against a daemon with no peers', function () {
   const folders = new TestFolders()
   let a: TestDaemon
   let recipient: string
+  let recipientInvite: string
 
   before(async () => {
+    // The recipient hands out an invite and is never seen again: A's texts travel in the 1:1 group the first
+    // one (with the invite) starts, so each is one envelope in the outbox.
+    const b = await TestDaemon.create('B', folders)
+    await b.start()
+    recipient = b.address
+    const invite = await cli(b.args('invite'))
+    expect(invite.code, invite.stderr).to.equal(0)
+    recipientInvite = invite.stdout.trim()
+    await b.stop()
     a = await TestDaemon.create('A', folders)
     await a.start()
-    const init = await cliJson<{ address: string }>(['init', '--data', await folders.make('qpq-recipient-')])
-    recipient = init.address
   })
 
   after(async () => {
@@ -24,14 +32,15 @@ describe('qpq-node outbox against a daemon with no peers', function () {
     return cliJson<OutboxItem[]>(a.args('outbox'))
   }
 
-  async function send(priority: string): Promise<string> {
-    const result = await cli(a.args('send', recipient, `a ${priority} message`, '--priority', priority))
+  async function send(priority: string, to = recipient): Promise<string> {
+    const result = await cli(a.args('send', to, `a ${priority} message`, '--priority', priority))
     expect(result.code, result.stderr).to.equal(0)
     return result.stdout.trim()
   }
 
   it('lists, flushes and clears the pending messages', async () => {
-    const critical = await send('critical')
+    // Its Welcome makes the first envelope critical whatever was asked.
+    const critical = await send('critical', recipientInvite)
     const normal = await send('normal')
     const low = await send('low')
 
@@ -81,5 +90,25 @@ describe('qpq-node outbox against a daemon with no peers', function () {
       expect(result.stderr, id).to.include(`--id ${id} is not an envelope id`)
     }
     expect((await outbox()).map((item) => item.id)).to.deep.equal([pending])
+  })
+
+  it('lists a text to someone new as waiting for their key package, and clears it by id', async () => {
+    await cli(a.args('outbox', 'clear', '--yes'))
+    const stranger = await cliJson<{ address: string }>([
+      'init',
+      '--data',
+      await folders.make('qpq-stranger-')
+    ])
+    const id = await send('normal', stranger.address)
+    const items = await outbox()
+    expect(items.map((item) => [item.recipient, item.priority, item.waiting])).to.deep.equal([
+      [stranger.address, 'critical', undefined],
+      [stranger.address, 'normal', 'key package']
+    ])
+    expect(items[1]?.id).to.equal(id)
+    expect((await cli(a.args('outbox'))).stdout).to.include('waiting for key package')
+    const cleared = await cli(a.args('outbox', 'clear', '--id', id, '--yes'))
+    expect(cleared.stdout).to.include('discarded 1 message')
+    expect((await outbox()).map((item) => item.waiting)).to.deep.equal([undefined])
   })
 })

@@ -25,10 +25,32 @@ describe('relay quotas between daemons', function () {
     const other = await TestDaemon.create('D', folders)
     const recipient = await TestDaemon.create('C', folders)
     daemons.push(flooder, relay, other, recipient)
+    // The senders start their 1:1 MLS groups with the recipient while it is online and connected to them
+    // directly; then it leaves, and what they send after goes through the relay alone.
     await recipient.start()
+    for (const sender of [flooder, other]) {
+      await sender.start({ bootstrap: [recipient.quicAddress()] })
+      const invite = await cli(recipient.args('invite'))
+      expect(invite.code, invite.stderr).to.equal(0)
+      await callDaemon(join(sender.data, 'control.sock'), 'send', {
+        address: invite.stdout.trim(),
+        text: 'hi'
+      })
+    }
+    await waitFor('the recipient to read both first messages', async () => {
+      const inbox = await cliJson<unknown[]>(recipient.args('inbox'))
+      return inbox.length === 2 ? true : undefined
+    })
+    for (const sender of [flooder, other]) {
+      await waitFor(`${sender.name} to learn its first message arrived`, async () => {
+        const outbox = await cliJson<unknown[]>(sender.args('outbox'))
+        return outbox.length === 0 ? true : undefined
+      })
+    }
     await recipient.stop()
-    // Each envelope of a 1,000-character message is about 1.2 kB: room for two from any one peer.
-    await relay.start({ env: { QPQ_RELAY_MAX_BYTES_PER_PEER: '2600' } })
+    await Promise.all([flooder.stop(), other.stop()])
+    // Each envelope of a 1,000-character message is about 1.26 kB in MLS: room for two from any one peer.
+    await relay.start({ env: { QPQ_RELAY_MAX_BYTES_PER_PEER: '3000' } })
     await flooder.start({ bootstrap: [relay.quicAddress()] })
     await other.start({ bootstrap: [relay.quicAddress()] })
     const send = (from: TestDaemon, i: number) =>

@@ -2,12 +2,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { expect } from 'chai'
 import * as lp from 'it-length-prefixed'
-import { composeMessage } from '../node/src/daemon/compose.ts'
-import { generateUserIdentity } from '../node/src/identity/index.ts'
 import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
 import type { MeshLibp2p } from '../node/src/mesh/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { TestDaemon, TestFolders, waitForInboxIds } from './helpers/daemons.ts'
+import { MlsAuthor } from './helpers/mls-author.ts'
 import { createTestPeer } from './helpers/peer.ts'
 
 /** SIGKILLs of the relay, each at a different point of a stream of envelopes. */
@@ -34,10 +33,8 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
     const [relay, recipient] = [await TestDaemon.create('B', folders), await TestDaemon.create('C', folders)]
     daemons.push(relay, recipient)
     await recipient.start()
-    const recipientAddress = recipient.address
+    const author = await MlsAuthor.to(recipient, 'A')
     await recipient.stop()
-
-    const author = generateUserIdentity('A')
     const acknowledged = new Set<string>()
     let sent = 0
     for (let kill = 0; kill < KILLS; kill++) {
@@ -63,16 +60,8 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
       stream.send(lp.encode.single(MeshFrame.encode(meshFrame({ hello: { tags: [] } }))))
       const pushing = (async () => {
         for (let round = 0; round < 40 && acksThisRound < killAfterAcks; round++) {
-          const envelopes = Array.from({ length: ENVELOPES_PER_FRAME }, () =>
-            composeMessage({
-              sender: author,
-              address: recipientAddress,
-              text: `message ${sent++}`,
-              priority: 'normal',
-              now: Date.now(),
-              ttl: 3_600_000,
-              maxPayloadBytes: 262_144
-            })
+          const envelopes = await author.envelopes(
+            Array.from({ length: ENVELOPES_PER_FRAME }, () => `message ${sent++}`)
           )
           if (
             !stream.send(
@@ -99,5 +88,6 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
     await recipient.start({ bootstrap: [relay.quicAddress()] })
     const ids = await waitForInboxIds(recipient, acknowledged)
     expect(new Set(ids).size, 'no envelope delivered twice').to.equal(ids.length)
+    await author.close()
   })
 })

@@ -80,6 +80,8 @@ export class TestNode implements LocalEndpoint {
   readonly actions: EngineAction[] = []
   readonly inbox: string[] = []
   private readonly tagHex: string
+  /** Envelopes taken unread until another one (the value) arrives, as MLS keeps a message for its epoch. */
+  private readonly unreadUntil = new Map<string, string>()
 
   constructor(
     readonly name: string,
@@ -105,11 +107,25 @@ export class TestNode implements LocalEndpoint {
     return new Set([this.tagHex])
   }
 
+  /** Takes `id` unread (no receipt) until `openerId` arrives, whose acceptance then brings `id`'s receipt. */
+  keepUnread(id: string, openerId: string): void {
+    this.unreadUntil.set(id, openerId)
+  }
+
   accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
-    const secret = this.secrets.get(envelope.header.id)
-    if (secret === undefined) return Promise.resolve(undefined)
-    this.inbox.push(envelope.header.id)
-    return Promise.resolve({ receiptSecret: secret, ops: [] })
+    const { id } = envelope.header
+    const secret = this.secrets.get(id)
+    if (secret === undefined || this.unreadUntil.has(id)) return Promise.resolve(undefined)
+    this.inbox.push(id)
+    const late: { id: string; secret: Uint8Array }[] = []
+    for (const [kept, opener] of this.unreadUntil) {
+      const keptSecret = this.secrets.get(kept)
+      if (opener !== id || keptSecret === undefined) continue
+      this.unreadUntil.delete(kept)
+      this.inbox.push(kept)
+      late.push({ id: kept, secret: keptSecret })
+    }
+    return Promise.resolve({ receiptSecret: secret, ops: [], late })
   }
 
   dropped(): string[] {

@@ -16,6 +16,7 @@ function printGroup(group: GroupSummary): void {
       ['name', group.name],
       ['id', group.id],
       ['epoch', String(group.epoch)],
+      ['ciphersuite', group.ciphersuite],
       ['committer', group.committer],
       ...(group.removed ? [['state', 'you were removed']] : []),
       ...group.members.map((member, i) => [i === 0 ? 'members' : '', member])

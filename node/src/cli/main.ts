@@ -83,14 +83,14 @@ async function main(): Promise<void> {
     )
     .command(
       'send <address> <text>',
-      'queue an end-to-end encrypted message; prints its envelope id',
+      'queue an end-to-end encrypted (MLS) message; prints its id. To someone new it waits for their key package',
       (command) =>
         command
           .positional('address', {
             type: 'string',
             demandOption: true,
             describe:
-              "the recipient's qpq1… address, or an invite of theirs (qpqinvite1…) for a first message"
+              "the recipient's qpq1… address (with no conversation yet, the text waits on disk for their key package, asked for over the mesh), or an invite of theirs (qpqinvite1…)"
           })
           .positional('text', { type: 'string', demandOption: true })
           .option('priority', { choices: PRIORITIES, default: 'normal' as const }),

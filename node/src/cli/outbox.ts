@@ -26,7 +26,7 @@ export async function outboxCommand(options: CommonOptions): Promise<void> {
       item.priority,
       formatDuration(item.age),
       String(item.attempts),
-      nextAttempt(item.nextAttemptAt, now),
+      item.waiting === undefined ? nextAttempt(item.nextAttemptAt, now) : `waiting for ${item.waiting}`,
       item.lastError
     ])
   )

@@ -74,6 +74,15 @@ function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   return z.strictObject(shape, { error: rejected('must be a table') })
 }
 
+/**
+ * MLS ciphersuites new groups may use: Ed25519 signatures only, since a member's credential is its Ed25519
+ * identity key. X-Wing (ML-KEM-768 with X25519) is the post-quantum one.
+ */
+export const MLS_CIPHERSUITES = [
+  'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+  'MLS_256_XWING_AES256GCM_SHA512_Ed25519'
+] as const
+
 /** Verbosity of the daemon's log, most severe first. */
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
 
@@ -213,6 +222,17 @@ export const nodeConfigSchema = z.strictObject(
        */
       socket: string
     }),
+    /** End-to-end encryption. */
+    mls: section({
+      /**
+       * Ciphersuite of the groups this node creates and of the key packages it hands out. Existing groups
+       * keep theirs; a 1:1 group takes the suite of the key package it starts from.
+       * @default 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
+       */
+      ciphersuite: z.enum(MLS_CIPHERSUITES, {
+        error: rejected(`must be one of ${MLS_CIPHERSUITES.map(show).join(', ')}`)
+      })
+    }),
     /** Logging. */
     log: section({
       /**
@@ -237,6 +257,7 @@ export const configLayerSchema = z.strictObject(
     relay: nodeConfigSchema.shape.relay.partial().optional(),
     outbox: nodeConfigSchema.shape.outbox.partial().optional(),
     control: nodeConfigSchema.shape.control.partial().optional(),
+    mls: nodeConfigSchema.shape.mls.partial().optional(),
     log: nodeConfigSchema.shape.log.partial().optional()
   },
   { error: rejected('must be a table') }
@@ -271,6 +292,7 @@ const DEFAULTS: NodeConfig = {
   },
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
   control: { socket: '' },
+  mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
   log: { level: 'info' }
 }
 

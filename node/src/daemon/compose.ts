@@ -10,22 +10,22 @@ import type { Priority } from '../wire/index.ts'
 export interface ComposeInput {
   sender: UserIdentity
   address: string
-  text: string
-  /** @default 'text' */
-  kind?: SealedKind
+  /** The request's or answer's body: empty, or an invite. */
+  body: string
+  kind: SealedKind
   priority: Priority
   now: number
   ttl: number
   maxPayloadBytes: number
 }
 
-/** Seals a text message to an address and wraps it in an envelope: the content bytes that travel. */
-export function composeMessage(input: ComposeInput): Uint8Array {
+/** Seals a message of the key-package exchange to an address and wraps it in an envelope: the bytes that travel. */
+export function composeSealed(input: ComposeInput): Uint8Array {
   const recipientKey = decodeAddress(input.address)
   const sealed = seal({
     sender: input.sender,
     recipientKey,
-    body: new TextEncoder().encode(input.text),
+    body: new TextEncoder().encode(input.body),
     sentAt: input.now,
     kind: input.kind
   })
@@ -65,7 +65,7 @@ export function composeMlsEnvelopes(input: MlsEnvelopeInput): { content: Uint8Ar
       content: createEnvelopeContent({
         tag: recipientTag(outgoing.recipientKey, epochOf(input.now)),
         expiresAt: input.now + input.ttl,
-        priority: outgoing.priority === 'critical' ? 'critical' : input.priority,
+        priority: outgoing.priority === 'normal' ? input.priority : outgoing.priority,
         receiptHash: sha256(outgoing.receiptSecret),
         payload: outgoing.payload
       }).content

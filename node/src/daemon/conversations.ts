@@ -4,7 +4,8 @@ import { credentialIdentity, decodeInvite, isInvite } from '../mls/index.ts'
 import type { GroupSummary, Outgoing } from '../mls/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { envelopeId } from '../wire/index.ts'
-import { composeMessage, composeMlsEnvelopes } from './compose.ts'
+import type { SealedKind } from '../e2e/index.ts'
+import { composeMlsEnvelopes, composeSealed } from './compose.ts'
 import type { KeyPackageExchange } from './local-user.ts'
 import { systemClock } from './clock.ts'
 import type { Daemon } from './daemon.ts'
@@ -60,36 +61,49 @@ export async function submitMls(
 
 /**
  * A text to one person over MLS: in the 1:1 group with them, or, given an invite, in a new one whose Welcome
- * travels with the text. Undefined when there is neither (the caller falls back to the interim sealed path).
+ * travels with the text. To an address with neither, the text is kept on disk (the id is printed once it is
+ * there) and a key-package request goes out; the answer starts the group and sends what was kept.
  */
 export async function sendDirect(
   daemon: Daemon,
   to: string,
   text: string,
   priority: Priority
-): Promise<{ id: string } | undefined> {
+): Promise<{ id: string }> {
   const keyPackage = isInvite(to) ? decodeInvite(to) : undefined
   const recipientKey =
     keyPackage === undefined ? decodeAddress(to) : credentialIdentity(keyPackage.leafNode.credential)
-  const outgoing = await daemon.conversations.sendDirect(recipientKey, text, systemClock.now(), keyPackage)
-  if (outgoing === undefined) return undefined
-  const { ids } = await submitMls(daemon, outgoing, priority)
+  const sent = await daemon.conversations.sendDirect(
+    recipientKey,
+    text,
+    systemClock.now(),
+    priority,
+    keyPackage
+  )
+  if ('queued' in sent) {
+    if (sent.queued.request) await requestKeyPackage(daemon, recipientKey)
+    return { id: sent.queued.id }
+  }
+  const { ids } = await submitMls(daemon, sent.outgoing, priority)
   return { id: ids[0] ?? '' }
 }
 
-/** Queues a sealed envelope of the key-package exchange (critical: nothing else moves until it arrives). */
-async function submitSealed(
-  daemon: Daemon,
-  to: Uint8Array,
-  kind: 'key-package-request' | 'key-package',
-  text: string
-): Promise<string> {
+/** Asks a person for a key package over the mesh (a sealed request). */
+export function requestKeyPackage(daemon: Daemon, to: Uint8Array): Promise<string> {
+  return submitSealed(daemon, to, 'key-package-request', '')
+}
+
+/**
+ * Queues a sealed envelope of the key-package exchange (critical: nothing else moves until it arrives). The
+ * sealed payload bootstraps MLS: it carries a request or an invite, never a user's text.
+ */
+async function submitSealed(daemon: Daemon, to: Uint8Array, kind: SealedKind, body: string): Promise<string> {
   const { envelope } = daemon.config
   const address = encodeAddress(to)
-  const content = composeMessage({
+  const content = composeSealed({
     sender: daemon.user,
     address,
-    text,
+    body,
     kind,
     priority: 'critical',
     now: systemClock.now(),
@@ -120,7 +134,10 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
     received(from, invite) {
       daemon.conversations
         .keyPackageArrived(from, decodeInvite(invite), systemClock.now())
-        .then((outgoing) => submitMls(daemon, outgoing, 'critical'))
+        .then(async ({ outgoing, requestAgain }) => {
+          await submitMls(daemon, outgoing, 'normal')
+          if (requestAgain) await requestKeyPackage(daemon, from)
+        })
         .catch((err: unknown) => {
           log.error('a key package from %s was not used: %s', encodeAddress(from), (err as Error).message)
         })
@@ -151,7 +168,7 @@ export function conversationHandlers(
       }
       for (const key of keys) {
         await mls().requestAdd(group, key)
-        ids.push(await submitSealed(daemon, key, 'key-package-request', ''))
+        ids.push(await requestKeyPackage(daemon, key))
       }
       return { ids, requested: addresses, group: mls().info(group) }
     },

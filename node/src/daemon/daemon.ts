@@ -18,7 +18,7 @@ import { LevelStore } from '../queue/index.ts'
 import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
-import { keyPackageExchange } from './conversations.ts'
+import { keyPackageExchange, requestKeyPackage } from './conversations.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -70,7 +70,11 @@ export class Daemon {
     this.identities = await loadIdentities(this.dataDir)
     this.malloc = await detectAllocator()
     await this.store.open()
-    this.mls = await MlsService.open(join(this.dataDir, 'mls'), this.identities.user)
+    this.mls = await MlsService.open(
+      join(this.dataDir, 'mls'),
+      this.identities.user,
+      this.config.mls.ciphersuite
+    )
     const engine = new MeshEngine({
       store: this.store,
       clock: systemClock,
@@ -130,6 +134,8 @@ export class Daemon {
       this.sweep()
     }, this.config.relay.sweepInterval)
     log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
+    // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
+    for (const recipient of await this.mls.waitingRecipients()) await requestKeyPackage(this, recipient)
   }
 
   /** Stops accepting work, lets pending writes finish, and closes everything; safe to call twice. */

@@ -1,10 +1,8 @@
 import { encodeAddress } from '../identity/index.ts'
 import type { EngineStats } from '../mesh/index.ts'
 import type { InboxCursor } from '../queue/index.ts'
-import { envelopeId } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import type { Allocator } from './allocator.ts'
-import { composeMessage } from './compose.ts'
 import { conversationHandlers, InvalidRequestError, sendDirect, stringParam } from './conversations.ts'
 import { systemClock } from './daemon.ts'
 import type { Daemon } from './daemon.ts'
@@ -71,6 +69,8 @@ export interface OutboxItem {
   /** Unix ms of the next try; 0 when it goes to the next peer met. */
   nextAttemptAt: number
   expiresAt: number
+  /** Set on a first message kept until the recipient's key package arrives: what it waits for. */
+  waiting?: 'key package'
 }
 
 export interface PeerResult {
@@ -99,23 +99,7 @@ export function controlHandlers(
       if (typeof priority !== 'string' || !PRIORITIES.includes(priority as Priority)) {
         throw new InvalidRequestError(`priority must be one of ${PRIORITIES.join(', ')}`)
       }
-      const direct = await sendDirect(daemon, address, text, priority as Priority)
-      if (direct !== undefined) return direct
-      const { envelope } = daemon.config
-      const content = composeMessage({
-        sender: daemon.user,
-        address,
-        text,
-        priority: priority as Priority,
-        now: systemClock.now(),
-        ttl: envelope.ttl,
-        maxPayloadBytes: envelope.maxPayloadBytes
-      })
-      await daemon.meshService.dispatch({
-        kind: 'submit',
-        envelopes: [{ content, hopLimit: envelope.hopLimit, recipient: address }]
-      })
-      return { id: envelopeId(content) }
+      return sendDirect(daemon, address, text, priority as Priority)
     },
 
     inbox: async (params): Promise<InboxPage> => {
@@ -159,6 +143,19 @@ export function controlHandlers(
           expiresAt: summary.header.expiresAt
         })
       }
+      for (const first of await daemon.conversations.waitingFirstMessages()) {
+        items.push({
+          id: first.id,
+          recipient: encodeAddress(first.recipient),
+          priority: first.priority,
+          age: now - first.sentAt,
+          attempts: 0,
+          lastError: '',
+          nextAttemptAt: 0,
+          expiresAt: first.sentAt + daemon.config.envelope.ttl,
+          waiting: 'key package'
+        })
+      }
       return { items }
     },
 
@@ -173,7 +170,8 @@ export function controlHandlers(
         throw new InvalidRequestError('ids must be a list of envelope ids')
       }
       const actions = await daemon.meshService.dispatch({ kind: 'discard', ids: ids })
-      return { discarded: actions.filter((action) => action.kind === 'dropped').length }
+      const firsts = await daemon.conversations.discardFirstMessages(ids)
+      return { discarded: actions.filter((action) => action.kind === 'dropped').length + firsts }
     },
 
     peers: (): Promise<{ peers: PeerResult[] }> => {

@@ -59,20 +59,24 @@ export class LocalUser implements LocalEndpoint {
     return this.acceptSealed(envelope.header.id, payload)
   }
 
-  /** Reads an MLS payload; a message kept for a later epoch gets no receipt yet (its copy stays as a relay one). */
+  /**
+   * Reads an MLS payload. A message kept for a later epoch gets no receipt yet (its copy stays as a relay
+   * one); the envelope that opens its epoch brings its receipt along (`late`), so the copies are purged.
+   */
   private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
     const received = await this.mls.receive(id, payload)
     if (received.receiptSecret === undefined) return undefined
     const receivedAt = this.clock.now()
     return {
       receiptSecret: received.receiptSecret,
+      late: received.late.map(({ envelopeId, receiptSecret }) => ({ id: envelopeId, secret: receiptSecret })),
       ops: received.texts.map((text) => ({
         op: 'put-inbox' as const,
         entry: {
-          id: text.envelopeId,
+          id: text.id,
           receivedAt,
           record: encodeInboxRecord({
-            id: text.envelopeId,
+            id: text.id,
             from: encodeAddress(text.from),
             text: text.text,
             sentAt: text.sentAt,
@@ -84,7 +88,7 @@ export class LocalUser implements LocalEndpoint {
     }
   }
 
-  /** The interim sealed payload, still read until every sender speaks MLS. */
+  /** The sealed payload: only the key-package exchange that bootstraps MLS; it carries no text. */
   private acceptSealed(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
     let opened
     try {
@@ -93,25 +97,11 @@ export class LocalUser implements LocalEndpoint {
       log.error('envelope %s carries our tag but does not open: %s', id, (err as Error).message)
       return Promise.resolve(undefined)
     }
-    if (opened.kind !== 'text') {
-      const { senderKey, body } = opened
-      queueMicrotask(() => {
-        if (opened.kind === 'key-package-request') this.keyPackages.requested(senderKey)
-        else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
-      })
-      return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
-    }
-    const receivedAt = this.clock.now()
-    const record = encodeInboxRecord({
-      id,
-      from: encodeAddress(opened.senderKey),
-      text: new TextDecoder().decode(opened.body),
-      sentAt: opened.sentAt,
-      receivedAt
+    const { kind, senderKey, body } = opened
+    queueMicrotask(() => {
+      if (kind === 'key-package-request') this.keyPackages.requested(senderKey)
+      else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
     })
-    return Promise.resolve({
-      receiptSecret: opened.receiptSecret,
-      ops: [{ op: 'put-inbox', entry: { id, receivedAt, record } }]
-    })
+    return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
   }
 }

@@ -14,10 +14,10 @@ const KEY_BYTES = 32
 const NONCE = new Uint8Array(12)
 const SEALED_SENDER_BYTES = KEY_BYTES + AUTH_TAG_BYTES
 
-export type SealedKind = 'text' | 'key-package-request' | 'key-package'
+/** What a sealed payload carries: only the key-package exchange that bootstraps MLS, never a user's text. */
+export type SealedKind = 'key-package-request' | 'key-package'
 
 const KINDS: Record<SealedKind, SealedMessage.Kind> = {
-  text: SealedMessage.Kind.TEXT,
   'key-package-request': SealedMessage.Kind.KEY_PACKAGE_REQUEST,
   'key-package': SealedMessage.Kind.KEY_PACKAGE
 }
@@ -27,8 +27,7 @@ export interface SealInput {
   recipientKey: Uint8Array
   body: Uint8Array
   sentAt: number
-  /** @default 'text' */
-  kind?: SealedKind
+  kind: SealedKind
 }
 
 export interface Sealed {
@@ -54,7 +53,7 @@ export interface Opened {
  *
  * payload = e (32) ‖ seal_k1(sender key) (48) ‖ seal_k2(SealedMessage)
  */
-export function seal({ sender, recipientKey, body, sentAt, kind = 'text' }: SealInput): Sealed {
+export function seal({ sender, recipientKey, body, sentAt, kind }: SealInput): Sealed {
   const ephemeral = ephemeralX25519()
   const es = agreeWithIdentity(ephemeral.privateKey, recipientKey)
   const ss = identityAgreement(sender.secretKey, recipientKey)

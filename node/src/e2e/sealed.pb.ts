@@ -12,13 +12,13 @@ export interface SealedMessage {
 
 export namespace SealedMessage {
   export enum Kind {
-    TEXT = 'TEXT',
+    UNSPECIFIED = 'UNSPECIFIED',
     KEY_PACKAGE_REQUEST = 'KEY_PACKAGE_REQUEST',
     KEY_PACKAGE = 'KEY_PACKAGE'
   }
 
   enum __KindValues {
-    TEXT = 0,
+    UNSPECIFIED = 0,
     KEY_PACKAGE_REQUEST = 1,
     KEY_PACKAGE = 2
   }
@@ -66,7 +66,7 @@ export namespace SealedMessage {
           sentAt: 0n,
           receiptSecret: uint8ArrayAlloc(0),
           body: uint8ArrayAlloc(0),
-          kind: Kind.TEXT
+          kind: Kind.UNSPECIFIED
         }
 
         const end = length == null ? reader.len : reader.pos + length

@@ -23,6 +23,12 @@ export interface Acceptance {
   receiptSecret: Uint8Array
   /** Written in the same atomic batch as the receipt (the inbox entry). */
   ops: StoreOp[]
+  /**
+   * Receipts for envelopes taken earlier without one (the end-to-end layer kept them unread, for instance
+   * until their MLS epoch arrived) that this one made readable: their copies are deleted and the receipts
+   * spread as if they had just been delivered.
+   */
+  late?: { id: string; secret: Uint8Array }[]
 }
 
 /** The node's own user, as the engine sees it. */
@@ -148,7 +154,9 @@ interface Pending {
 }
 
 type Admission =
-  { kind: 'delivered'; receipt: StoredReceipt } | { kind: 'stored' } | { kind: 'refused'; reason: DropReason }
+  | { kind: 'delivered'; receipts: StoredReceipt[] }
+  | { kind: 'stored' }
+  | { kind: 'refused'; reason: DropReason }
 
 /**
  * The store-and-forward engine, free of I/O: events in, actions out, time
@@ -556,7 +564,7 @@ export class MeshEngine {
         continue
       }
       acks.push(hexToBytes(header.id))
-      if (admission.kind === 'delivered') receipts.push(admission.receipt)
+      if (admission.kind === 'delivered') receipts.push(...admission.receipts)
       else stored.push(envelope)
     }
     if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, { acks, refusals }))
@@ -576,7 +584,8 @@ export class MeshEngine {
         cycle.putReceipt(receipt)
         cycle.ops.push(...acceptance.ops)
         out.push({ kind: 'delivered', id: header.id })
-        return { kind: 'delivered', receipt }
+        const late = await this.lateReceipts(acceptance.late ?? [], cycle, out)
+        return { kind: 'delivered', receipts: [receipt, ...late] }
       }
     }
     if (envelope.origin === 'relay') {
@@ -593,6 +602,31 @@ export class MeshEngine {
     }
     cycle.putEnvelope(envelope)
     return { kind: 'stored' }
+  }
+
+  /**
+   * Delivers envelopes held unread until now: each whose copy is still held and matches its receipt loses
+   * its copy and gets its receipt. One no longer held (expired, evicted), or whose secret does not match,
+   * gets none.
+   */
+  private async lateReceipts(
+    late: { id: string; secret: Uint8Array }[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<StoredReceipt[]> {
+    const envelopes = await cycle.envelopes(late.map(({ id }) => id))
+    const receipts: StoredReceipt[] = []
+    late.forEach(({ id, secret }, i) => {
+      const envelope = envelopes[i]
+      if (envelope === undefined || !cycle.hasEnvelope(id) || cycle.hasReceipt(id)) return
+      if (!receiptMatches(secret, envelope)) return
+      cycle.deleteEnvelope(envelope)
+      const receipt = { id, secret, expiresAt: envelope.header.expiresAt }
+      cycle.putReceipt(receipt)
+      out.push({ kind: 'delivered', id })
+      receipts.push(receipt)
+    })
+    return receipts
   }
 
   private refuse(out: EngineAction[], reason: DropReason, envelope: EnvelopeSummary): Admission {
@@ -709,7 +743,7 @@ export class MeshEngine {
       }
       if (cycle.hasEnvelope(envelope.header.id)) continue
       const admission = await this.admit(envelope, cycle, out)
-      if (admission.kind === 'delivered') receipts.push(admission.receipt)
+      if (admission.kind === 'delivered') receipts.push(...admission.receipts)
       else if (admission.kind === 'stored') fresh.push(envelope)
     }
     this.spreadReceipts(receipts, out)

@@ -63,11 +63,16 @@ const identityBoundCredentials: AuthenticationService = {
   }
 }
 
+/** Generations a receiver may skip ahead, and keeps the skipped keys of, per sender and epoch. */
+const MAX_SKIPPED_GENERATIONS = 1000
+
 export const clientConfig: ClientConfig = {
   keyRetentionConfig: {
-    retainKeysForGenerations: 32,
+    // A burst (say a thousand first messages sent when a key package arrives) leaves in envelopes that relays
+    // may pass on in any order: the keys of every skipped generation a sender may jump are kept until used.
+    retainKeysForGenerations: MAX_SKIPPED_GENERATIONS,
     retainKeysForEpochs: RETAINED_EPOCHS,
-    maximumForwardRatchetSteps: 1000
+    maximumForwardRatchetSteps: MAX_SKIPPED_GENERATIONS
   },
   lifetimeConfig: defaultLifetimeConfig,
   keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,

@@ -15,4 +15,10 @@ export { GroupCommandError, MlsRejectedError } from './errors.ts'
 export { ciphersuite, DEFAULT_SUITE, stockCiphersuite } from './suite.ts'
 export { decodeInvite, MLS_PAYLOAD_MARKER, MlsService } from './service.ts'
 export { isInvite } from './invite-text.ts'
-export type { GroupSummary, GroupText, Outgoing, Received as ReceivedPayload } from './service.ts'
+export type {
+  GroupSummary,
+  GroupText,
+  Outgoing,
+  Received as ReceivedPayload,
+  WaitingFirstMessage
+} from './service.ts'

@@ -141,6 +141,7 @@ export interface GroupContent {
   receiptSeed: Uint8Array
   groupName: string
   direct: boolean
+  messageId: Uint8Array
 }
 
 export namespace GroupContent {
@@ -199,6 +200,11 @@ export namespace GroupContent {
           w.bool(obj.direct)
         }
 
+        if ((obj.messageId != null && obj.messageId.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.messageId)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -209,7 +215,8 @@ export namespace GroupContent {
           sentAt: 0n,
           receiptSeed: uint8ArrayAlloc(0),
           groupName: '',
-          direct: false
+          direct: false,
+          messageId: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -240,6 +247,10 @@ export namespace GroupContent {
             }
             case 6: {
               obj.direct = reader.bool()
+              break
+            }
+            case 7: {
+              obj.messageId = reader.bytes()
               break
             }
             default: {
@@ -299,6 +310,13 @@ export namespace GroupContent {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.messageId`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -341,6 +359,11 @@ export namespace GroupContent {
     value: boolean
   }
 
+  export interface GroupContentMessageIdFieldEvent {
+    field: '$.messageId'
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupContent>): Uint8Array {
     return encodeMessage(obj, GroupContent.codec())
   }
@@ -349,7 +372,7 @@ export namespace GroupContent {
     return decodeMessage(buf, GroupContent.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentKindFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentReceiptSeedFieldEvent | GroupContentGroupNameFieldEvent | GroupContentDirectFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentKindFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentReceiptSeedFieldEvent | GroupContentGroupNameFieldEvent | GroupContentDirectFieldEvent | GroupContentMessageIdFieldEvent> {
     return streamMessage(buf, GroupContent.codec(), opts)
   }
 }

@@ -28,6 +28,7 @@ export const MLS_PAYLOAD_MARKER = 0x4d
 /** One-time key packages kept ready beside the last-resort one. */
 const ONE_TIME_KEY_PACKAGES = 5
 const GROUP_ID_BYTES = 16
+const MESSAGE_ID_BYTES = 32
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
 
@@ -36,13 +37,33 @@ export interface Outgoing {
   recipientKey: Uint8Array
   payload: Uint8Array
   receiptSecret: Uint8Array
-  priority: 'critical' | 'normal'
+  /** `normal` is the priority the sender asked for; `critical` and `low` are fixed. */
+  priority: Priority
+}
+
+type Priority = 'critical' | 'normal' | 'low'
+
+/** A text for a 1:1 conversation; `messageId` set when it was kept waiting for a key package. */
+interface DirectText {
+  text: string
+  sentAt: number
+  messageId?: Uint8Array
+  priority: Priority
+}
+
+/** A first message as `qpq-node outbox` lists it. */
+export interface WaitingFirstMessage {
+  /** The id `send` printed, and the inbox id it gets. */
+  id: string
+  recipient: Uint8Array
+  priority: Priority
+  sentAt: number
 }
 
 /** A text message read from a group. */
 export interface GroupText {
-  /** The envelope that carried it: the inbox entry's id. */
-  envelopeId: string
+  /** The inbox entry's id: the envelope that carried it, or, for a text kept for a key package, from its id. */
+  id: string
   groupId: string
   group: string
   direct: boolean
@@ -55,6 +76,8 @@ export interface Received {
   /** Undefined when nothing in the envelope could be read yet (it waits for its epoch). */
   receiptSecret?: Uint8Array
   texts: GroupText[]
+  /** Envelopes kept earlier for their epoch and read now, with their receipt secrets. */
+  late: { envelopeId: string; receiptSecret: Uint8Array }[]
 }
 
 export interface GroupSummary {
@@ -65,6 +88,7 @@ export interface GroupSummary {
   members: string[]
   committer: string
   removed: boolean
+  ciphersuite: CiphersuiteName
 }
 
 interface Group {
@@ -83,6 +107,11 @@ interface StoredKeyPackage {
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
+
+/** The inbox id of a first message: bound to its authenticated sender, so no one can overwrite another's. */
+function inboxId(sender: Uint8Array, messageId: Uint8Array): string {
+  return createHash('sha256').update(sender).update(messageId).digest('hex')
+}
 
 function receiptSecret(seed: Uint8Array, recipientKey: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(seed).update(recipientKey).digest())
@@ -124,18 +153,47 @@ export class MlsService {
   private readonly bundles = new Map<string, { bundle: KeyPackageBundle; stored: StoredKeyPackage }>()
   private readonly queues = new Map<string, Promise<unknown>>()
 
+  /** Clients per ciphersuite: groups keep the suite they were created with whatever the configuration says. */
+  private readonly clients = new Map<CiphersuiteName, Promise<MlsClient>>()
+
+  /** @param client works in the configured suite: that of new groups and of the key packages handed out */
   private constructor(
     private readonly identity: MlsIdentity,
     private readonly client: MlsClient,
     private readonly store: MlsStore
-  ) {}
+  ) {
+    this.clients.set(client.suite.name, Promise.resolve(client))
+  }
 
+  /** @param suite the ciphersuite of the groups it creates and of its key packages (default: suite 1) */
   static async open(path: string, identity: MlsIdentity, suite?: CiphersuiteName): Promise<MlsService> {
     const store = new MlsStore(path)
     await store.open()
     const service = new MlsService(identity, new MlsClient(identity, await ciphersuite(suite)), store)
     await service.load()
     return service
+  }
+
+  /** The ciphersuite of new groups and key packages. */
+  get suite(): CiphersuiteName {
+    return this.client.suite.name
+  }
+
+  private clientFor(name: CiphersuiteName): Promise<MlsClient> {
+    let client = this.clients.get(name)
+    if (client === undefined) {
+      client = ciphersuite(name).then((impl) => new MlsClient(this.identity, impl))
+      this.clients.set(name, client)
+    }
+    return client
+  }
+
+  private clientOf(group: Group): Promise<MlsClient> {
+    return this.clientFor(group.state.groupContext.cipherSuite)
+  }
+
+  private current(bundle: KeyPackageBundle): boolean {
+    return bundle.keyPackage.cipherSuite === this.client.suite.name
   }
 
   close(): Promise<void> {
@@ -166,7 +224,7 @@ export class MlsService {
 
   /** Keeps ONE_TIME_KEY_PACKAGES unused one-time key packages and one last-resort one. */
   private async refillKeyPackages(): Promise<void> {
-    const entries = [...this.bundles.values()]
+    const entries = [...this.bundles.values()].filter((entry) => this.current(entry.bundle))
     const fresh: [string, Uint8Array][] = []
     const wantLastResort = !entries.some((entry) => entry.stored.lastResort)
     const wantOneTime =
@@ -188,7 +246,9 @@ export class MlsService {
 
   /** An invite carrying a one-time key package, which is then no longer handed out again. */
   async invite(): Promise<string> {
-    const entry = [...this.bundles.entries()].find(([, e]) => !e.stored.lastResort && !e.stored.handedOut)
+    const entry = [...this.bundles.entries()].find(
+      ([, e]) => this.current(e.bundle) && !e.stored.lastResort && !e.stored.handedOut
+    )
     if (entry === undefined) throw new Error('no key package to hand out')
     const [ref, { bundle, stored }] = entry
     stored.handedOut = true
@@ -220,7 +280,8 @@ export class MlsService {
     throw new GroupCommandError(`no group named ${nameOrId}`)
   }
 
-  async createGroup(name: string, direct = false): Promise<GroupSummary> {
+  /** @param suite by default the configured one; a 1:1 group takes the suite of the key package it starts from */
+  async createGroup(name: string, direct = false, suite = this.suite): Promise<GroupSummary> {
     if (
       !direct &&
       [...this.groups.values()].some((group) => group.meta.name === name && !group.meta.removed)
@@ -228,7 +289,8 @@ export class MlsService {
       throw new GroupCommandError(`a group named ${name} exists already`)
     }
     const id = new Uint8Array(randomBytes(GROUP_ID_BYTES))
-    const bundle = await this.client.createKeyPackage()
+    const client = await this.clientFor(suite)
+    const bundle = await client.createKeyPackage()
     const meta: GroupMeta = {
       id: hex(id),
       name,
@@ -236,7 +298,7 @@ export class MlsService {
       committer: hex(this.identity.publicKey),
       removed: false
     }
-    const state = await this.client.createGroup(id, bundle)
+    const state = await client.createGroup(id, bundle)
     await this.store.putGroup(meta, encodeState(state))
     this.groups.set(meta.id, { meta, state })
     return this.summary({ meta, state })
@@ -248,7 +310,7 @@ export class MlsService {
     return this.serial(group.meta.id, async () => {
       this.assertCommitter(group)
       const before = members(group.state)
-      const { state, commit, welcome } = await this.client.add(group.state, keyPackages)
+      const { state, commit, welcome } = await (await this.clientOf(group)).add(group.state, keyPackages)
       return this.afterCommit(group, state, before, commit, welcome, now)
     })
   }
@@ -263,18 +325,36 @@ export class MlsService {
     await this.store.putPendingAdd(hex(identity), group.meta.id)
   }
 
-  /** A key package from `identity`, answering a request: adds it to the groups that wait for it. */
-  async keyPackageArrived(identity: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
+  /**
+   * A key package from `identity`, answering a request: adds it to the groups that wait for it, or else starts
+   * the 1:1 group with the first messages kept for it. A one-time key package serves one group only, so
+   * `requestAgain` says first messages still wait for another one.
+   */
+  async keyPackageArrived(
+    identity: Uint8Array,
+    keyPackage: KeyPackage,
+    now: number
+  ): Promise<{ outgoing: Outgoing[]; requestAgain: boolean }> {
     if (hex(credentialIdentity(keyPackage.leafNode.credential)) !== hex(identity))
       throw new MlsRejectedError('a key package that names another identity than its sender')
-    const out: Outgoing[] = []
+    const outgoing: Outgoing[] = []
+    let used = false
     for (const groupId of await this.store.takePendingAdds(hex(identity))) {
       const group = this.groups.get(groupId)
       if (group === undefined || group.meta.removed) continue
       if (members(group.state).some((member) => hex(member) === hex(identity))) continue
-      out.push(...(await this.add(groupId, [keyPackage], now)))
+      outgoing.push(...(await this.add(groupId, [keyPackage], now)))
+      used = true
     }
-    return out
+    outgoing.push(...(await this.sendFirsts(identity, used ? undefined : keyPackage)))
+    const requestAgain = (await this.store.firstMessages(hex(identity))).length > 0
+    return { outgoing, requestAgain }
+  }
+
+  /** The people first messages wait for (to ask again for a key package after a restart). */
+  async waitingRecipients(): Promise<Uint8Array[]> {
+    const recipients = new Set((await this.store.firstMessages()).map(({ recipient }) => recipient))
+    return [...recipients].map((recipient) => new Uint8Array(Buffer.from(recipient, 'hex')))
   }
 
   remove(nameOrId: string, identities: Uint8Array[], now: number): Promise<Outgoing[]> {
@@ -284,7 +364,7 @@ export class MlsService {
       if (identities.some((identity) => hex(identity) === hex(this.identity.publicKey)))
         throw new GroupCommandError('the committer cannot remove itself')
       const before = members(group.state)
-      const { state, commit } = await this.client.remove(group.state, identities)
+      const { state, commit } = await (await this.clientOf(group)).remove(group.state, identities)
       const removed = new Set(identities.map(hex))
       const stay = before.filter((member) => !removed.has(hex(member)))
       // Removed members get the commit too, so that they learn they are out.
@@ -312,7 +392,9 @@ export class MlsService {
     metaRecipients?: Uint8Array[]
   ): Promise<Outgoing[]> {
     const seed = new Uint8Array(randomBytes(32))
-    const meta = await this.client.encrypt(
+    const meta = await (
+      await this.clientOf(group)
+    ).encrypt(
       state,
       GroupContent.encode({
         kind: GroupContent.Kind.META,
@@ -360,14 +442,9 @@ export class MlsService {
 
   private async sendIn(group: Group, text: string, now: number): Promise<Outgoing[]> {
     if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
-    const seed = new Uint8Array(randomBytes(32))
-    const sent = await this.client.encrypt(
-      group.state,
-      GroupContent.encode({ kind: GroupContent.Kind.TEXT, text, sentAt: BigInt(now), receiptSeed: seed })
-    )
-    group.state = sent.state
+    const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority: 'normal' }, {})
     await this.store.putGroup(group.meta, encodeState(group.state))
-    const payload = encodeMlsPayload({ messages: [sent.message] })
+    const payload = encodeMlsPayload({ messages: [message] })
     const self = hex(this.identity.publicKey)
     return members(group.state)
       .filter((member) => hex(member) !== self)
@@ -380,47 +457,142 @@ export class MlsService {
   }
 
   /**
-   * A text to one person in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
-   * creates it and sends the Welcome with the text. Undefined when there is neither.
+   * A text to one person: in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
+   * in a new one whose Welcome travels with the text; with neither, kept on disk as a first message until the
+   * person's key package arrives ({@link keyPackageArrived}). `request` says that no earlier first message
+   * waits for them, so the caller asks them for a key package.
    */
-  async sendDirect(
+  sendDirect(
     recipientKey: Uint8Array,
     text: string,
     now: number,
+    priority: Priority,
     keyPackage?: KeyPackage
-  ): Promise<Outgoing[] | undefined> {
-    const existing = this.directGroup(recipientKey)
-    if (existing !== undefined) return this.serial(existing.meta.id, () => this.sendIn(existing, text, now))
-    if (keyPackage === undefined) return undefined
-    const summary = await this.createGroup(encodeAddress(recipientKey), true)
+  ): Promise<{ outgoing: Outgoing[] } | { queued: { id: string; request: boolean } }> {
+    return this.serial(`first:${hex(recipientKey)}`, async () => {
+      const existing = this.directGroup(recipientKey)
+      if (existing !== undefined)
+        return { outgoing: await this.serial(existing.meta.id, () => this.sendIn(existing, text, now)) }
+      const first: DirectText = { text, sentAt: now, priority }
+      if (keyPackage !== undefined)
+        return { outgoing: await this.startDirect(recipientKey, keyPackage, [first], []) }
+      const waiting = await this.store.firstMessages(hex(recipientKey))
+      const messageId = new Uint8Array(randomBytes(MESSAGE_ID_BYTES))
+      await this.store.putFirst(hex(recipientKey), { ...first, messageId: hex(messageId) })
+      return { queued: { id: inboxId(this.identity.publicKey, messageId), request: waiting.length === 0 } }
+    })
+  }
+
+  /** First messages waiting for their recipient's key package, oldest first. */
+  async waitingFirstMessages(): Promise<WaitingFirstMessage[]> {
+    return (await this.store.firstMessages()).map(({ recipient, message }) => ({
+      id: inboxId(this.identity.publicKey, Buffer.from(message.messageId, 'hex')),
+      recipient: new Uint8Array(Buffer.from(recipient, 'hex')),
+      priority: message.priority,
+      sentAt: message.sentAt
+    }))
+  }
+
+  /** Discards waiting first messages: those with the given ids, or all. Returns how many. */
+  async discardFirstMessages(ids?: string[]): Promise<number> {
+    const wanted = ids === undefined ? undefined : new Set(ids)
+    const keys = (await this.store.firstMessages())
+      .filter(({ message }) => {
+        const id = inboxId(this.identity.publicKey, Buffer.from(message.messageId, 'hex'))
+        return wanted === undefined || wanted.has(id)
+      })
+      .map(({ key }) => key)
+    if (keys.length > 0) await this.store.deleteFirsts(keys)
+    return keys.length
+  }
+
+  /** Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one. */
+  private sendFirsts(recipientKey: Uint8Array, keyPackage: KeyPackage | undefined): Promise<Outgoing[]> {
+    return this.serial(`first:${hex(recipientKey)}`, async () => {
+      const firsts = await this.store.firstMessages(hex(recipientKey))
+      if (firsts.length === 0) return []
+      const texts = firsts.map(({ message }) => ({
+        ...message,
+        messageId: new Uint8Array(Buffer.from(message.messageId, 'hex'))
+      }))
+      const keys = firsts.map(({ key }) => key)
+      const existing = this.directGroup(recipientKey)
+      if (existing !== undefined)
+        return this.serial(existing.meta.id, () =>
+          this.sendTexts(existing, recipientKey, undefined, texts, keys)
+        )
+      if (keyPackage === undefined) return []
+      return this.startDirect(recipientKey, keyPackage, texts, keys)
+    })
+  }
+
+  /** Creates the 1:1 group with the owner of `keyPackage`; its Welcome travels with the first text. */
+  private async startDirect(
+    recipientKey: Uint8Array,
+    keyPackage: KeyPackage,
+    texts: DirectText[],
+    firstKeys: string[]
+  ): Promise<Outgoing[]> {
+    const summary = await this.createGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
     const group = this.find(summary.id)
     return this.serial(group.meta.id, async () => {
-      const { state, welcome } = await this.client.add(group.state, [keyPackage])
+      const { state, welcome } = await (await this.clientOf(group)).add(group.state, [keyPackage])
       group.state = state
-      const seed = new Uint8Array(randomBytes(32))
-      const first = await this.client.encrypt(
-        state,
-        GroupContent.encode({
-          kind: GroupContent.Kind.TEXT,
-          text,
-          sentAt: BigInt(now),
-          receiptSeed: seed,
-          groupName: encodeAddress(this.identity.publicKey),
-          direct: true
-        })
-      )
-      group.state = first.state
-      await this.store.putGroup(group.meta, encodeState(group.state))
-      const payload = encodeMlsPayload({ welcome, messages: [first.message] })
-      return [
-        {
-          recipientKey,
-          payload,
-          receiptSecret: receiptSecret(seed, recipientKey),
-          priority: 'critical' as const
-        }
-      ]
+      return this.sendTexts(group, recipientKey, welcome, texts, firstKeys)
     })
+  }
+
+  /**
+   * Encrypts texts for the other member of a 1:1 group, one envelope each (the first with `welcome`), and
+   * stores the group's state, forgetting the kept first messages `firstKeys` in the same write.
+   */
+  private async sendTexts(
+    group: Group,
+    recipientKey: Uint8Array,
+    welcome: Uint8Array | undefined,
+    texts: DirectText[],
+    firstKeys: string[]
+  ): Promise<Outgoing[]> {
+    const out: Outgoing[] = []
+    for (const text of texts) {
+      const joining = welcome !== undefined && out.length === 0
+      const { message, seed } = await this.encryptText(
+        group,
+        text,
+        joining ? { groupName: encodeAddress(this.identity.publicKey), direct: true } : {}
+      )
+      out.push({
+        recipientKey,
+        payload: encodeMlsPayload(joining ? { welcome, messages: [message] } : { messages: [message] }),
+        receiptSecret: receiptSecret(seed, recipientKey),
+        priority: joining ? 'critical' : text.priority
+      })
+    }
+    await this.store.putGroupTakingFirsts(group.meta, encodeState(group.state), firstKeys)
+    return out
+  }
+
+  private async encryptText(
+    group: Group,
+    text: DirectText,
+    naming: Partial<GroupContent>
+  ): Promise<{ message: Uint8Array; seed: Uint8Array }> {
+    const seed = new Uint8Array(randomBytes(32))
+    const sent = await (
+      await this.clientOf(group)
+    ).encrypt(
+      group.state,
+      GroupContent.encode({
+        kind: GroupContent.Kind.TEXT,
+        text: text.text,
+        sentAt: BigInt(text.sentAt),
+        receiptSeed: seed,
+        messageId: text.messageId,
+        ...naming
+      })
+    )
+    group.state = sent.state
+    return { message: sent.message, seed }
   }
 
   private directGroup(recipientKey: Uint8Array): Group | undefined {
@@ -458,10 +630,15 @@ export class MlsService {
           messages: payload.messages
         })
         log('kept a message of group %s for epoch %d', groupId, epochOf(first))
-        return { texts: [] }
+        return { texts: [], late: [] }
       }
       const read = await this.process(group, envelopeId, payload.messages)
-      return { receiptSecret: read.receiptSecret, texts: [...read.texts, ...(await this.drain(group))] }
+      const drained = await this.drain(group)
+      return {
+        receiptSecret: read.receiptSecret,
+        texts: [...read.texts, ...drained.texts],
+        late: drained.late
+      }
     })
   }
 
@@ -469,7 +646,9 @@ export class MlsService {
   private async join(welcome: MLSMessage, groupId: string): Promise<void> {
     const existing = this.groups.get(groupId)
     if (existing !== undefined && !existing.meta.removed) return
-    const joined = await this.client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
+    if (welcome.wireformat !== 'mls_welcome') throw new MlsRejectedError('not a Welcome')
+    const client = await this.clientFor(welcome.welcome.cipherSuite)
+    const joined = await client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
     if (joined === undefined) throw new MlsRejectedError('a Welcome for none of our key packages')
     const id = hex(joined.state.groupContext.groupId)
     if (id !== groupId) throw new MlsRejectedError('a Welcome for another group than its messages')
@@ -505,11 +684,9 @@ export class MlsService {
     let secret: Uint8Array | undefined
     for (const bytes of raw) {
       if (group.meta.removed) break
-      const received = await this.client.receive(
-        group.state,
-        decodeMessage(bytes),
-        (sender) => hex(sender) === group.meta.committer
-      )
+      const received = await (
+        await this.clientOf(group)
+      ).receive(group.state, decodeMessage(bytes), (sender) => hex(sender) === group.meta.committer)
       group.state = received.state
       if (received.kind === 'commit') {
         if (received.state.groupActiveState.kind !== 'active') {
@@ -531,7 +708,7 @@ export class MlsService {
       }
       if (content.kind === GroupContent.Kind.TEXT) {
         texts.push({
-          envelopeId,
+          id: content.messageId.length > 0 ? inboxId(received.sender, content.messageId) : envelopeId,
           groupId: group.meta.id,
           group: group.meta.name,
           direct: group.meta.direct,
@@ -545,21 +722,25 @@ export class MlsService {
     return { receiptSecret: secret, texts }
   }
 
-  /** Reads kept messages whose epoch has now arrived. */
-  private async drain(group: Group): Promise<GroupText[]> {
+  /** Reads kept messages whose epoch has now arrived; the receipts of their envelopes are due now. */
+  private async drain(group: Group): Promise<Pick<Received, 'texts' | 'late'>> {
     const texts: GroupText[] = []
+    const late: Received['late'] = []
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const pending = await this.store.takePending(group.meta.id, group.state.groupContext.epoch)
       if (pending.length === 0) break
       for (const kept of pending) {
         try {
-          texts.push(...(await this.process(group, kept.envelopeId, kept.messages)).texts)
+          const read = await this.process(group, kept.envelopeId, kept.messages)
+          texts.push(...read.texts)
+          if (read.receiptSecret !== undefined)
+            late.push({ envelopeId: kept.envelopeId, receiptSecret: read.receiptSecret })
         } catch (err) {
           log.error('a kept message of group %s does not read: %s', group.meta.id, (err as Error).message)
         }
       }
     }
-    return texts
+    return { texts, late }
   }
 
   list(): GroupSummary[] {
@@ -578,7 +759,8 @@ export class MlsService {
       epoch: Number(state.groupContext.epoch),
       members: members(state).map((member) => encodeAddress(member)),
       committer: encodeAddress(Buffer.from(meta.committer, 'hex')),
-      removed: meta.removed
+      removed: meta.removed,
+      ciphersuite: state.groupContext.cipherSuite
     }
   }
 }

@@ -26,6 +26,22 @@ export interface PendingMessage {
   messages: Bytes[]
 }
 
+/** A text to someone with no group yet, kept on disk until their key package arrives. */
+export interface FirstMessage {
+  /** Hex random id, carried in the message: the inbox id derives from it. */
+  messageId: string
+  text: string
+  sentAt: number
+  priority: 'critical' | 'normal' | 'low'
+}
+
+/** A stored first message with its key, and whom it is for (hex identity key). */
+export interface StoredFirstMessage {
+  key: string
+  recipient: string
+  message: FirstMessage
+}
+
 const pad = (epoch: bigint): string => epoch.toString().padStart(20, '0')
 
 /**
@@ -39,6 +55,9 @@ export class MlsStore {
   private readonly keyPackages
   private readonly pending
   private readonly pendingAdds
+  private readonly firsts
+  /** Orders first messages queued within the same millisecond. */
+  private firstCount = 0
 
   constructor(private readonly path: string) {
     this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -49,6 +68,7 @@ export class MlsStore {
     this.keyPackages = level('key-package')
     this.pending = level('pending')
     this.pendingAdds = level('pending-add')
+    this.firsts = level('first-message')
   }
 
   async open(): Promise<void> {
@@ -94,6 +114,53 @@ export class MlsStore {
   async putKeyPackages(records: [string, Bytes][]): Promise<void> {
     await this.db.batch(
       records.map(([ref, value]) => ({ type: 'put' as const, sublevel: this.keyPackages, key: ref, value })),
+      { sync: true }
+    )
+  }
+
+  /** Writes a group's state and forgets the first messages it has just carried, in one synced write. */
+  async putGroupTakingFirsts(meta: GroupMeta, state: Bytes, firstKeys: string[]): Promise<void> {
+    await this.db.batch(
+      [
+        {
+          type: 'put',
+          sublevel: this.metas,
+          key: meta.id,
+          value: new TextEncoder().encode(JSON.stringify(meta))
+        },
+        { type: 'put', sublevel: this.states, key: meta.id, value: state },
+        ...firstKeys.map((key) => ({ type: 'del' as const, sublevel: this.firsts, key }))
+      ],
+      { sync: true }
+    )
+  }
+
+  /** Keeps a first message for `recipient` (hex identity key), synced to disk, after those already kept. */
+  async putFirst(recipient: string, message: FirstMessage): Promise<void> {
+    const key = `${recipient}!${pad(BigInt(message.sentAt))}!${pad(BigInt(this.firstCount++))}`
+    await this.db.batch(
+      [{ type: 'put', sublevel: this.firsts, key, value: new TextEncoder().encode(JSON.stringify(message)) }],
+      { sync: true }
+    )
+  }
+
+  /** First messages kept for `recipient`, or for everyone, in the order they were queued. */
+  async firstMessages(recipient?: string): Promise<StoredFirstMessage[]> {
+    const range = recipient === undefined ? {} : { gte: `${recipient}!`, lte: `${recipient}!\uffff` }
+    const found: StoredFirstMessage[] = []
+    for await (const [key, value] of this.firsts.iterator(range)) {
+      found.push({
+        key,
+        recipient: key.slice(0, key.indexOf('!')),
+        message: JSON.parse(new TextDecoder().decode(value)) as FirstMessage
+      })
+    }
+    return found
+  }
+
+  async deleteFirsts(keys: string[]): Promise<void> {
+    await this.db.batch(
+      keys.map((key) => ({ type: 'del' as const, sublevel: this.firsts, key })),
       { sync: true }
     )
   }
