@@ -35,7 +35,7 @@ export function oneNumber(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value.toFixed(4)
 }
 
-function average(values: readonly number[]): number {
+export function average(values: readonly number[]): number {
   if (values.length === 0) return NaN
   let sum = 0
   for (const value of values) sum += value

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
+import { TAG_BYTES } from '../../node/src/identity/constants.ts'
 import { createEnvelopeContent } from '../../node/src/wire/index.ts'
 import type { MessageEvent } from './trace.ts'
-
-/** Recipient tags are this long, as the daemon's are. */
-const TAG_BYTES = 16
 
 /** A simulated message as its source's engine gets it: real envelope bytes, scaled down in size. */
 export interface SimMessage {
@@ -57,12 +55,14 @@ export function buildMessage(
   const secret = createHash('sha256').update(`qpq-sim/${options.seed}/${index}`).digest()
   const expiresAt = event.time + options.ttl
   const target = Math.max(1, Math.round(event.size / options.scale))
+  const tag = nodeTag(event.to)
+  const receiptHash = createHash('sha256').update(secret).digest()
   const make = (payloadBytes: number) =>
     createEnvelopeContent({
-      tag: nodeTag(event.to),
+      tag,
       expiresAt: Math.round(expiresAt * 1000),
       priority: event.priority,
-      receiptHash: createHash('sha256').update(secret).digest(),
+      receiptHash,
       payload: new Uint8Array(Math.max(0, payloadBytes))
     })
   let payload = target

@@ -53,12 +53,3 @@ function host(text: string | undefined, where: string): number {
     throw new SimInputError(`${where}: "${text ?? ''}" is not a host (a number, maybe after letters)`)
   return Number(match[1])
 }
-
-/** Writes a trace back in the ONE's format (contacts then messages, each in time order). */
-export function formatOneEvents(trace: Trace): string {
-  const lines = [
-    ...trace.contacts.map(({ time, a, b, up }) => `${time} CONN ${a} ${b} ${up ? 'up' : 'down'}`),
-    ...trace.messages.map(({ time, id, from, to, size }) => `${time} C ${id} ${from} ${to} ${size}`)
-  ]
-  return `${lines.join('\n')}\n`
-}

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { htmlReport } from './html-report.ts'
-import { formatMessageStats, reportValues } from './message-stats.ts'
+import { average, formatMessageStats, reportValues } from './message-stats.ts'
 import { oracle } from './oracle.ts'
 import { Simulator } from './simulator.ts'
 import type { SimObserver, SimSettings } from './simulator.ts'
@@ -68,8 +68,7 @@ export async function runScenario(
     oracle: {
       delivered: bound.delivered,
       deliveryProb: trace.messages.length > 0 ? bound.delivered / trace.messages.length : 0,
-      latencyAvg:
-        oracleLatencies.length > 0 ? oracleLatencies.reduce((a, b) => a + b, 0) / oracleLatencies.length : NaN
+      latencyAvg: average(oracleLatencies)
     },
     distributions: {
       latencies: result.stats.latencies,

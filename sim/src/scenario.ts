@@ -52,7 +52,7 @@ const scenarioSchema = z
 export type ScenarioKeys = z.infer<typeof scenarioSchema>
 
 /** Keys a scenario need not give. */
-export const SCENARIO_DEFAULTS = {
+const SCENARIO_DEFAULTS = {
   name: 'scenario',
   seed: 1,
   contact_interval: '12h',
@@ -103,9 +103,10 @@ export async function settingsOf(keys: ScenarioKeys, base: string): Promise<SimS
   const contacts = await contactsOf(keys, base, end)
   const messages = await messagesOf(keys, base, end)
   const trace = { contacts, messages }
-  const nodes = keys.nodes ?? nodesIn(trace)
-  if (nodesIn(trace) > nodes) {
-    throw new SimInputError(`the trace names node ${nodesIn(trace) - 1} but the scenario has ${nodes} nodes`)
+  const named = nodesIn(trace)
+  const nodes = keys.nodes ?? named
+  if (named > nodes) {
+    throw new SimInputError(`the trace names node ${named - 1} but the scenario has ${nodes} nodes`)
   }
   const lastEvent = Math.max(contacts.at(-1)?.time ?? 0, messages.at(-1)?.time ?? 0)
   return {

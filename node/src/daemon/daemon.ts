@@ -29,8 +29,6 @@ const SWEEP_BATCH = 1000
 /** Envelopes for this node's user may have been tagged up to 30 days ago: the longest TTL a sender may set. */
 const ACCEPT_WINDOW_MS = 30 * 24 * 60 * 60 * 1000
 
-export { systemClock }
-
 export interface DaemonInit {
   dataDir: string
   config: NodeConfig

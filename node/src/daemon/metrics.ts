@@ -12,12 +12,11 @@ interface Metric {
  * textfile collector: `qpq-node metrics > /var/lib/node_exporter/qpq.prom`.
  */
 export function prometheusText(status: StatusResult): string {
-  const gauge = (name: string, help: string, value: number): Metric => ({
-    name,
-    help,
-    type: 'gauge',
-    samples: [{ value }]
-  })
+  const single =
+    (type: Metric['type']) =>
+    (name: string, help: string, value: number): Metric => ({ name, help, type, samples: [{ value }] })
+  const gauge = single('gauge')
+  const counter = single('counter')
   const metrics: Metric[] = [
     gauge('qpq_connected_peers', 'Peers with an open libp2p connection.', status.connectedPeers),
     gauge('qpq_mesh_contacts', 'Peers with an open mesh stream.', status.meshContacts),
@@ -32,18 +31,12 @@ export function prometheusText(status: StatusResult): string {
       type: 'gauge',
       samples: [{ labels: { allocator: status.allocator }, value: status.residentBytes }]
     },
-    {
-      name: 'qpq_delivered_total',
-      help: 'Envelopes delivered to this node since it started.',
-      type: 'counter',
-      samples: [{ value: status.delivered }]
-    },
-    {
-      name: 'qpq_confirmed_total',
-      help: "This node's envelopes confirmed delivered since it started.",
-      type: 'counter',
-      samples: [{ value: status.confirmed }]
-    },
+    counter('qpq_delivered_total', 'Envelopes delivered to this node since it started.', status.delivered),
+    counter(
+      'qpq_confirmed_total',
+      "This node's envelopes confirmed delivered since it started.",
+      status.confirmed
+    ),
     {
       name: 'qpq_dropped_total',
       help: 'Envelopes dropped or refused since start, by reason.',

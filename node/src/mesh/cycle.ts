@@ -1,3 +1,4 @@
+import { StoreAccounting } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import type { RecentEnvelopes } from './recent.ts'
 
@@ -10,10 +11,8 @@ export class Cycle {
   private readonly envelopeWrites = new Map<string, StoredEnvelope | null>()
   private readonly receiptWrites = new Map<string, StoredReceipt | null>()
   private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
-  private relayByteDelta = 0
-  private outboxByteDelta = 0
-  private readonly bytesByPeer = new Map<string, number>()
-  private readonly bytesByTag = new Map<string, number>()
+  /** What this cycle's writes add to (or take from) the store's totals. */
+  private readonly delta = new StoreAccounting()
 
   constructor(
     private readonly store: MeshStore,
@@ -68,29 +67,29 @@ export class Cycle {
   }
 
   relayBytes(): number {
-    return this.store.counts().relayBytes + this.relayByteDelta
+    return this.store.counts().relayBytes + this.delta.counts.relayBytes
   }
 
   outboxBytes(): number {
-    return this.store.counts().outboxBytes + this.outboxByteDelta
+    return this.store.counts().outboxBytes + this.delta.counts.outboxBytes
   }
 
   relayBytesFrom(peer: string): number {
-    return this.store.relayBytesFrom(peer) + (this.bytesByPeer.get(peer) ?? 0)
+    return this.store.relayBytesFrom(peer) + this.delta.bytesFrom(peer)
   }
 
   relayBytesFor(tag: string): number {
-    return this.store.relayBytesFor(tag) + (this.bytesByTag.get(tag) ?? 0)
+    return this.store.relayBytesFor(tag) + this.delta.bytesFor(tag)
   }
 
   putEnvelope(envelope: StoredEnvelope): void {
-    this.account(envelope, 1)
+    this.delta.envelope(envelope, 1)
     this.envelopeWrites.set(envelope.header.id, envelope)
     this.ops.push({ op: 'put-envelope', envelope })
   }
 
   deleteEnvelope(envelope: EnvelopeSummary): void {
-    this.account(envelope, -1)
+    this.delta.envelope(envelope, -1)
     this.envelopeWrites.set(envelope.header.id, null)
     this.ops.push({ op: 'delete-envelope', envelope })
   }
@@ -103,16 +102,5 @@ export class Cycle {
   deleteReceipt(receipt: StoredReceipt): void {
     this.receiptWrites.set(receipt.id, null)
     this.ops.push({ op: 'delete-receipt', receipt })
-  }
-
-  private account(envelope: EnvelopeSummary, sign: 1 | -1): void {
-    if (envelope.origin !== 'relay') {
-      this.outboxByteDelta += sign * envelope.header.size
-      return
-    }
-    const size = sign * envelope.header.size
-    this.relayByteDelta += size
-    this.bytesByPeer.set(envelope.fromPeer, (this.bytesByPeer.get(envelope.fromPeer) ?? 0) + size)
-    this.bytesByTag.set(envelope.header.tag, (this.bytesByTag.get(envelope.header.tag) ?? 0) + size)
   }
 }

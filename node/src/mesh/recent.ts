@@ -1,7 +1,7 @@
 import type { StoreOp, StoredEnvelope } from '../queue/index.ts'
 
 /** Content bytes of recently stored envelopes kept in memory: what neighbours request next is usually here. */
-export const RECENT_ENVELOPE_BYTES = 16 * 1024 * 1024
+const RECENT_ENVELOPE_BYTES = 16 * 1024 * 1024
 
 /**
  * The envelopes stored most recently, up to a byte budget: offers go out as

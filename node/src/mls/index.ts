@@ -7,18 +7,11 @@ export {
   encodeKeyPackage,
   encodeState,
   members,
-  MlsClient,
-  RETAINED_EPOCHS
+  MlsClient
 } from './client.ts'
 export type { KeyPackageBundle, MlsIdentity, Received } from './client.ts'
 export { GroupCommandError, MlsRejectedError } from './errors.ts'
-export { ciphersuite, DEFAULT_SUITE, stockCiphersuite } from './suite.ts'
+export { ciphersuite, stockCiphersuite } from './suite.ts'
 export { decodeInvite, MLS_PAYLOAD_MARKER, MlsService } from './service.ts'
 export { isInvite } from './invite-text.ts'
-export type {
-  GroupSummary,
-  GroupText,
-  Outgoing,
-  Received as ReceivedPayload,
-  WaitingFirstMessage
-} from './service.ts'
+export type { GroupSummary, GroupText, Outgoing } from './service.ts'

@@ -1,3 +1,4 @@
+export { StoreAccounting } from './accounting.ts'
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
 export { compareSummaries, PRIORITY_RANK } from './order.ts'
