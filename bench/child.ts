@@ -80,3 +80,8 @@ export class OutputTail {
     return this.text
   }
 }
+
+/** Waits `ms` milliseconds: the benchmarks' pauses between polls. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { InboxMessage, StatusResult } from '../node/src/daemon/index.ts'
+import { sleep } from './child.ts'
 import { DaemonProcess } from './daemon-process.ts'
 import type { Progress } from './progress.ts'
 import { distribution } from './stats.ts'
@@ -235,8 +236,4 @@ function daemonUsage(before: Usage, after: Usage, peakRss: number | undefined): 
   const cpuMs =
     after.cpuMs === undefined || before.cpuMs === undefined ? undefined : after.cpuMs - before.cpuMs
   return { rssBefore: before.rss, peakRss, cpuMs }
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -14,7 +14,7 @@ import { meshFrame } from '../node/src/mesh/frames.ts'
 import type { MeshFrame } from '../node/src/mesh/index.ts'
 import { LevelStore } from '../node/src/queue/index.ts'
 import type { MeshStore, StoreOp } from '../node/src/queue/index.ts'
-import { memoryBytes } from './child.ts'
+import { memoryBytes, sleep } from './child.ts'
 import { RelayEnvelopes } from './queue-envelopes.ts'
 import { WORKLOAD } from './queue-figures.ts'
 import type { MemorySample, QueueFigures, QueueMessage } from './queue-figures.ts'
@@ -268,14 +268,14 @@ async function oneAtATime(path: string, envelopes: RelayEnvelopes): Promise<numb
 async function memory(): Promise<MemorySample> {
   const { gc } = globalThis
   if (gc === undefined) throw new Error('run with --expose-gc')
-  await pause(SETTLE_MS)
+  await sleep(SETTLE_MS)
   for (let i = 0; i < 2; i++) {
     gc({ type: 'major', flavor: 'last-resort' })
     await new Promise((resolve) => setImmediate(resolve))
   }
   let rss = process.memoryUsage.rss()
   for (let waited = 0; waited < SETTLED_MAX_MS; waited += SETTLED_POLL_MS) {
-    await pause(SETTLED_POLL_MS)
+    await sleep(SETTLED_POLL_MS)
     const now = process.memoryUsage.rss()
     const fell = rss - now
     rss = now
@@ -287,10 +287,6 @@ async function memory(): Promise<MemorySample> {
     memoryBytes(process.pid, 'RssFile')
   ])
   return { rss, rssAnon, rssFile, heapUsed, external }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 async function folderBytes(path: string): Promise<number> {

@@ -18,12 +18,14 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
   const folders = new TestFolders()
   const daemons: TestDaemon[] = []
   let sender: MeshLibp2p
+  let author: MlsAuthor | undefined
 
   before(async () => {
     sender = await createTestPeer()
   })
 
   after(async () => {
+    await author?.close()
     await sender.stop()
     await Promise.all(daemons.map((node) => node.stop('SIGKILL')))
     await folders.removeAll()
@@ -33,7 +35,8 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
     const [relay, recipient] = [await TestDaemon.create('B', folders), await TestDaemon.create('C', folders)]
     daemons.push(relay, recipient)
     await recipient.start()
-    const author = await MlsAuthor.to(recipient, 'A')
+    const writer = await MlsAuthor.to(recipient, 'A')
+    author = writer
     await recipient.stop()
     const acknowledged = new Set<string>()
     let sent = 0
@@ -52,6 +55,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
                 if (++acksThisRound >= killAfterAcks) resolve()
               }
             }
+            reject(new Error(`the relay ended the stream after ${acksThisRound} of ${killAfterAcks} acks`))
           } catch (err) {
             reject(err instanceof Error ? err : new Error(String(err)))
           }
@@ -60,7 +64,7 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
       stream.send(lp.encode.single(MeshFrame.encode(meshFrame({ hello: { tags: [] } }))))
       const pushing = (async () => {
         for (let round = 0; round < 40 && acksThisRound < killAfterAcks; round++) {
-          const envelopes = await author.envelopes(
+          const envelopes = await writer.envelopes(
             Array.from({ length: ENVELOPES_PER_FRAME }, () => `message ${sent++}`)
           )
           if (
@@ -88,6 +92,5 @@ describe('relay killed with SIGKILL during heavy traffic', function () {
     await recipient.start({ bootstrap: [relay.quicAddress()] })
     const ids = await waitForInboxIds(recipient, acknowledged)
     expect(new Set(ids).size, 'no envelope delivered twice').to.equal(ids.length)
-    await author.close()
   })
 })
