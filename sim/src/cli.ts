@@ -8,38 +8,14 @@ import { SimInputError } from './errors.ts'
 import { oneNumber } from './message-stats.ts'
 import { oneReport, runScenario, writeReports } from './run.ts'
 import type { RunReport } from './run.ts'
-import { loadScenario, settingsOf } from './scenario.ts'
+import { loadScenario, scenarioFlagTypes, settingsOf } from './scenario.ts'
 
 const EXIT_USAGE = 2
 
 /** Scenario keys that `run` also takes as flags (dashes for underscores). */
-const KEY_FLAGS = {
-  name: 'string',
-  seed: 'number',
-  nodes: 'number',
-  end: 'string',
-  contacts: 'string',
-  'contact-interval': 'string',
-  'contact-duration': 'string',
-  edges: 'string',
-  'link-uptime': 'string',
-  'link-downtime': 'string',
-  messages: 'string',
-  'message-interval': 'string',
-  'message-size': 'string',
-  sources: 'string',
-  destinations: 'string',
-  priorities: 'string',
-  bandwidth: 'string',
-  latency: 'string',
-  buffer: 'string',
-  ttl: 'string',
-  strategy: 'string',
-  copies: 'number',
-  spray: 'string',
-  receipts: 'boolean',
-  'send-order': 'string'
-} as const
+const KEY_FLAGS = Object.fromEntries(
+  Object.entries(scenarioFlagTypes()).map(([key, type]) => [key.replaceAll('_', '-'), type])
+)
 
 const COMPARED = [
   'delivered',

@@ -51,6 +51,17 @@ const scenarioSchema = z
 
 export type ScenarioKeys = z.infer<typeof scenarioSchema>
 
+/** How each scenario key reads as a command-line flag: numbers and booleans as such, the rest as text. */
+export function scenarioFlagTypes(): Record<string, 'string' | 'number' | 'boolean'> {
+  const types: Record<string, 'string' | 'number' | 'boolean'> = {}
+  for (const [key, field] of Object.entries(scenarioSchema.shape)) {
+    const inner = field instanceof z.ZodOptional ? field.unwrap() : field
+    const type = inner.def.type
+    types[key] = type === 'number' || type === 'boolean' ? type : 'string'
+  }
+  return types
+}
+
 /** Keys a scenario need not give. */
 const SCENARIO_DEFAULTS = {
   name: 'scenario',
