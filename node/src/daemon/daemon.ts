@@ -38,14 +38,13 @@ export interface DaemonInit {
 export interface DaemonStats {
   delivered: number
   receipts: number
-  dropped: number
 }
 
 /** One running qpq-node: store, engine, libp2p and discovery, wired together. */
 export class Daemon {
   readonly dataDir: string
   readonly config: NodeConfig
-  readonly stats: DaemonStats = { delivered: 0, receipts: 0, dropped: 0 }
+  readonly stats: DaemonStats = { delivered: 0, receipts: 0 }
   private readonly store: LevelStore
   private identities: Identities | undefined
   private node: MeshLibp2p | undefined
@@ -243,7 +242,6 @@ export class Daemon {
         log.trace('envelope %s handed on with its last copy', action.id)
         return
       case 'dropped':
-        this.stats.dropped++
         log.error(
           'dropped %s%s: %s (%s)',
           action.id ?? 'an envelope',

@@ -190,6 +190,7 @@ export function controlHandlers(
 
 function status(daemon: Daemon): StatusResult {
   const counts = daemon.meshStore.counts()
+  const { dropped } = daemon.meshEngine.stats
   const node = daemon.libp2p
   return {
     address: encodeAddress(daemon.user.publicKey),
@@ -203,8 +204,8 @@ function status(daemon: Daemon): StatusResult {
     inbox: counts.inbox,
     delivered: daemon.stats.delivered,
     confirmed: daemon.stats.receipts,
-    dropped: daemon.stats.dropped,
-    droppedByReason: { ...daemon.meshEngine.stats.dropped },
+    dropped: Object.values(dropped).reduce((sum, count) => sum + count, 0),
+    droppedByReason: { ...dropped },
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer },
     residentBytes: process.memoryUsage.rss(),
     allocator: daemon.allocator
