@@ -8,6 +8,19 @@ const QUIESCENCE_POLL = { attempts: 1000, intervalMs: 10 }
 
 type PlanEvent = { kind: 'contact'; contact: ContactEvent } | { kind: 'message'; message: MessageEvent }
 
+/** A link of the plan that is up, by its two nodes. */
+type Links = Map<string, { a: number; b: number }>
+
+/** A message of the trace and the id of the envelope that carries it. */
+interface Sent {
+  message: string
+  envelope: string
+}
+
+class QuiescenceTimeoutError extends Error {
+  override name = 'QuiescenceTimeoutError'
+}
+
 /** The trace's events up to `end` in the simulator's order: by time, a message before a contact at one time. */
 function planEvents(trace: Trace, end: number): PlanEvent[] {
   const events: PlanEvent[] = []
@@ -27,55 +40,48 @@ function planEvents(trace: Trace, end: number): PlanEvent[] {
  * `daemons[i]`; a contact coming up is a libp2p dial from its first node, going down a hang-up; a message
  * is a `send` from its source to an invite of its destination (as the control socket does, so the first
  * text travels in one envelope with its Welcome), its text the message's id. After every event it waits
- * until the daemons are quiescent for the links that are up. Returns the envelope id of each message.
+ * until the daemons are quiescent for the links that are up.
  */
-export async function replayPlan(daemons: Daemon[], trace: Trace, end: number): Promise<string[]> {
-  const links = new Set<string>()
-  const envelopes: string[] = []
+export async function replayPlan(daemons: Daemon[], trace: Trace, end: number): Promise<void> {
+  const links: Links = new Map()
+  const sent: Sent[] = []
   for (const event of planEvents(trace, end)) {
     if (event.kind === 'message') {
       const { from, to, id } = event.message
       const { invite } = await control<{ invite: string }>(node(daemons, to), 'invite')
-      const sent = await control<{ id: string }>(node(daemons, from), 'send', { address: invite, text: id })
-      envelopes.push(sent.id)
+      const envelope = await control<{ id: string }>(node(daemons, from), 'send', {
+        address: invite,
+        text: id
+      })
+      sent.push({ message: id, envelope: envelope.id })
     } else {
       await toggle(daemons, links, event.contact)
     }
-    await settle(daemons, links, envelopes, planLine(event))
+    await settle(daemons, links, sent, planLine(event))
   }
-  return envelopes
 }
 
-async function toggle(daemons: Daemon[], links: Set<string>, { a, b, up }: ContactEvent): Promise<void> {
-  const key = linkKey(a, b)
+async function toggle(daemons: Daemon[], links: Links, { a, b, up }: ContactEvent): Promise<void> {
+  const key = a < b ? `${a}-${b}` : `${b}-${a}`
   const first = node(daemons, a)
   const second = node(daemons, b)
   if (up && !links.has(key)) {
-    links.add(key)
+    links.set(key, { a, b })
     await first.libp2p.dial(second.libp2p.getMultiaddrs())
   } else if (!up && links.delete(key)) {
     await first.libp2p.hangUp(second.libp2p.peerId)
   }
 }
 
-export class QuiescenceTimeoutError extends Error {
-  override name = 'QuiescenceTimeoutError'
-}
-
 /** Waits, polling, until nothing is left to exchange after `event`; on a timeout says what was still unsettled. */
-async function settle(
-  daemons: Daemon[],
-  links: ReadonlySet<string>,
-  envelopes: readonly string[],
-  event: string
-) {
+async function settle(daemons: Daemon[], links: Links, sent: readonly Sent[], event: string): Promise<void> {
   let pending: string | undefined
   try {
     await waitFor(
       `quiescence after ${event}`,
       async () => {
         await Promise.all(daemons.map((daemon) => daemon.meshEngine.settled()))
-        pending = unsettled(daemons, links, envelopes)
+        pending = unsettled(daemons, links, sent)
         return pending === undefined ? true : undefined
       },
       QUIESCENCE_POLL
@@ -92,14 +98,9 @@ async function settle(
  * or been delivered. Receipts may still travel (a node does not push one to a peer that never held the
  * envelope), but they only purge copies of messages already delivered.
  */
-function unsettled(
-  daemons: Daemon[],
-  links: ReadonlySet<string>,
-  envelopes: readonly string[]
-): string | undefined {
+function unsettled(daemons: Daemon[], links: Links, sent: readonly Sent[]): string | undefined {
   const neighbours = daemons.map(() => new Set<number>())
-  for (const key of links) {
-    const [a = 0, b = 0] = key.split('-').map(Number)
+  for (const { a, b } of links.values()) {
     neighbours[a]?.add(b)
     neighbours[b]?.add(a)
   }
@@ -113,12 +114,11 @@ function unsettled(
     const store = node(daemons, i).meshStore
     return !store.hasEnvelope(id) && !store.hasReceipt(id)
   }
-  for (const key of links) {
-    const [a = 0, b = 0] = key.split('-').map(Number)
-    for (const [message, id] of envelopes.entries()) {
-      const [holder, other] = lacks(a, id) ? [b, a] : [a, b]
-      if (node(daemons, holder).meshStore.hasEnvelope(id) && lacks(other, id))
-        return `message ${message + 1} (${id}): node ${holder} holds it, node ${other} not yet`
+  for (const { a, b } of links.values()) {
+    for (const { message, envelope } of sent) {
+      const [holder, other] = lacks(a, envelope) ? [b, a] : [a, b]
+      if (node(daemons, holder).meshStore.hasEnvelope(envelope) && lacks(other, envelope))
+        return `${message} (envelope ${envelope}): node ${holder} holds it, node ${other} not yet`
     }
   }
   return undefined
@@ -129,10 +129,6 @@ function node(daemons: Daemon[], index: number): Daemon {
   if (daemon === undefined)
     throw new RangeError(`the plan names node ${index}, beyond the ${daemons.length} daemons`)
   return daemon
-}
-
-function linkKey(a: number, b: number): string {
-  return a < b ? `${a}-${b}` : `${b}-${a}`
 }
 
 function planLine(event: PlanEvent): string {
