@@ -34,6 +34,7 @@ async function daemonDeliveries(daemons: Daemon[], settings: SimSettings): Promi
       expect(message?.to, `${text} in the inbox of node ${node}`).to.equal(node)
       const source = daemons[message?.from ?? -1]
       expect(from, `the sender of ${text}`).to.equal(source && encodeAddress(source.user.publicKey))
+      expect(delivered.has(text), `${text} delivered twice`).to.equal(false)
       delivered.add(text)
     }
     expect(daemon.stats.delivered, `engine deliveries at node ${node}`).to.equal(page.messages.length)
