@@ -108,6 +108,7 @@ export const nodeConfigSchema = z.strictObject(
     network: section({
       /**
        * Multiaddrs to listen on. Port 0 picks a free port at start. An empty list makes a node that only dials out.
+       * A `/memory/<name>` address adds the in-process memory transport (daemons side by side in one test).
        * @default ['/ip4/0.0.0.0/udp/0/quic-v1', '/ip4/0.0.0.0/tcp/0']
        */
       listen: multiaddrList,

@@ -4,6 +4,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
+import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
@@ -18,12 +19,16 @@ export interface Libp2pOptions {
   maxConnections: number
 }
 
-/** The libp2p node of a daemon: QUIC and TCP (noise, yamux), identify, ping, mDNS, gossipsub. */
+/**
+ * The libp2p node of a daemon: QUIC and TCP (noise, yamux), identify, ping, mDNS, gossipsub. A `/memory/<name>`
+ * listen address adds the in-process memory transport, for daemons that a test runs side by side.
+ */
 export async function createMeshLibp2p(options: Libp2pOptions) {
+  const inProcess = options.listen.some((address) => address.startsWith('/memory/'))
   return createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
-    transports: [quic(), tcp()],
+    transports: [quic(), tcp(), ...(inProcess ? [memory()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: options.mdns ? [mdns({ interval: options.mdnsInterval })] : [],
