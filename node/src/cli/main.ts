@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
 import { RemoteError } from '../api/index.ts'
+import { GroupCommandError } from '../mls/errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
   idCommand,
@@ -31,7 +32,12 @@ const PRIORITIES = ['critical', 'normal', 'low'] as const
 /** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
-const USAGE_ERRORS = new Set(['ConfigError', 'InvalidAddressError', 'InvalidRequestError'])
+const USAGE_ERRORS = new Set([
+  'ConfigError',
+  'InvalidAddressError',
+  'InvalidRequestError',
+  GroupCommandError.NAME
+])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
   return { data: resolveDataDir(argv.data, process.env), config: argv.config, json: argv.json === true }
@@ -227,7 +233,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const error = err as Error
   printError(error.message)
-  // A request the daemon refused as invalid (an unknown group, a command only the committer may give) is a usage error too.
+  // A request the daemon refused as invalid (an unknown group, a change that makes no sense) is a usage error too.
   const name = error instanceof RemoteError ? error.remoteName : error.name
   process.exit(USAGE_ERRORS.has(name) ? EXIT_USAGE : EXIT_FAILURE)
 })
