@@ -113,13 +113,13 @@ async function main(): Promise<void> {
       command
         .command(
           'create <name>',
-          'create a group; you are its committer (the one member who adds and removes)',
+          'create a group; you are its committer (the one member who commits adds and removes)',
           (c) => c.positional('name', { type: 'string', demandOption: true }),
           (argv) => groupCreateCommand({ ...common(argv), name: argv.name })
         )
         .command(
           'add <group> <members..>',
-          'add people: from an invite at once, from an address once its key package comes back over the mesh',
+          'add people: from an invite at once, from an address once its key package comes back over the mesh. From a member who is not the committer: proposed to the committer, who commits it when the proposal reaches it',
           (c) =>
             c
               .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
         )
         .command(
           'remove <group> <addresses..>',
-          'remove members from a group',
+          'remove members from a group; from a member who is not the committer: proposed to the committer',
           (c) =>
             c
               .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         )
         .command(
           'info <group>',
-          'members and epoch of a group',
+          'members, epoch and committer of a group, and your proposals that wait for the committer',
           (c) => c.positional('group', { type: 'string', demandOption: true, describe: 'group name or id' }),
           (argv) => groupInfoCommand({ ...common(argv), group: argv.group })
         )
