@@ -25,7 +25,6 @@ import {
 import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
-import { startCommand } from './start.ts'
 
 const PRIORITIES = ['critical', 'normal', 'low'] as const
 
@@ -78,8 +77,16 @@ async function main(): Promise<void> {
             type: 'boolean',
             describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
           }),
-      (argv) =>
-        startCommand({ ...common(argv), listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns })
+      // Loaded here alone: the daemon's modules would slow every other command's start by half a second.
+      async (argv) => {
+        const { startCommand } = await import('./start.ts')
+        await startCommand({
+          ...common(argv),
+          listen: argv.listen,
+          bootstrap: argv.bootstrap,
+          mdns: argv.mdns
+        })
+      }
     )
     .command(
       'id',
