@@ -57,9 +57,9 @@ function target(state: ClientState, proposal: Proposal): string | undefined {
 
 /**
  * Why the committer refuses a proposal that `from` (hex identity key) sent, or undefined when it takes it (its
- * signature and epoch are checked apart): signed by its sender, only Add and Remove, not of the committer, not
- * adding a member or removing a stranger, and at most one change per person per commit (`taken`: the proposals
- * already taken for the next one).
+ * signature and epoch are checked apart): signed by its sender, only Add (of the group's suite) and Remove,
+ * not of the committer, not adding a member or removing a stranger, and at most one change per person per
+ * commit (`taken`: the proposals already taken for the next one).
  */
 export function proposalProblem(
   state: ClientState,
@@ -71,6 +71,11 @@ export function proposalProblem(
   if (signer === undefined || identityAt(state, signer) !== from) return 'signed by another than its sender'
   if (proposal.proposalType !== 'add' && proposal.proposalType !== 'remove')
     return `a ${proposal.proposalType} proposal (only add and remove are taken)`
+  if (
+    proposal.proposalType === 'add' &&
+    proposal.add.keyPackage.cipherSuite !== state.groupContext.cipherSuite
+  )
+    return `an add of a key package for ${proposal.add.keyPackage.cipherSuite}`
   const person = target(state, proposal)
   if (person === undefined) return 'a removal of an empty leaf'
   if (person === committer) return 'a change to the committer'

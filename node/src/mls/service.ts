@@ -494,7 +494,9 @@ export class MlsService {
       group.state,
       GroupContent.encode({ kind: GroupContent.Kind.PROPOSALS, proposals, sentAt: BigInt(now) })
     )
-    let state = carrier.state
+    // The carrier used up a message key: the group goes on from this state even if the commit fails.
+    group.state = carrier.state
+    let state = group.state
     for (const proposal of proposals) state = await client.takeProposal(state, decodeMessage(proposal))
     const before = members(group.state)
     const { state: next, commit, welcome } = await client.commit(state, [])
