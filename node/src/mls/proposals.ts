@@ -1,6 +1,7 @@
 import type { ClientState, MLSMessage, Proposal } from 'ts-mls'
 import { encodeAddress } from '../identity/index.ts'
-import { credentialIdentity, members } from './client.ts'
+import { credentialIdentity, decodeMessage, members } from './client.ts'
+import type { MlsClient } from './client.ts'
 
 /** A membership change this member proposed and the committer has not committed yet. */
 export type Intent = (
@@ -28,13 +29,13 @@ export function describeIntent(intent: Intent): string {
 }
 
 /** A proposal as a PublicMessage carries it: with its epoch and the leaf of the member that signed it. */
-export interface FoundProposal {
+interface FoundProposal {
   proposal: Proposal
   epoch: bigint
   signer?: number
 }
 
-export function proposalIn(message: MLSMessage): FoundProposal | undefined {
+function proposalIn(message: MLSMessage): FoundProposal | undefined {
   if (message.wireformat !== 'mls_public_message') return undefined
   const { content } = message.publicMessage
   if (content.contentType !== 'proposal') return undefined
@@ -56,12 +57,42 @@ function target(state: ClientState, proposal: Proposal): string | undefined {
 }
 
 /**
- * Why the committer refuses a proposal that `from` (hex identity key) sent, or undefined when it takes it (its
- * signature and epoch are checked apart): signed by its sender, only Add (of the group's suite) and Remove,
- * not of the committer, not adding a member or removing a stranger, and at most one change per person per
- * commit (`taken`: the proposals already taken for the next one).
+ * Why the committer refuses proposal `bytes` (an MLSMessage) that `from` (hex identity key) sent, or undefined
+ * when it takes it: a PublicMessage of the current epoch whose membership tag and signature verify, signed by
+ * its sender, only Add (of the group's suite) and Remove, not of the committer, not adding a member or removing
+ * a stranger, and at most one change per person per commit (`taken`: the proposals already taken for it).
  */
-export function proposalProblem(
+export async function proposalRefusal(
+  client: MlsClient,
+  state: ClientState,
+  bytes: Uint8Array,
+  from: string,
+  committer: string,
+  taken: Uint8Array[]
+): Promise<string | undefined> {
+  let message: MLSMessage
+  try {
+    message = decodeMessage(bytes)
+  } catch (err) {
+    return (err as Error).message
+  }
+  const found = proposalIn(message)
+  if (found === undefined) return 'not a proposal'
+  const epoch = state.groupContext.epoch
+  if (found.epoch !== epoch)
+    return `of epoch ${found.epoch}, the group is at ${epoch}; its author proposes again`
+  const others = taken.flatMap((other) => proposalIn(decodeMessage(other))?.proposal ?? [])
+  const problem = ruleBroken(state, found, from, committer, others)
+  if (problem !== undefined) return problem
+  try {
+    await client.takeProposal(state, message)
+  } catch (err) {
+    return (err as Error).message
+  }
+  return undefined
+}
+
+function ruleBroken(
   state: ClientState,
   { proposal, signer }: FoundProposal,
   from: string,

@@ -17,7 +17,7 @@ import type { KeyPackageBundle, MlsIdentity } from './client.ts'
 import { GroupCommandError, MlsRejectedError } from './errors.ts'
 import { INVITE_PREFIX } from './invite-text.ts'
 import { GroupContent, MlsPayload } from './payload.pb.ts'
-import { applied, describeIntent, proposalIn, proposalProblem, sameChange } from './proposals.ts'
+import { applied, describeIntent, proposalRefusal, sameChange } from './proposals.ts'
 import type { Intent } from './proposals.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
@@ -149,7 +149,7 @@ export function decodeInvite(invite: string): KeyPackage {
  *   compete for an epoch and partitioned members cannot split the group.
  * - Other members propose: an Add or Remove proposal (a PublicMessage signed by its author, encrypted inside an
  *   application message) goes to the committer alone. The committer takes proposals of its current epoch from
- *   members (and refuses the rest, see {@link proposalProblem}) and commits them at once, by reference; the
+ *   members (and refuses the rest, see {@link proposalRefusal}) and commits them at once, by reference; the
  *   commit travels after an application message of the committer that carries the proposals, so every member
  *   can resolve the references. A proposal of a past epoch is dropped by the committer; its author, on
  *   reading the commit that opened a new epoch, proposes again what is still to do and forgets what the group
@@ -936,7 +936,7 @@ export class MlsService {
     }
     const taken = (group.meta.proposals ?? []).map(fromB64)
     for (const bytes of content.proposals) {
-      const problem = await this.proposalProblem(group, client, from, bytes, taken)
+      const problem = await proposalRefusal(client, group.state, bytes, from, group.meta.committer, taken)
       if (problem !== undefined) {
         log('dropped a proposal of %s in group %s: %s', encodeAddress(sender), group.meta.id, problem)
         continue
@@ -944,35 +944,6 @@ export class MlsService {
       taken.push(bytes)
     }
     group.meta.proposals = taken.map(b64)
-  }
-
-  private async proposalProblem(
-    group: Group,
-    client: MlsClient,
-    from: string,
-    bytes: Uint8Array,
-    taken: Uint8Array[]
-  ): Promise<string | undefined> {
-    let message: MLSMessage
-    try {
-      message = decodeMessage(bytes)
-    } catch (err) {
-      return (err as Error).message
-    }
-    const found = proposalIn(message)
-    if (found === undefined) return 'not a proposal'
-    const epoch = group.state.groupContext.epoch
-    if (found.epoch !== epoch)
-      return `of epoch ${found.epoch}, the group is at ${epoch}; its author proposes again`
-    const others = taken.flatMap((other) => proposalIn(decodeMessage(other))?.proposal ?? [])
-    const problem = proposalProblem(group.state, found, from, group.meta.committer, others)
-    if (problem !== undefined) return problem
-    try {
-      await client.takeProposal(group.state, message)
-    } catch (err) {
-      return (err as Error).message
-    }
-    return undefined
   }
 
   /** Reads kept messages whose epoch has now arrived; the receipts of their envelopes are due now. */
