@@ -53,7 +53,7 @@ export async function groupAddCommand(
     printJson(result)
     return
   }
-  if (result.requested.length < options.members.length) printChange(result, 'the add')
+  if (!result.proposed || result.requested.length < options.members.length) printChange(result, 'the add')
   for (const address of result.requested)
     printLine(
       `asked ${address} for a key package; ${result.proposed ? 'the add is proposed to the committer' : 'added'} when it answers`
