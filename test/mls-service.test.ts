@@ -5,8 +5,18 @@ import { createHash } from 'node:crypto'
 import { expect } from 'chai'
 import { encodeAddress, generateUserIdentity } from '../node/src/identity/index.ts'
 import type { UserIdentity } from '../node/src/identity/index.ts'
-import { decodeInvite, GroupCommandError, MlsRejectedError, MlsService } from '../node/src/mls/index.ts'
+import {
+  ciphersuite,
+  decodeInvite,
+  decodeState,
+  GroupCommandError,
+  MlsClient,
+  MlsRejectedError,
+  MlsService
+} from '../node/src/mls/index.ts'
 import type { GroupText, Outgoing } from '../node/src/mls/index.ts'
+import { encodeMlsPayload } from '../node/src/mls/service.ts'
+import { MlsStore } from '../node/src/mls/store.ts'
 
 interface User {
   identity: UserIdentity
@@ -168,6 +178,34 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     const hello = await eve.service.send('club', 'hello from eve', Date.now())
     for (const member of [alice, bob, dave])
       expect((await deliver(to(hello, member), member)).map((t) => t.text)).to.deep.equal(['hello from eve'])
+  })
+
+  it('ignores a commit from a member who is not the committer', async () => {
+    const [alice, bob] = [await user('alice-forge'), await user('bob-forge')]
+    await alice.service.createGroup('held')
+    await deliver(
+      to(await alice.service.add('held', [decodeInvite(await bob.service.invite())], Date.now()), bob),
+      bob
+    )
+    // Bob forges a commit (a key update) from his stored state, past his own service's checks.
+    await bob.service.close()
+    const store = new MlsStore(bob.dir)
+    await store.open()
+    const [stored] = await store.groups()
+    await store.close()
+    bob.service = await MlsService.open(bob.dir, bob.identity)
+    if (stored === undefined) throw new Error('bob has no group')
+    const forger = new MlsClient(bob.identity, await ciphersuite())
+    const { commit } = await forger.commit(decodeState(stored.state), [])
+    const forged = await alice.service.receive(
+      'ef'.repeat(32),
+      encodeMlsPayload({ messages: [commit] }),
+      Date.now()
+    )
+    expect([forged.receiptSecret, forged.texts, forged.outgoing]).to.deep.equal([undefined, [], []])
+    expect(alice.service.info('held').epoch).to.equal(1)
+    const still = await alice.service.send('held', 'still epoch 1', Date.now())
+    expect((await deliver(to(still, bob), bob)).map((t) => t.text)).to.deep.equal(['still epoch 1'])
   })
 
   it('refuses a change that makes no sense, tampered payloads and replays', async () => {
