@@ -142,7 +142,14 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     ])
     expect(bob.service.info('club')).to.deep.include({ epoch: 1, proposed: [`add ${address(dave)}`] })
     const meanwhile = await bob.service.send('club', 'still writing', Date.now())
+    // Bob restarts: not knowing whether the envelope left, he sends the proposal again; Alice commits the first
+    // and drops the second as stale.
+    await bob.service.close()
+    bob.service = await MlsService.open(bob.dir, bob.identity)
+    const resent = await bob.service.resume(Date.now())
+    expect(resent.map((o) => encodeAddress(o.recipientKey))).to.deep.equal([address(alice)])
     const commit = (await receive(to(proposal, alice), alice)).outgoing
+    expect((await receive(to(resent, alice), alice)).outgoing).to.deep.equal([])
     expect(alice.service.info('club').epoch).to.equal(2)
     expect((await deliver(to(meanwhile, alice), alice)).map((t) => t.text)).to.deep.equal(['still writing'])
     for (const member of [bob, carol, dave]) {

@@ -138,7 +138,7 @@ export class Daemon {
     log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
     // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
     await requestWaitingKeyPackages(this)
-    this.sendFollowUp(await this.mls.commitTaken(systemClock.now()))
+    this.sendFollowUp(await this.mls.resume(systemClock.now()))
   }
 
   /** Queues what reading group messages made the MLS layer send (a commit of proposals, re-proposals). */

@@ -815,14 +815,21 @@ export class MlsService {
   }
 
   /**
-   * Commits proposals taken before a restart cut the commit short, in every group this member commits; to be
-   * sent like what {@link receive} returns.
+   * Finishes what a restart may have cut short, to be sent like what {@link receive} returns: the committer
+   * commits the proposals it took; another member sends again its proposals of the current epoch, in case the
+   * first envelope never reached the outbox (when both arrive, the committer drops the second as stale).
    */
-  async commitTaken(now: number): Promise<Outgoing[]> {
+  async resume(now: number): Promise<Outgoing[]> {
     const outgoing: Outgoing[] = []
     for (const group of this.groups.values()) {
-      if ((group.meta.proposals ?? []).length === 0 || !this.commits(group)) continue
-      outgoing.push(...(await this.serial(group.meta.id, () => this.followUp(group, now))))
+      const sent = await this.serial(group.meta.id, async () => {
+        const epoch = Number(group.state.groupContext.epoch)
+        const current = (group.meta.proposed ?? []).filter((intent) => intent.epoch === epoch)
+        return this.commits(group) || group.meta.removed || current.length === 0
+          ? this.followUp(group, now)
+          : this.propose(group, current, now)
+      })
+      outgoing.push(...sent)
     }
     return outgoing
   }
