@@ -330,7 +330,7 @@ export class MlsService {
         if (this.isMember(group, identity))
           throw new GroupCommandError(`${encodeAddress(identity)} is a member of ${group.meta.name} already`)
       }
-      if (!this.commits(group)) {
+      if (!this.isCommitter(group)) {
         const epoch = Number(group.state.groupContext.epoch)
         const intents = keyPackages.map((keyPackage): Intent => ({
           kind: 'add',
@@ -347,8 +347,11 @@ export class MlsService {
   }
 
   /** Whether this member commits the group's changes itself, rather than proposing them. */
-  commits(nameOrId: string | Group): boolean {
-    const group = typeof nameOrId === 'string' ? this.find(nameOrId) : nameOrId
+  commits(nameOrId: string): boolean {
+    return this.isCommitter(this.find(nameOrId))
+  }
+
+  private isCommitter(group: Group): boolean {
     return group.meta.committer === hex(this.identity.publicKey)
   }
 
@@ -418,7 +421,7 @@ export class MlsService {
         if (!this.isMember(group, identity))
           throw new GroupCommandError(`${encodeAddress(identity)} is not a member of ${group.meta.name}`)
       }
-      if (!this.commits(group)) {
+      if (!this.isCommitter(group)) {
         const epoch = Number(group.state.groupContext.epoch)
         return this.propose(
           group,
@@ -802,7 +805,8 @@ export class MlsService {
 
   /** What reading a group's messages calls for: the committer commits proposals it took, authors re-propose. */
   private async followUp(group: Group, now: number): Promise<Outgoing[]> {
-    if (!this.commits(group) || (group.meta.proposals ?? []).length === 0) return this.reconsider(group, now)
+    if (!this.isCommitter(group) || (group.meta.proposals ?? []).length === 0)
+      return this.reconsider(group, now)
     try {
       return await this.commitProposals(group, now)
     } catch (err) {
@@ -825,7 +829,7 @@ export class MlsService {
       const sent = await this.serial(group.meta.id, async () => {
         const epoch = Number(group.state.groupContext.epoch)
         const current = (group.meta.proposed ?? []).filter((intent) => intent.epoch === epoch)
-        return this.commits(group) || group.meta.removed || current.length === 0
+        return this.isCommitter(group) || group.meta.removed || current.length === 0
           ? this.followUp(group, now)
           : this.propose(group, current, now)
       })
@@ -933,7 +937,7 @@ export class MlsService {
         group.state = await client.takeProposal(group.state, decodeMessage(bytes))
       return
     }
-    if (!this.commits(group)) {
+    if (!this.isCommitter(group)) {
       log(
         'ignored proposals for the committer of group %s sent to me by %s',
         group.meta.id,
