@@ -25,6 +25,7 @@ interface Group {
   epoch: number
   members: string[]
   removed: boolean
+  proposed: string[]
 }
 
 const folders = new TestFolders()
@@ -126,31 +127,43 @@ describe('MLS conversations between daemons on 127.0.0.1', function () {
     expect(groups.map((group) => [group.direct, group.members.length])).to.deep.equal([[true, 2]])
   })
 
-  it('a group over three daemons: a member offline across two epochs catches up, removal, restart, partition, tampering', async () => {
-    const [a, b, c] = [await daemon('A'), await daemon('B'), await daemon('C')]
+  it('a 5-member group over five daemons (relays A–B–C, D on A, E on B): a member offline across two epochs catches up, removal, a proposal, restart, tampering', async () => {
+    const [a, b, c, d, e] = [
+      await daemon('A'),
+      await daemon('B'),
+      await daemon('C'),
+      await daemon('D'),
+      await daemon('E')
+    ]
     await b.start()
     await a.start({ bootstrap: [b.quicAddress()] })
     await c.start({ bootstrap: [b.quicAddress()] })
+    await d.start({ bootstrap: [a.quicAddress()] })
+    await e.start({ bootstrap: [b.quicAddress()] })
+    const everyone = [a, b, c, d, e]
     await ok(a, 'group', 'create', 'team')
-    await ok(a, 'group', 'add', 'team', await invite(b), await invite(c))
-    await waitForGroup(b, 'team', (group) => group.epoch === 1)
-    await waitForGroup(c, 'team', (group) => group.epoch === 1)
+    const invites = []
+    for (const node of [b, c, d, e]) invites.push(await invite(node))
+    await ok(a, 'group', 'add', 'team', ...invites)
+    for (const node of [b, c, d, e]) await waitForGroup(node, 'team', (group) => group.epoch === 1)
     await ok(a, 'group', 'send', 'team', 'hello team')
-    for (const node of [b, c]) expect((await waitForText(node, 'hello team')).group).to.equal('team')
+    for (const node of [b, c, d, e]) expect((await waitForText(node, 'hello team')).group).to.equal('team')
 
-    // Only the creator commits: B is refused, with the reason, and exit status 2.
+    // A change that makes no sense is refused with the reason and exit status 2.
     const refused = await cli(b.args('group', 'add', 'team', await invite(c)))
     expect(refused.code, refused.stderr).to.equal(2)
-    expect(refused.stderr).to.include('only the group')
+    expect(refused.stderr).to.include('a member of team already')
 
-    // C goes offline; A removes B (epoch 2), restarts, adds B back (epoch 3) and writes.
+    // C goes offline; A removes B (epoch 2) and restarts; D, not the committer, proposes B back: A commits it
+    // (epoch 3); A writes.
     await c.stop()
     await ok(a, 'group', 'remove', 'team', b.address)
     await waitForGroup(b, 'team', (group) => group.removed)
     await ok(a, 'group', 'send', 'team', 'B cannot read this')
     await a.stop()
     await a.start({ bootstrap: [b.quicAddress()], listen: a.multiaddrs })
-    await ok(a, 'group', 'add', 'team', await invite(b))
+    await waitForGroup(d, 'team', (group) => group.epoch === 2)
+    expect(await ok(d, 'group', 'add', 'team', await invite(b))).to.include('proposed to the committer')
     await waitForGroup(b, 'team', (group) => group.epoch === 3 && !group.removed)
     await ok(a, 'group', 'send', 'team', 'welcome back B')
     await waitForText(b, 'welcome back B')
@@ -199,14 +212,68 @@ describe('MLS conversations between daemons on 127.0.0.1', function () {
     expect((await waitForText(a, 'written in the partition')).from).to.equal(c.address)
     const cInbox = await cliJson<InboxMessage[]>(c.args('inbox'))
     expect(cInbox.filter((message) => message.text === 'B cannot read this')).to.have.length(1)
-    const info = await cliJson<Group>(c.args('group', 'info', 'team'))
-    expect(info.members).to.have.members([a.address, b.address, c.address])
+    for (const node of everyone) {
+      const info = await waitForGroup(node, 'team', (group) => group.epoch === 3)
+      expect(info.members).to.have.members(everyone.map((member) => member.address))
+    }
+    // B's leaf of epoch 1 left with its removal: of the others, only D and E read C's epoch-1 text.
+    for (const node of [d, e]) await waitForText(node, 'written in the partition')
 
-    // By address alone: A asks C for a key package over the mesh (sealed), C answers, A adds C.
+    // By address alone: D, not the committer, asks C for a key package over the mesh (sealed), C answers, D
+    // proposes the add, A commits it.
     await ok(a, 'group', 'create', 'by-address')
-    expect(await ok(a, 'group', 'add', 'by-address', c.address)).to.include(`asked ${c.address}`)
-    await waitForGroup(c, 'by-address', (group) => group.epoch === 1)
+    await ok(a, 'group', 'add', 'by-address', await invite(d))
+    await waitForGroup(d, 'by-address', (group) => group.epoch === 1)
+    expect(await ok(d, 'group', 'add', 'by-address', c.address)).to.include(
+      `asked ${c.address} for a key package; the add is proposed to the committer when it answers`
+    )
+    await waitForGroup(c, 'by-address', (group) => group.epoch === 2)
     await ok(a, 'group', 'send', 'by-address', 'found you by your address')
     expect((await waitForText(c, 'found you by your address')).group).to.equal('by-address')
+  })
+
+  it('a partition: the committer commits on one side while a member proposes on the other; both changes apply after healing', async () => {
+    const [a, b, c, d] = [await daemon('A'), await daemon('B'), await daemon('C'), await daemon('D')]
+    await b.start()
+    await a.start({ bootstrap: [b.quicAddress()] })
+    await c.start({ bootstrap: [b.quicAddress()] })
+    await ok(a, 'group', 'create', 'split')
+    await ok(a, 'group', 'add', 'split', await invite(b), await invite(c))
+    for (const node of [b, c]) await waitForGroup(node, 'split', (group) => group.epoch === 1)
+
+    // Two sides: A with the newcomer D, cut off from B and C (A comes back on a port only D learns).
+    await a.stop()
+    await d.start()
+    await a.start({ bootstrap: [d.quicAddress()] })
+    await ok(a, 'group', 'add', 'split', await invite(d))
+    await waitForGroup(d, 'split', (group) => group.epoch === 2)
+    await ok(a, 'group', 'send', 'split', 'side one')
+    await waitForText(d, 'side one')
+    // Meanwhile B proposes C's removal in epoch 1, and C writes in epoch 1.
+    expect(await ok(b, 'group', 'remove', 'split', c.address)).to.include('proposed to the committer')
+    const waiting = await cliJson<Group>(b.args('group', 'info', 'split'))
+    expect([waiting.epoch, waiting.proposed]).to.deep.equal([1, [`remove ${c.address}`]])
+    await ok(c, 'group', 'send', 'split', 'side two')
+
+    // Healing: A reaches B. A drops B's proposal of epoch 1; B, on seeing epoch 2, proposes again; A commits.
+    await a.stop()
+    await a.start({ bootstrap: [d.quicAddress(), b.quicAddress()], listen: a.multiaddrs })
+    await waitFor('A to drop the proposal of epoch 1', () =>
+      Promise.resolve(/dropped a proposal of \S+ in group \S+: of epoch 1,/.test(a.log) ? true : undefined)
+    )
+    await waitForGroup(c, 'split', (group) => group.removed)
+    for (const node of [a, b, d]) {
+      const info = await waitForGroup(node, 'split', (group) => group.epoch === 3)
+      expect([info.members, info.proposed]).to.deep.equal([
+        (await cliJson<Group>(a.args('group', 'info', 'split'))).members,
+        []
+      ])
+      expect(info.members).to.have.members([a.address, b.address, d.address])
+    }
+    expect((await waitForText(a, 'side two')).from).to.equal(c.address)
+    await ok(d, 'group', 'send', 'split', 'from the newcomer')
+    for (const node of [a, b]) await waitForText(node, 'from the newcomer')
+    await ok(b, 'group', 'send', 'split', 'from the proposer')
+    for (const node of [a, d]) await waitForText(node, 'from the proposer')
   })
 })

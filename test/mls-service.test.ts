@@ -5,8 +5,18 @@ import { createHash } from 'node:crypto'
 import { expect } from 'chai'
 import { encodeAddress, generateUserIdentity } from '../node/src/identity/index.ts'
 import type { UserIdentity } from '../node/src/identity/index.ts'
-import { decodeInvite, MlsRejectedError, MlsService } from '../node/src/mls/index.ts'
+import {
+  ciphersuite,
+  decodeInvite,
+  decodeState,
+  GroupCommandError,
+  MlsClient,
+  MlsRejectedError,
+  MlsService
+} from '../node/src/mls/index.ts'
 import type { GroupText, Outgoing } from '../node/src/mls/index.ts'
+import { encodeMlsPayload } from '../node/src/mls/service.ts'
+import { MlsStore } from '../node/src/mls/store.ts'
 
 interface User {
   identity: UserIdentity
@@ -46,14 +56,20 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
   }
 
   /** Delivers one outgoing payload, checking the receipt secret matches the sender's when there is one. */
-  async function deliver(outgoing: Outgoing, who: User): Promise<GroupText[]> {
+  async function receive(outgoing: Outgoing, who: User): Promise<Awaited<ReturnType<MlsService['receive']>>> {
     envelopes++
     const id = createHash('sha256').update(`envelope ${envelopes}`).digest('hex')
-    const received = await who.service.receive(id, outgoing.payload)
+    const received = await who.service.receive(id, outgoing.payload, Date.now())
     if (received.receiptSecret !== undefined)
       expect(Buffer.from(received.receiptSecret).equals(Buffer.from(outgoing.receiptSecret))).to.equal(true)
-    return received.texts
+    return received
   }
+
+  async function deliver(outgoing: Outgoing, who: User): Promise<GroupText[]> {
+    return (await receive(outgoing, who)).texts
+  }
+
+  const address = (who: User): string => encodeAddress(who.identity.publicKey)
 
   it('adds from invites, carries texts, restarts, keeps early messages for their epoch and removes', async () => {
     const [alice, bob, carol, dave] = [
@@ -103,16 +119,118 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     expect(carol.service.info('friends').members).to.have.length(4)
   })
 
-  it('refuses commits from anyone but the creator, tampered payloads and replays', async () => {
+  it('members propose, the committer commits by reference; a stale proposal is proposed again', async () => {
+    const [alice, bob, carol, dave, eve] = [
+      await user('alice-p'),
+      await user('bob-p'),
+      await user('carol-p'),
+      await user('dave-p'),
+      await user('eve-p')
+    ]
+    await alice.service.createGroup('club')
+    const added = await alice.service.add(
+      'club',
+      [decodeInvite(await bob.service.invite()), decodeInvite(await carol.service.invite())],
+      Date.now()
+    )
+    for (const member of [bob, carol]) await deliver(to(added, member), member)
+
+    // Bob proposes Dave: one critical envelope, to Alice alone; he still writes while it waits.
+    const proposal = await bob.service.add('club', [decodeInvite(await dave.service.invite())], Date.now())
+    expect(proposal.map((o) => [encodeAddress(o.recipientKey), o.priority])).to.deep.equal([
+      [address(alice), 'critical']
+    ])
+    expect(bob.service.info('club')).to.deep.include({ epoch: 1, proposed: [`add ${address(dave)}`] })
+    const meanwhile = await bob.service.send('club', 'still writing', Date.now())
+    // Bob restarts: not knowing whether the envelope left, he sends the proposal again; Alice commits the first
+    // and drops the second as stale.
+    await bob.service.close()
+    bob.service = await MlsService.open(bob.dir, bob.identity)
+    const resent = await bob.service.resume(Date.now())
+    expect(resent.map((o) => encodeAddress(o.recipientKey))).to.deep.equal([address(alice)])
+    const commit = (await receive(to(proposal, alice), alice)).outgoing
+    expect((await receive(to(resent, alice), alice)).outgoing).to.deep.equal([])
+    expect(alice.service.info('club').epoch).to.equal(2)
+    expect((await deliver(to(meanwhile, alice), alice)).map((t) => t.text)).to.deep.equal(['still writing'])
+    for (const member of [bob, carol, dave]) {
+      expect((await receive(to(commit, member), member)).outgoing).to.deep.equal([])
+      expect(member.service.info('club')).to.deep.include({ epoch: 2, proposed: [] })
+      expect(member.service.info('club').members).to.have.members([alice, bob, carol, dave].map(address))
+    }
+
+    // Partition: Alice removes Carol (epoch 3) while Bob, still in epoch 2, proposes Eve and Carol's removal.
+    const removal = await alice.service.remove('club', [carol.identity.publicKey], Date.now())
+    const stale = await bob.service.add('club', [decodeInvite(await eve.service.invite())], Date.now())
+    const staleRemoval = await bob.service.remove('club', [carol.identity.publicKey], Date.now())
+    expect(bob.service.info('club').proposed).to.deep.equal([
+      `add ${address(eve)}`,
+      `remove ${address(carol)}`
+    ])
+    // Healing: Alice drops proposals of a past epoch; Bob, on the new epoch, proposes again what is left.
+    for (const late of [stale, staleRemoval]) {
+      const dropped = await receive(to(late, alice), alice)
+      expect([dropped.outgoing, dropped.receiptSecret === undefined]).to.deep.equal([[], false])
+    }
+    const again = (await receive(to(removal, bob), bob)).outgoing
+    expect(bob.service.info('club')).to.deep.include({ epoch: 3, proposed: [`add ${address(eve)}`] })
+    const second = (await receive(to(again, alice), alice)).outgoing
+    for (const member of [bob, dave, eve]) await receive(to(second, member), member)
+    // Dave gets Carol's removal after the commit that follows it: that one waited for its epoch.
+    for (const member of [dave, carol]) await receive(to(removal, member), member)
+    expect(carol.service.info('club').removed).to.equal(true)
+    for (const member of [alice, bob, dave, eve]) {
+      expect(member.service.info('club')).to.deep.include({ epoch: 4, proposed: [] })
+      expect(member.service.info('club').members).to.have.members([alice, bob, dave, eve].map(address))
+    }
+    const hello = await eve.service.send('club', 'hello from eve', Date.now())
+    for (const member of [alice, bob, dave])
+      expect((await deliver(to(hello, member), member)).map((t) => t.text)).to.deep.equal(['hello from eve'])
+  })
+
+  it('ignores a commit from a member who is not the committer', async () => {
+    const [alice, bob] = [await user('alice-forge'), await user('bob-forge')]
+    await alice.service.createGroup('held')
+    await deliver(
+      to(await alice.service.add('held', [decodeInvite(await bob.service.invite())], Date.now()), bob),
+      bob
+    )
+    // Bob forges a commit (a key update) from his stored state, past his own service's checks.
+    await bob.service.close()
+    const store = new MlsStore(bob.dir)
+    await store.open()
+    const [stored] = await store.groups()
+    await store.close()
+    bob.service = await MlsService.open(bob.dir, bob.identity)
+    if (stored === undefined) throw new Error('bob has no group')
+    const forger = new MlsClient(bob.identity, await ciphersuite())
+    const { commit } = await forger.commit(decodeState(stored.state), [])
+    const forged = await alice.service.receive(
+      'ef'.repeat(32),
+      encodeMlsPayload({ messages: [commit] }),
+      Date.now()
+    )
+    expect([forged.receiptSecret, forged.texts, forged.outgoing]).to.deep.equal([undefined, [], []])
+    expect(alice.service.info('held').epoch).to.equal(1)
+    const still = await alice.service.send('held', 'still epoch 1', Date.now())
+    expect((await deliver(to(still, bob), bob)).map((t) => t.text)).to.deep.equal(['still epoch 1'])
+  })
+
+  it('refuses a change that makes no sense, tampered payloads and replays', async () => {
     const [alice, bob] = [await user('alice2'), await user('bob2')]
     await alice.service.createGroup('pair')
     const added = await alice.service.add('pair', [decodeInvite(await bob.service.invite())], Date.now())
     await deliver(to(added, bob), bob)
-    try {
-      await bob.service.add('pair', [decodeInvite(await alice.service.invite())], Date.now())
-      expect.fail('a member who is not the committer committed')
-    } catch (err) {
-      expect((err as Error).message).to.include('only the group')
+    const aliceAgain = decodeInvite(await alice.service.invite())
+    for (const change of [
+      () => bob.service.add('pair', [aliceAgain], Date.now()),
+      () => bob.service.remove('pair', [alice.identity.publicKey], Date.now())
+    ]) {
+      try {
+        await change()
+        expect.fail('a change that makes no sense was taken')
+      } catch (err) {
+        expect(err).to.be.instanceOf(GroupCommandError)
+      }
     }
     const sent = to(await alice.service.send('pair', 'once', Date.now()), bob)
     const tampered = { ...sent, payload: sent.payload.slice() }
@@ -129,7 +247,7 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
       Uint8Array.of(0x4d, 0x12, 0x03, 0x00, 0x01, 0x00)
     ]) {
       try {
-        await bob.service.receive('00'.repeat(32), malformed)
+        await bob.service.receive('00'.repeat(32), malformed, Date.now())
         expect.fail('a malformed payload was read')
       } catch (err) {
         expect(err).to.be.instanceOf(MlsRejectedError)
@@ -209,7 +327,7 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     expect(queued.map((q) => q.request)).to.deep.equal([true, false])
     await alice.service.close()
     alice.service = await MlsService.open(alice.dir, alice.identity)
-    expect((await alice.service.waitingRecipients()).map((r) => encodeAddress(r))).to.deep.equal([
+    expect((await alice.service.waitingRecipients()).map((r) => encodeAddress(r.recipient))).to.deep.equal([
       encodeAddress(bob.identity.publicKey)
     ])
     expect((await alice.service.waitingFirstMessages()).map((w) => [w.id, w.priority])).to.deep.equal([
@@ -228,9 +346,9 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     // comes with the Welcome's envelope.
     const [welcome, second] = outgoing
     if (welcome === undefined || second === undefined) throw new Error('two envelopes expected')
-    const kept = await bob.service.receive('ab'.repeat(32), second.payload)
-    expect([kept.receiptSecret, kept.texts, kept.late]).to.deep.equal([undefined, [], []])
-    const opened = await bob.service.receive('cd'.repeat(32), welcome.payload)
+    const kept = await bob.service.receive('ab'.repeat(32), second.payload, Date.now())
+    expect([kept.receiptSecret, kept.texts, kept.late, kept.outgoing]).to.deep.equal([undefined, [], [], []])
+    const opened = await bob.service.receive('cd'.repeat(32), welcome.payload, Date.now())
     expect(opened.receiptSecret).to.deep.equal(welcome.receiptSecret)
     expect(opened.late).to.deep.equal([{ envelopeId: 'ab'.repeat(32), receiptSecret: second.receiptSecret }])
     const read = opened.texts

@@ -47,13 +47,9 @@ export class MlsAuthor {
       this.first = false
       outgoing.push(...sent.outgoing)
     }
-    return composeMlsEnvelopes({
-      outgoing,
-      priority: 'normal',
-      now: Date.now(),
-      ttl: 3_600_000,
-      maxPayloadBytes
-    }).map(({ content }) => content)
+    return composeMlsEnvelopes(outgoing, { now: Date.now(), ttl: 3_600_000, maxPayloadBytes }).map(
+      ({ content }) => content
+    )
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { GroupChange } from '../daemon/index.ts'
 import type { GroupSummary } from '../mls/index.ts'
 import { call } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
@@ -19,9 +20,20 @@ function printGroup(group: GroupSummary): void {
       ['ciphersuite', group.ciphersuite],
       ['committer', group.committer],
       ...(group.removed ? [['state', 'you were removed']] : []),
-      ...group.members.map((member, i) => [i === 0 ? 'members' : '', member])
+      ...group.members.map((member, i) => [i === 0 ? 'members' : '', member]),
+      ...group.proposed.map((change, i) => [i === 0 ? 'proposed' : '', `${change} (waits for the committer)`])
     ]
   )
+}
+
+/** One line on what `group add` or `group remove` did: committed, or proposed to the committer. */
+function printChange(result: GroupChange, change: string): void {
+  const { group } = result
+  if (result.proposed)
+    printLine(
+      `${group.name}: proposed to the committer ${group.committer}; it commits ${change} when the proposal reaches it (group info shows what waits)`
+    )
+  else printLine(`${group.name}: epoch ${group.epoch}, ${group.members.length} members`)
 }
 
 export async function groupCreateCommand(options: CommonOptions & { name: string }): Promise<void> {
@@ -33,32 +45,30 @@ export async function groupCreateCommand(options: CommonOptions & { name: string
 export async function groupAddCommand(
   options: CommonOptions & { group: string; members: string[] }
 ): Promise<void> {
-  const result = await call<{ ids: string[]; requested: string[]; group: GroupSummary }>(
-    options,
-    'group.add',
-    {
-      group: options.group,
-      members: options.members
-    }
-  )
+  const result = await call<GroupChange & { requested: string[] }>(options, 'group.add', {
+    group: options.group,
+    members: options.members
+  })
   if (options.json) {
     printJson(result)
     return
   }
-  printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+  if (!result.proposed || result.requested.length < options.members.length) printChange(result, 'the add')
   for (const address of result.requested)
-    printLine(`asked ${address} for a key package; added when it answers`)
+    printLine(
+      `asked ${address} for a key package; ${result.proposed ? 'the add is proposed to the committer' : 'added'} when it answers`
+    )
 }
 
 export async function groupRemoveCommand(
   options: CommonOptions & { group: string; addresses: string[] }
 ): Promise<void> {
-  const result = await call<{ ids: string[]; group: GroupSummary }>(options, 'group.remove', {
+  const result = await call<GroupChange>(options, 'group.remove', {
     group: options.group,
     addresses: options.addresses
   })
   if (options.json) printJson(result)
-  else printLine(`${result.group.name}: epoch ${result.group.epoch}, ${result.group.members.length} members`)
+  else printChange(result, 'the removal')
 }
 
 export async function groupSendCommand(

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
 import { RemoteError } from '../api/index.ts'
+import { GroupCommandError } from '../mls/errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
   idCommand,
@@ -24,14 +25,18 @@ import {
 import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
-import { startCommand } from './start.ts'
 
 const PRIORITIES = ['critical', 'normal', 'low'] as const
 
 /** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
-const USAGE_ERRORS = new Set(['ConfigError', 'InvalidAddressError', 'InvalidRequestError'])
+const USAGE_ERRORS = new Set([
+  'ConfigError',
+  'InvalidAddressError',
+  'InvalidRequestError',
+  GroupCommandError.NAME
+])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
   return { data: resolveDataDir(argv.data, process.env), config: argv.config, json: argv.json === true }
@@ -72,8 +77,16 @@ async function main(): Promise<void> {
             type: 'boolean',
             describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
           }),
-      (argv) =>
-        startCommand({ ...common(argv), listen: argv.listen, bootstrap: argv.bootstrap, mdns: argv.mdns })
+      // Loaded here alone: the daemon's modules would slow every other command's start by half a second.
+      async (argv) => {
+        const { startCommand } = await import('./start.ts')
+        await startCommand({
+          ...common(argv),
+          listen: argv.listen,
+          bootstrap: argv.bootstrap,
+          mdns: argv.mdns
+        })
+      }
     )
     .command(
       'id',
@@ -107,13 +120,13 @@ async function main(): Promise<void> {
       command
         .command(
           'create <name>',
-          'create a group; you are its committer (the one member who adds and removes)',
+          'create a group; you are its committer (the one member who commits adds and removes)',
           (c) => c.positional('name', { type: 'string', demandOption: true }),
           (argv) => groupCreateCommand({ ...common(argv), name: argv.name })
         )
         .command(
           'add <group> <members..>',
-          'add people: from an invite at once, from an address once its key package comes back over the mesh',
+          'add people: from an invite at once, from an address once its key package comes back over the mesh. From a member who is not the committer: proposed to the committer, who commits it when the proposal reaches it',
           (c) =>
             c
               .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
@@ -127,7 +140,7 @@ async function main(): Promise<void> {
         )
         .command(
           'remove <group> <addresses..>',
-          'remove members from a group',
+          'remove members from a group; from a member who is not the committer: proposed to the committer',
           (c) =>
             c
               .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
@@ -151,7 +164,7 @@ async function main(): Promise<void> {
         )
         .command(
           'info <group>',
-          'members and epoch of a group',
+          'members, epoch and committer of a group, and your proposals that wait for the committer',
           (c) => c.positional('group', { type: 'string', demandOption: true, describe: 'group name or id' }),
           (argv) => groupInfoCommand({ ...common(argv), group: argv.group })
         )
@@ -227,7 +240,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const error = err as Error
   printError(error.message)
-  // A request the daemon refused as invalid (an unknown group, a command only the committer may give) is a usage error too.
+  // A request the daemon refused as invalid (an unknown group, a change that makes no sense) is a usage error too.
   const name = error instanceof RemoteError ? error.remoteName : error.name
   process.exit(USAGE_ERRORS.has(name) ? EXIT_USAGE : EXIT_FAILURE)
 })

@@ -6,11 +6,22 @@ import type { Priority } from '../wire/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { SealedKind } from '../e2e/index.ts'
 import { composeMlsEnvelopes, composeSealed } from './compose.ts'
+import type { EnvelopeLimits } from './compose.ts'
 import type { KeyPackageExchange } from './local-user.ts'
 import { systemClock } from './clock.ts'
 import type { Daemon } from './daemon.ts'
 
 const log = logger('qpq:daemon:conversations')
+
+/**
+ * What `group add` and `group remove` did: committed (by the committer), or `proposed` to the committer, which
+ * commits it when the proposal reaches it. `ids` are the envelopes sent.
+ */
+export interface GroupChange {
+  ids: string[]
+  proposed: boolean
+  group: GroupSummary
+}
 
 export class InvalidRequestError extends Error {
   override name = 'InvalidRequestError'
@@ -34,20 +45,15 @@ function stringListParam(params: Record<string, unknown>, key: string): string[]
   return value as string[]
 }
 
-/** Queues the MLS layer's payloads as envelopes; the id of the first is the message's id. */
-export async function submitMls(
-  daemon: Daemon,
-  outgoing: Outgoing[],
-  priority: Priority
-): Promise<{ ids: string[] }> {
+function limits(daemon: Daemon): EnvelopeLimits {
   const { envelope } = daemon.config
-  const envelopes = composeMlsEnvelopes({
-    outgoing,
-    priority,
-    now: systemClock.now(),
-    ttl: envelope.ttl,
-    maxPayloadBytes: envelope.maxPayloadBytes
-  })
+  return { now: systemClock.now(), ttl: envelope.ttl, maxPayloadBytes: envelope.maxPayloadBytes }
+}
+
+/** Queues the MLS layer's payloads as envelopes; the id of the first is the message's id. */
+export async function submitMls(daemon: Daemon, outgoing: Outgoing[]): Promise<{ ids: string[] }> {
+  const { envelope } = daemon.config
+  const envelopes = composeMlsEnvelopes(outgoing, limits(daemon))
   await daemon.meshService.dispatch({
     kind: 'submit',
     envelopes: envelopes.map(({ content, recipient }) => ({
@@ -84,13 +90,23 @@ export async function sendDirect(
     if (sent.queued.request) await requestKeyPackage(daemon, recipientKey)
     return { id: sent.queued.id }
   }
-  const { ids } = await submitMls(daemon, sent.outgoing, priority)
+  const { ids } = await submitMls(daemon, sent.outgoing)
   return { id: ids[0] ?? '' }
 }
 
-/** Asks a person for a key package over the mesh (a sealed request). */
-export function requestKeyPackage(daemon: Daemon, to: Uint8Array): Promise<string> {
-  return submitSealed(daemon, to, 'key-package-request', '')
+/** Asks a person for a key package over the mesh (a sealed request), remembering the envelope's id. */
+export async function requestKeyPackage(daemon: Daemon, to: Uint8Array): Promise<string> {
+  const id = await submitSealed(daemon, to, 'key-package-request', '')
+  await daemon.conversations.requestSent(to, id)
+  return id
+}
+
+/** Asks again for the key packages first messages wait for, unless the request is still in the outbox. */
+export async function requestWaitingKeyPackages(daemon: Daemon): Promise<void> {
+  for (const { recipient, request } of await daemon.conversations.waitingRecipients()) {
+    const queued = request === undefined ? undefined : (await daemon.meshStore.getEnvelopes([request]))[0]
+    if (queued === undefined) await requestKeyPackage(daemon, recipient)
+  }
 }
 
 /**
@@ -98,21 +114,10 @@ export function requestKeyPackage(daemon: Daemon, to: Uint8Array): Promise<strin
  * sealed payload bootstraps MLS: it carries a request or an invite, never a user's text.
  */
 async function submitSealed(daemon: Daemon, to: Uint8Array, kind: SealedKind, body: string): Promise<string> {
-  const { envelope } = daemon.config
-  const address = encodeAddress(to)
-  const content = composeSealed({
-    sender: daemon.user,
-    address,
-    body,
-    kind,
-    priority: 'critical',
-    now: systemClock.now(),
-    ttl: envelope.ttl,
-    maxPayloadBytes: envelope.maxPayloadBytes
-  })
+  const content = composeSealed(daemon.user, to, kind, body, limits(daemon))
   await daemon.meshService.dispatch({
     kind: 'submit',
-    envelopes: [{ content, hopLimit: envelope.hopLimit, recipient: address }]
+    envelopes: [{ content, hopLimit: daemon.config.envelope.hopLimit, recipient: encodeAddress(to) }]
   })
   return envelopeId(content)
 }
@@ -135,7 +140,7 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
       daemon.conversations
         .keyPackageArrived(from, decodeInvite(invite), systemClock.now())
         .then(async ({ outgoing, requestAgain }) => {
-          await submitMls(daemon, outgoing, 'normal')
+          await submitMls(daemon, outgoing)
           if (requestAgain) await requestKeyPackage(daemon, from)
         })
         .catch((err: unknown) => {
@@ -155,7 +160,7 @@ export function conversationHandlers(
 
     'group.create': async (params): Promise<GroupSummary> => mls().createGroup(stringParam(params, 'name')),
 
-    'group.add': async (params): Promise<{ ids: string[]; requested: string[]; group: GroupSummary }> => {
+    'group.add': async (params): Promise<GroupChange & { requested: string[] }> => {
       const group = stringParam(params, 'group')
       const people = stringListParam(params, 'members')
       const invites = people.filter(isInvite)
@@ -164,20 +169,21 @@ export function conversationHandlers(
       const ids: string[] = []
       if (invites.length > 0) {
         const outgoing = await mls().add(group, invites.map(decodeInvite), systemClock.now())
-        ids.push(...(await submitMls(daemon, outgoing, 'critical')).ids)
+        ids.push(...(await submitMls(daemon, outgoing)).ids)
       }
       for (const key of keys) {
         await mls().requestAdd(group, key)
         ids.push(await requestKeyPackage(daemon, key))
       }
-      return { ids, requested: addresses, group: mls().info(group) }
+      return { ids, requested: addresses, proposed: !mls().commits(group), group: mls().info(group) }
     },
 
-    'group.remove': async (params): Promise<{ ids: string[]; group: GroupSummary }> => {
+    'group.remove': async (params): Promise<GroupChange> => {
       const group = stringParam(params, 'group')
       const addresses = stringListParam(params, 'addresses')
       const outgoing = await mls().remove(group, addresses.map(decodeAddress), systemClock.now())
-      return { ...(await submitMls(daemon, outgoing, 'critical')), group: mls().info(group) }
+      const { ids } = await submitMls(daemon, outgoing)
+      return { ids, proposed: !mls().commits(group), group: mls().info(group) }
     },
 
     'group.send': async (params): Promise<{ ids: string[] }> => {
@@ -186,7 +192,7 @@ export function conversationHandlers(
         stringParam(params, 'text'),
         systemClock.now()
       )
-      return submitMls(daemon, outgoing, 'normal')
+      return submitMls(daemon, outgoing)
     },
 
     'group.list': (): Promise<{ groups: GroupSummary[] }> => Promise.resolve({ groups: mls().list() }),

@@ -14,11 +14,12 @@ import {
 } from '../mesh/index.ts'
 import type { EngineAction, MeshLibp2p } from '../mesh/index.ts'
 import { MlsService } from '../mls/index.ts'
+import type { Outgoing } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
 import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
-import { keyPackageExchange, requestKeyPackage } from './conversations.ts'
+import { keyPackageExchange, requestWaitingKeyPackages, submitMls } from './conversations.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -80,6 +81,9 @@ export class Daemon {
         systemClock,
         this.mls,
         keyPackageExchange(this),
+        (outgoing) => {
+          this.sendFollowUp(outgoing)
+        },
         ACCEPT_WINDOW_MS
       ),
       policy: {
@@ -132,7 +136,16 @@ export class Daemon {
     }, this.config.relay.sweepInterval)
     log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
     // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
-    for (const recipient of await this.mls.waitingRecipients()) await requestKeyPackage(this, recipient)
+    await requestWaitingKeyPackages(this)
+    this.sendFollowUp(await this.mls.resume(systemClock.now()))
+  }
+
+  /** Queues what reading group messages made the MLS layer send (a commit of proposals, re-proposals). */
+  private sendFollowUp(outgoing: Outgoing[]): void {
+    if (outgoing.length === 0) return
+    submitMls(this, outgoing).catch((err: unknown) => {
+      log.error('could not queue what a group message called for: %s', (err as Error).message)
+    })
   }
 
   /** Stops accepting work, lets pending writes finish, and closes everything; safe to call twice. */

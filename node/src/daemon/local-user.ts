@@ -3,7 +3,7 @@ import { open } from '../e2e/index.ts'
 import { acceptedTags, encodeAddress, epochOf } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
 import { MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
-import type { MlsService } from '../mls/index.ts'
+import type { MlsService, Outgoing } from '../mls/index.ts'
 import type { Acceptance, Clock, LocalEndpoint } from '../mesh/index.ts'
 import type { StoredEnvelope } from '../queue/index.ts'
 import { readPayload } from '../wire/index.ts'
@@ -30,6 +30,8 @@ export class LocalUser implements LocalEndpoint {
     private readonly clock: Clock,
     private readonly mls: MlsService,
     private readonly keyPackages: KeyPackageExchange,
+    /** Sends what reading an MLS payload called for (a commit of proposals, re-proposals); must not wait. */
+    private readonly send: (outgoing: Outgoing[]) => void,
     /** Envelopes for this user may have been tagged this long ago, in milliseconds. */
     private readonly acceptWindow: number
   ) {}
@@ -64,9 +66,12 @@ export class LocalUser implements LocalEndpoint {
    * one); the envelope that opens its epoch brings its receipt along (`late`), so the copies are purged.
    */
   private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
-    const received = await this.mls.receive(id, payload)
-    if (received.receiptSecret === undefined) return undefined
     const receivedAt = this.clock.now()
+    const received = await this.mls.receive(id, payload, receivedAt)
+    queueMicrotask(() => {
+      this.send(received.outgoing)
+    })
+    if (received.receiptSecret === undefined) return undefined
     return {
       receiptSecret: received.receiptSecret,
       late: received.late.map(({ envelopeId, receiptSecret }) => ({ id: envelopeId, secret: receiptSecret })),

@@ -1,7 +1,9 @@
 import {
+  acceptAll,
   createApplicationMessage,
   createCommit,
   createGroup,
+  createProposal,
   decodeGroupState,
   decodeMlsMessage,
   defaultCapabilities,
@@ -120,20 +122,21 @@ export class MlsClient {
     return createGroup(groupId, bundle.keyPackage, bundle.privatePackage, [], this.suite, clientConfig)
   }
 
+  /** Add proposals for `keyPackages`, checked to be of this suite. */
+  addProposals(keyPackages: KeyPackage[]): Proposal[] {
+    return keyPackages.map((keyPackage) => {
+      if (keyPackage.cipherSuite !== this.suite.name)
+        throw new MlsRejectedError(`key package for ${keyPackage.cipherSuite}, group uses ${this.suite.name}`)
+      return { proposalType: 'add', add: { keyPackage } }
+    })
+  }
+
   /** Commits adding `keyPackages` (checked first); the Welcome carries the ratchet tree. */
   async add(
     state: ClientState,
     keyPackages: KeyPackage[]
   ): Promise<{ state: ClientState; commit: Uint8Array; welcome: Uint8Array }> {
-    for (const keyPackage of keyPackages) {
-      if (keyPackage.cipherSuite !== this.suite.name)
-        throw new MlsRejectedError(`key package for ${keyPackage.cipherSuite}, group uses ${this.suite.name}`)
-    }
-    const proposals: Proposal[] = keyPackages.map((keyPackage) => ({
-      proposalType: 'add',
-      add: { keyPackage }
-    }))
-    const result = await this.commit(state, proposals)
+    const result = await this.commit(state, this.addProposals(keyPackages))
     if (result.welcome === undefined)
       throw new MlsRejectedError('a commit adding members produced no Welcome')
     return { state: result.state, commit: result.commit, welcome: result.welcome }
@@ -144,16 +147,14 @@ export class MlsClient {
     state: ClientState,
     identities: Uint8Array[]
   ): Promise<{ state: ClientState; commit: Uint8Array }> {
-    const proposals: Proposal[] = identities.map((identity) => {
-      const leafIndex = leafIndexOf(state, identity)
-      if (leafIndex === undefined) throw new MlsRejectedError('not a member of this group')
-      return { proposalType: 'remove', remove: { removed: leafIndex } }
-    })
-    const { state: next, commit } = await this.commit(state, proposals)
+    const { state: next, commit } = await this.commit(state, removeProposals(state, identities))
     return { state: next, commit }
   }
 
-  /** A commit of `proposals` (empty: a key update), as a PrivateMessage. */
+  /**
+   * A commit of `proposals` (empty: a key update) and of every proposal `state` holds (by reference), as a
+   * PrivateMessage; a Welcome when it adds members.
+   */
   async commit(
     state: ClientState,
     proposals: Proposal[]
@@ -170,6 +171,34 @@ export class MlsClient {
         result.welcome === undefined
           ? undefined
           : encodeMlsMessage({ version: 'mls10', wireformat: 'mls_welcome', welcome: result.welcome })
+    }
+  }
+
+  /**
+   * `proposal` signed by this member in `state`'s epoch, as a PublicMessage (the caller encrypts it inside an
+   * application message). `state` is left as it was: ts-mls would refuse application messages from a member
+   * holding its own unapplied proposal, and the proposal comes back with the commit that includes it.
+   */
+  async propose(state: ClientState, proposal: Proposal): Promise<Uint8Array> {
+    const { message } = await createProposal(state, true, proposal, this.suite)
+    return encodeMlsMessage(message)
+  }
+
+  /**
+   * Verifies a member's proposal (a PublicMessage of `state`'s epoch: membership tag, signature) and keeps it
+   * among the proposals the next commit includes by reference.
+   */
+  async takeProposal(state: ClientState, message: MLSMessage): Promise<ClientState> {
+    if (
+      message.wireformat !== 'mls_public_message' ||
+      message.publicMessage.content.contentType !== 'proposal' ||
+      message.publicMessage.content.sender.senderType !== 'member'
+    )
+      throw new MlsRejectedError('not a proposal from a member')
+    try {
+      return (await processMessage(message, state, emptyPskIndex, acceptAll, this.suite)).newState
+    } catch (err) {
+      throw new MlsRejectedError(`proposal refused: ${(err as Error).message}`)
     }
   }
 
@@ -285,6 +314,15 @@ export function members(state: ClientState): Uint8Array[] {
   return state.ratchetTree.flatMap((node) =>
     node?.nodeType === 'leaf' ? [credentialIdentity(node.leaf.credential)] : []
   )
+}
+
+/** Remove proposals for the members with these identity keys. */
+export function removeProposals(state: ClientState, identities: Uint8Array[]): Proposal[] {
+  return identities.map((identity) => {
+    const leafIndex = leafIndexOf(state, identity)
+    if (leafIndex === undefined) throw new MlsRejectedError('not a member of this group')
+    return { proposalType: 'remove', remove: { removed: leafIndex } }
+  })
 }
 
 function leafIndexOf(state: ClientState, identity: Uint8Array): number | undefined {

@@ -3,7 +3,8 @@ export class MlsRejectedError extends Error {
   override name = 'MlsRejectedError'
 }
 
-/** A group command that cannot be done: unknown group, not the committer, not a member. */
+/** A group command that cannot be done: unknown group, not a member, a change that makes no sense. */
 export class GroupCommandError extends Error {
-  override name = 'InvalidRequestError'
+  static readonly NAME = 'GroupCommandError'
+  override name = GroupCommandError.NAME
 }

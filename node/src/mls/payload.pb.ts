@@ -142,17 +142,20 @@ export interface GroupContent {
   groupName: string
   direct: boolean
   messageId: Uint8Array
+  proposals: Uint8Array[]
 }
 
 export namespace GroupContent {
   export enum Kind {
     TEXT = 'TEXT',
-    META = 'META'
+    META = 'META',
+    PROPOSALS = 'PROPOSALS'
   }
 
   enum __KindValues {
     TEXT = 0,
-    META = 1
+    META = 1,
+    PROPOSALS = 2
   }
 
   export namespace Kind {
@@ -205,6 +208,13 @@ export namespace GroupContent {
           w.bytes(obj.messageId)
         }
 
+        if (obj.proposals != null && obj.proposals.length > 0) {
+          for (const value of obj.proposals) {
+            w.uint32(66)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -216,7 +226,8 @@ export namespace GroupContent {
           receiptSeed: uint8ArrayAlloc(0),
           groupName: '',
           direct: false,
-          messageId: uint8ArrayAlloc(0)
+          messageId: uint8ArrayAlloc(0),
+          proposals: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -253,6 +264,14 @@ export namespace GroupContent {
               obj.messageId = reader.bytes()
               break
             }
+            case 8: {
+              if (opts.limits?.proposals != null && obj.proposals.length === opts.limits.proposals) {
+                throw new MaxLengthError('Decode error - repeated field "proposals" had too many elements')
+              }
+
+              obj.proposals.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -262,6 +281,10 @@ export namespace GroupContent {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          proposals: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -317,6 +340,21 @@ export namespace GroupContent {
               }
               break
             }
+            case 8: {
+              if (opts.limits?.proposals != null && obj.proposals === opts.limits.proposals) {
+                throw new MaxLengthError('Streaming decode error - repeated field "proposals" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.proposals[]`,
+                index: obj.proposals,
+                value: reader.bytes()
+              }
+
+              obj.proposals++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -364,6 +402,12 @@ export namespace GroupContent {
     value: Uint8Array
   }
 
+  export interface GroupContentProposalsFieldEvent {
+    field: '$.proposals[]'
+    index: number
+    value: Uint8Array
+  }
+
   export function encode (obj: Partial<GroupContent>): Uint8Array {
     return encodeMessage(obj, GroupContent.codec())
   }
@@ -372,7 +416,7 @@ export namespace GroupContent {
     return decodeMessage(buf, GroupContent.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentKindFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentReceiptSeedFieldEvent | GroupContentGroupNameFieldEvent | GroupContentDirectFieldEvent | GroupContentMessageIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentKindFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentReceiptSeedFieldEvent | GroupContentGroupNameFieldEvent | GroupContentDirectFieldEvent | GroupContentMessageIdFieldEvent | GroupContentProposalsFieldEvent> {
     return streamMessage(buf, GroupContent.codec(), opts)
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { logger } from '@libp2p/logger'
-import type { ClientState, KeyPackage, MLSMessage } from 'ts-mls'
+import type { ClientState, KeyPackage, MLSMessage, Proposal } from 'ts-mls'
 import { encodeAddress } from '../identity/index.ts'
 import {
   credentialIdentity,
@@ -10,12 +10,15 @@ import {
   encodeKeyPackage,
   encodeState,
   members,
-  MlsClient
+  MlsClient,
+  removeProposals
 } from './client.ts'
 import type { KeyPackageBundle, MlsIdentity } from './client.ts'
 import { GroupCommandError, MlsRejectedError } from './errors.ts'
 import { INVITE_PREFIX } from './invite-text.ts'
 import { GroupContent, MlsPayload } from './payload.pb.ts'
+import { applied, describeIntent, proposalRefusal, sameChange } from './proposals.ts'
+import type { Intent } from './proposals.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
 import { ciphersuite } from './suite.ts'
@@ -32,12 +35,11 @@ const MESSAGE_ID_BYTES = 32
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
 
-/** One envelope to send: its payload, for whom, and the secret whose hash its receipt must match. */
+/** One envelope to send: its payload, for whom, its priority, and the secret whose hash its receipt must match. */
 export interface Outgoing {
   recipientKey: Uint8Array
   payload: Uint8Array
   receiptSecret: Uint8Array
-  /** `normal` is the priority the sender asked for; `critical` and `low` are fixed. */
   priority: Priority
 }
 
@@ -78,6 +80,8 @@ export interface Received {
   texts: GroupText[]
   /** Envelopes kept earlier for their epoch and read now, with their receipt secrets. */
   late: { envelopeId: string; receiptSecret: Uint8Array }[]
+  /** What reading it made this member send: the committer's commit of proposals, an author's re-proposals. */
+  outgoing: Outgoing[]
 }
 
 export interface GroupSummary {
@@ -89,6 +93,8 @@ export interface GroupSummary {
   committer: string
   removed: boolean
   ciphersuite: CiphersuiteName
+  /** This member's proposals waiting for the committer, as `add <address>` or `remove <address>`. */
+  proposed: string[]
 }
 
 interface Group {
@@ -140,7 +146,14 @@ export function decodeInvite(invite: string): KeyPackage {
  *
  * Rules every member applies the same way, without a server:
  * - One committer per group: its creator. Commits from anyone else are refused, so two commits can never
- *   compete for an epoch and partitioned members cannot split the group. Other members ask the committer.
+ *   compete for an epoch and partitioned members cannot split the group.
+ * - Other members propose: an Add or Remove proposal (a PublicMessage signed by its author, encrypted inside an
+ *   application message) goes to the committer alone. The committer takes proposals of its current epoch from
+ *   members (and refuses the rest, see {@link proposalRefusal}) and commits them at once, by reference; the
+ *   commit travels after an application message of the committer that carries the proposals, so every member
+ *   can resolve the references. A proposal of a past epoch is dropped by the committer; its author, on
+ *   reading the commit that opened a new epoch, proposes again what is still to do and forgets what the group
+ *   already is (the person in, or out).
  * - A message for an epoch this member has not reached yet is kept (persisted) until the commit that opens it
  *   arrives; a commit opens the next epoch and the kept messages of that epoch are read then.
  * - ts-mls keeps the receiver secrets of the last RETAINED_EPOCHS epochs, so late messages of recent epochs
@@ -304,24 +317,51 @@ export class MlsService {
     return this.summary({ meta, state })
   }
 
-  /** Adds the owners of `keyPackages`: a Welcome for each of them, the commit for the members already in. */
+  /**
+   * Adds the owners of `keyPackages`. The committer commits: a Welcome for each of them, the commit for the
+   * members already in. Another member proposes the adds to the committer ({@link commits} tells which).
+   */
   add(nameOrId: string, keyPackages: KeyPackage[], now: number): Promise<Outgoing[]> {
     const group = this.find(nameOrId)
     return this.serial(group.meta.id, async () => {
-      this.assertCommitter(group)
+      this.assertMember(group)
+      for (const keyPackage of keyPackages) {
+        const identity = credentialIdentity(keyPackage.leafNode.credential)
+        if (this.isMember(group, identity))
+          throw new GroupCommandError(`${encodeAddress(identity)} is a member of ${group.meta.name} already`)
+      }
+      if (!this.isCommitter(group)) {
+        const epoch = Number(group.state.groupContext.epoch)
+        const intents = keyPackages.map((keyPackage): Intent => ({
+          kind: 'add',
+          identity: hex(credentialIdentity(keyPackage.leafNode.credential)),
+          keyPackage: b64(encodeKeyPackage(keyPackage)),
+          epoch
+        }))
+        return this.propose(group, intents, now)
+      }
       const before = members(group.state)
       const { state, commit, welcome } = await (await this.clientOf(group)).add(group.state, keyPackages)
       return this.afterCommit(group, state, before, commit, welcome, now)
     })
   }
 
+  /** Whether this member commits the group's changes itself, rather than proposing them. */
+  commits(nameOrId: string): boolean {
+    return this.isCommitter(this.find(nameOrId))
+  }
+
+  private isCommitter(group: Group): boolean {
+    return group.meta.committer === hex(this.identity.publicKey)
+  }
+
   /**
    * Remembers to add `identity` once its key package comes back from the request the caller sends over the
-   * mesh; {@link keyPackageArrived} then commits the add.
+   * mesh; {@link keyPackageArrived} then commits or proposes the add.
    */
   async requestAdd(nameOrId: string, identity: Uint8Array): Promise<void> {
     const group = this.find(nameOrId)
-    this.assertCommitter(group)
+    this.assertMember(group)
     await this.store.putPendingAdd(hex(identity), group.meta.id)
   }
 
@@ -351,37 +391,151 @@ export class MlsService {
     return { outgoing, requestAgain }
   }
 
-  /** The people first messages wait for (to ask again for a key package after a restart). */
-  async waitingRecipients(): Promise<Uint8Array[]> {
+  /**
+   * The people first messages wait for, with the envelope that last asked them for a key package (to ask again
+   * after a restart unless that one still waits in the outbox).
+   */
+  async waitingRecipients(): Promise<{ recipient: Uint8Array; request?: string }[]> {
     const recipients = new Set((await this.store.firstMessages()).map(({ recipient }) => recipient))
-    return [...recipients].map((recipient) => new Uint8Array(Buffer.from(recipient, 'hex')))
+    return Promise.all(
+      [...recipients].map(async (recipient) => ({
+        recipient: new Uint8Array(Buffer.from(recipient, 'hex')),
+        request: await this.store.request(recipient)
+      }))
+    )
   }
 
+  /** Remembers the envelope that asked `recipient` for a key package. */
+  requestSent(recipient: Uint8Array, envelopeId: string): Promise<void> {
+    return this.store.putRequest(hex(recipient), envelopeId)
+  }
+
+  /** Removes members: the committer commits, another member proposes (see {@link add}). */
   remove(nameOrId: string, identities: Uint8Array[], now: number): Promise<Outgoing[]> {
     const group = this.find(nameOrId)
     return this.serial(group.meta.id, async () => {
-      this.assertCommitter(group)
-      if (identities.some((identity) => hex(identity) === hex(this.identity.publicKey)))
-        throw new GroupCommandError('the committer cannot remove itself')
+      this.assertMember(group)
+      for (const identity of identities) {
+        if (hex(identity) === group.meta.committer)
+          throw new GroupCommandError(`the committer cannot be removed from ${group.meta.name}`)
+        if (!this.isMember(group, identity))
+          throw new GroupCommandError(`${encodeAddress(identity)} is not a member of ${group.meta.name}`)
+      }
+      if (!this.isCommitter(group)) {
+        const epoch = Number(group.state.groupContext.epoch)
+        return this.propose(
+          group,
+          identities.map((identity): Intent => ({ kind: 'remove', identity: hex(identity), epoch })),
+          now
+        )
+      }
       const before = members(group.state)
       const { state, commit } = await (await this.clientOf(group)).remove(group.state, identities)
-      const removed = new Set(identities.map(hex))
-      const stay = before.filter((member) => !removed.has(hex(member)))
-      // Removed members get the commit too, so that they learn they are out.
-      return this.afterCommit(group, state, before, commit, undefined, now, stay)
+      return this.afterCommit(group, state, before, commit, undefined, now)
     })
   }
 
-  private assertCommitter(group: Group): void {
+  private assertMember(group: Group): void {
     if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
-    if (group.meta.committer !== hex(this.identity.publicKey)) {
-      throw new GroupCommandError(
-        `only the group's creator commits changes to ${group.meta.name} (one committer per group keeps partitioned members from splitting it); ask them`
-      )
-    }
   }
 
-  /** Stores the new epoch, then builds: Welcome + META for new members, commit + META for the others. */
+  private isMember(group: Group, identity: Uint8Array): boolean {
+    return members(group.state).some((member) => hex(member) === hex(identity))
+  }
+
+  /**
+   * Sends `intents` to the committer as proposals of the current epoch, in one application message (whose
+   * receipt seed the envelope's receipt uses), and stores them as this member's proposals in the same write
+   * as the state.
+   */
+  private async propose(group: Group, intents: Intent[], now: number): Promise<Outgoing[]> {
+    const client = await this.clientOf(group)
+    const wanted: Proposal[] = intents.flatMap((intent) =>
+      intent.kind === 'add'
+        ? client.addProposals([decodeKeyPackage(fromB64(intent.keyPackage))])
+        : removeProposals(group.state, [Buffer.from(intent.identity, 'hex')])
+    )
+    const proposals: Uint8Array[] = []
+    for (const proposal of wanted) proposals.push(await client.propose(group.state, proposal))
+    const seed = new Uint8Array(randomBytes(32))
+    const sent = await client.encrypt(
+      group.state,
+      GroupContent.encode({
+        kind: GroupContent.Kind.PROPOSALS,
+        proposals,
+        sentAt: BigInt(now),
+        receiptSeed: seed
+      })
+    )
+    group.state = sent.state
+    const epoch = Number(group.state.groupContext.epoch)
+    const others = (group.meta.proposed ?? []).filter(
+      (old) => !intents.some((intent) => sameChange(old, intent))
+    )
+    group.meta.proposed = [...others, ...intents.map((intent) => ({ ...intent, epoch }))]
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    log('proposed %s in group %s, epoch %d', intents.map(describeIntent).join(', '), group.meta.id, epoch)
+    const committer = new Uint8Array(Buffer.from(group.meta.committer, 'hex'))
+    return [
+      {
+        recipientKey: committer,
+        payload: encodeMlsPayload({ messages: [sent.message] }),
+        receiptSecret: receiptSecret(seed, committer),
+        priority: 'critical'
+      }
+    ]
+  }
+
+  /**
+   * At the committer: commits the members' proposals it took, by reference, after an application message that
+   * carries them to every member.
+   */
+  private async commitProposals(group: Group, now: number): Promise<Outgoing[]> {
+    const client = await this.clientOf(group)
+    const proposals = (group.meta.proposals ?? []).map(fromB64)
+    const carrier = await client.encrypt(
+      group.state,
+      GroupContent.encode({ kind: GroupContent.Kind.PROPOSALS, proposals, sentAt: BigInt(now) })
+    )
+    // The carrier used up a message key: the group goes on from this state even if the commit fails.
+    group.state = carrier.state
+    let state = group.state
+    for (const proposal of proposals) state = await client.takeProposal(state, decodeMessage(proposal))
+    const before = members(group.state)
+    const { state: next, commit, welcome } = await client.commit(state, [])
+    log('committing %d proposals in group %s', proposals.length, group.meta.id)
+    return this.afterCommit(group, next, before, commit, welcome, now, carrier.message)
+  }
+
+  /**
+   * At a proposal's author, once a commit opened a later epoch than the one it was proposed in: proposes again
+   * what the group still lacks, forgets the rest.
+   */
+  private async reconsider(group: Group, now: number): Promise<Outgoing[]> {
+    const epoch = Number(group.state.groupContext.epoch)
+    const proposed = group.meta.proposed ?? []
+    const due = proposed.filter((intent) => intent.epoch < epoch || group.meta.removed)
+    if (due.length === 0) return []
+    const again = due.filter((intent) => !group.meta.removed && !applied(group.state, intent))
+    for (const intent of due.filter((intent) => !again.includes(intent))) {
+      log(
+        'dropped my proposal to %s in group %s: %s',
+        describeIntent(intent),
+        group.meta.id,
+        group.meta.removed ? 'I was removed' : 'the group is so already'
+      )
+    }
+    group.meta.proposed = proposed.filter((intent) => !due.includes(intent))
+    if (again.length > 0) return this.propose(group, again, now)
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    return []
+  }
+
+  /**
+   * Stores the new epoch, then builds: Welcome + META for new members, commit + META for the others, commit alone
+   * for removed ones (so that they learn they are out). `carrier`, the committer's application message with the
+   * proposals the commit includes by reference, goes before the commit.
+   */
   private async afterCommit(
     group: Group,
     state: ClientState,
@@ -389,7 +543,7 @@ export class MlsService {
     commit: Uint8Array,
     welcome: Uint8Array | undefined,
     now: number,
-    metaRecipients?: Uint8Array[]
+    carrier?: Uint8Array
   ): Promise<Outgoing[]> {
     const seed = new Uint8Array(randomBytes(32))
     const meta = await (
@@ -405,16 +559,20 @@ export class MlsService {
       })
     )
     group.state = meta.state
+    group.meta.proposals = undefined
     await this.store.putGroup(group.meta, encodeState(group.state))
     const self = hex(this.identity.publicKey)
     const known = new Set(before.map(hex))
     const after = members(group.state)
+    const staying = new Set(after.map(hex))
     const out: Outgoing[] = []
-    const existing = encodeMlsPayload({ messages: [commit, meta.message] })
+    const carried = carrier === undefined ? [commit] : [carrier, commit]
+    const existing = encodeMlsPayload({ messages: [...carried, meta.message] })
+    const leaving = encodeMlsPayload({ messages: carried })
     for (const member of before) {
       if (hex(member) === self) continue
-      const stays = metaRecipients === undefined || metaRecipients.some((m) => hex(m) === hex(member))
-      const payload = stays ? existing : encodeMlsPayload({ messages: [commit] })
+      const stays = staying.has(hex(member))
+      const payload = stays ? existing : leaving
       // A removed member cannot read META, so its receipt is bound to the commit's bytes instead.
       const secret = stays ? receiptSecret(seed, member) : receiptSecret(commit, member)
       out.push({ recipientKey: member, payload, receiptSecret: secret, priority: 'critical' })
@@ -437,12 +595,12 @@ export class MlsService {
   /** A text to every other member of the group. */
   send(nameOrId: string, text: string, now: number): Promise<Outgoing[]> {
     const group = this.find(nameOrId)
-    return this.serial(group.meta.id, () => this.sendIn(group, text, now))
+    return this.serial(group.meta.id, () => this.sendIn(group, text, now, 'normal'))
   }
 
-  private async sendIn(group: Group, text: string, now: number): Promise<Outgoing[]> {
-    if (group.meta.removed) throw new GroupCommandError(`you are no longer a member of ${group.meta.name}`)
-    const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority: 'normal' }, {})
+  private async sendIn(group: Group, text: string, now: number, priority: Priority): Promise<Outgoing[]> {
+    this.assertMember(group)
+    const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority }, {})
     await this.store.putGroup(group.meta, encodeState(group.state))
     const payload = encodeMlsPayload({ messages: [message] })
     const self = hex(this.identity.publicKey)
@@ -452,7 +610,7 @@ export class MlsService {
         recipientKey: member,
         payload,
         receiptSecret: receiptSecret(seed, member),
-        priority: 'normal' as const
+        priority
       }))
   }
 
@@ -472,7 +630,9 @@ export class MlsService {
     return this.serial(`first:${hex(recipientKey)}`, async () => {
       const existing = this.directGroup(recipientKey)
       if (existing !== undefined)
-        return { outgoing: await this.serial(existing.meta.id, () => this.sendIn(existing, text, now)) }
+        return {
+          outgoing: await this.serial(existing.meta.id, () => this.sendIn(existing, text, now, priority))
+        }
       const first: DirectText = { text, sentAt: now, priority }
       if (keyPackage !== undefined)
         return { outgoing: await this.startDirect(recipientKey, keyPackage, [first], []) }
@@ -606,18 +766,18 @@ export class MlsService {
   }
 
   /** Reads an MLS-layer payload addressed to this user; throws MlsRejectedError when it is not acceptable. */
-  async receive(envelopeId: string, bytes: Uint8Array): Promise<Received> {
+  async receive(envelopeId: string, bytes: Uint8Array, now: number): Promise<Received> {
     let payload: MlsPayload
     try {
       payload = MlsPayload.decode(bytes.subarray(1))
     } catch {
       throw new MlsRejectedError('MLS payload does not decode')
     }
-    const messages = payload.messages.map((message) => decodeMessage(message))
-    const first = messages[0]
+    const messages = decodeAll(payload.messages)
+    const first = messages[0]?.message
     if (first === undefined) throw new MlsRejectedError('MLS payload without a group message')
     const groupId = groupIdOf(first)
-    if (messages.some((message) => groupIdOf(message) !== groupId))
+    if (messages.some(({ message }) => groupIdOf(message) !== groupId))
       throw new MlsRejectedError('MLS payload mixes groups')
     return this.serial(groupId, async () => {
       if (payload.welcome.length > 0) await this.join(decodeMessage(payload.welcome), groupId)
@@ -630,16 +790,52 @@ export class MlsService {
           messages: payload.messages
         })
         log('kept a message of group %s for epoch %d', groupId, epochOf(first))
-        return { texts: [], late: [] }
+        return { texts: [], late: [], outgoing: [] }
       }
-      const read = await this.process(group, envelopeId, payload.messages)
+      const read = await this.process(group, envelopeId, messages)
       const drained = await this.drain(group)
       return {
         receiptSecret: read.receiptSecret,
         texts: [...read.texts, ...drained.texts],
-        late: drained.late
+        late: drained.late,
+        outgoing: await this.followUp(group, now)
       }
     })
+  }
+
+  /** What reading a group's messages calls for: the committer commits proposals it took, authors re-propose. */
+  private async followUp(group: Group, now: number): Promise<Outgoing[]> {
+    if (!this.isCommitter(group) || (group.meta.proposals ?? []).length === 0)
+      return this.reconsider(group, now)
+    try {
+      return await this.commitProposals(group, now)
+    } catch (err) {
+      // Their authors propose again when they see the next epoch.
+      log.error('could not commit the proposals of group %s: %s', group.meta.id, (err as Error).message)
+      group.meta.proposals = undefined
+      await this.store.putGroup(group.meta, encodeState(group.state))
+      return []
+    }
+  }
+
+  /**
+   * Finishes what a restart may have cut short, to be sent like what {@link receive} returns: the committer
+   * commits the proposals it took; another member sends again its proposals of the current epoch, in case the
+   * first envelope never reached the outbox (when both arrive, the committer drops the second as stale).
+   */
+  async resume(now: number): Promise<Outgoing[]> {
+    const outgoing: Outgoing[] = []
+    for (const group of this.groups.values()) {
+      const sent = await this.serial(group.meta.id, async () => {
+        const epoch = Number(group.state.groupContext.epoch)
+        const current = (group.meta.proposed ?? []).filter((intent) => intent.epoch === epoch)
+        return this.isCommitter(group) || group.meta.removed || current.length === 0
+          ? this.followUp(group, now)
+          : this.propose(group, current, now)
+      })
+      outgoing.push(...sent)
+    }
+    return outgoing
   }
 
   /** Joins from a Welcome, unless already a member (a removed member may be added again). */
@@ -678,15 +874,18 @@ export class MlsService {
   private async process(
     group: Group,
     envelopeId: string,
-    raw: Uint8Array[]
+    messages: DecodedMessage[]
   ): Promise<{ receiptSecret?: Uint8Array; texts: GroupText[] }> {
     const texts: GroupText[] = []
     let secret: Uint8Array | undefined
-    for (const bytes of raw) {
+    const client = await this.clientOf(group)
+    for (const { bytes, message } of messages) {
       if (group.meta.removed) break
-      const received = await (
-        await this.clientOf(group)
-      ).receive(group.state, decodeMessage(bytes), (sender) => hex(sender) === group.meta.committer)
+      const received = await client.receive(
+        group.state,
+        message,
+        (sender) => hex(sender) === group.meta.committer
+      )
       group.state = received.state
       if (received.kind === 'commit') {
         if (received.state.groupActiveState.kind !== 'active') {
@@ -706,6 +905,8 @@ export class MlsService {
         group.meta.name = content.groupName
         group.meta.direct = content.direct
       }
+      if (content.kind === GroupContent.Kind.PROPOSALS)
+        await this.proposalsFrom(group, received.sender, content)
       if (content.kind === GroupContent.Kind.TEXT) {
         texts.push({
           id: content.messageId.length > 0 ? inboxId(received.sender, content.messageId) : envelopeId,
@@ -722,6 +923,40 @@ export class MlsService {
     return { receiptSecret: secret, texts }
   }
 
+  /**
+   * Proposals in an application message. From the committer: those its next message, the commit, includes by
+   * reference; every member keeps them. From another member, at the committer: taken for the next commit if
+   * they are of the current epoch and acceptable, else dropped with the reason (a stale one is proposed again
+   * by its author).
+   */
+  private async proposalsFrom(group: Group, sender: Uint8Array, content: GroupContent): Promise<void> {
+    const client = await this.clientOf(group)
+    const from = hex(sender)
+    if (from === group.meta.committer) {
+      for (const bytes of content.proposals)
+        group.state = await client.takeProposal(group.state, decodeMessage(bytes))
+      return
+    }
+    if (!this.isCommitter(group)) {
+      log(
+        'ignored proposals for the committer of group %s sent to me by %s',
+        group.meta.id,
+        encodeAddress(sender)
+      )
+      return
+    }
+    const taken = (group.meta.proposals ?? []).map(fromB64)
+    for (const bytes of content.proposals) {
+      const problem = await proposalRefusal(client, group.state, bytes, from, group.meta.committer, taken)
+      if (problem !== undefined) {
+        log('dropped a proposal of %s in group %s: %s', encodeAddress(sender), group.meta.id, problem)
+        continue
+      }
+      taken.push(bytes)
+    }
+    group.meta.proposals = taken.map(b64)
+  }
+
   /** Reads kept messages whose epoch has now arrived; the receipts of their envelopes are due now. */
   private async drain(group: Group): Promise<Pick<Received, 'texts' | 'late'>> {
     const texts: GroupText[] = []
@@ -731,7 +966,7 @@ export class MlsService {
       if (pending.length === 0) break
       for (const kept of pending) {
         try {
-          const read = await this.process(group, kept.envelopeId, kept.messages)
+          const read = await this.process(group, kept.envelopeId, decodeAll(kept.messages))
           texts.push(...read.texts)
           if (read.receiptSecret !== undefined)
             late.push({ envelopeId: kept.envelopeId, receiptSecret: read.receiptSecret })
@@ -760,9 +995,19 @@ export class MlsService {
       members: members(state).map((member) => encodeAddress(member)),
       committer: encodeAddress(Buffer.from(meta.committer, 'hex')),
       removed: meta.removed,
-      ciphersuite: state.groupContext.cipherSuite
+      ciphersuite: state.groupContext.cipherSuite,
+      proposed: (meta.proposed ?? []).map(describeIntent)
     }
   }
+}
+
+interface DecodedMessage {
+  bytes: Uint8Array
+  message: MLSMessage
+}
+
+function decodeAll(raw: Uint8Array[]): DecodedMessage[] {
+  return raw.map((bytes) => ({ bytes, message: decodeMessage(bytes) }))
 }
 
 function groupIdOf(message: MLSMessage): string {

@@ -1,6 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
 import { MlsPayload } from './payload.pb.ts'
+import type { Intent } from './proposals.ts'
 
 type Bytes = Uint8Array
 
@@ -15,6 +16,10 @@ export interface GroupMeta {
   committer: string
   /** This user was removed: the group is kept for `group info` but takes no more messages. */
   removed: boolean
+  /** This member's proposals that wait for the committer. */
+  proposed?: Intent[]
+  /** At the committer: members' proposals (base64 MLSMessages) taken and not committed yet. */
+  proposals?: string[]
 }
 
 /** A message that arrived before the commit that opens its epoch, with the envelope that carried it. */
@@ -56,8 +61,11 @@ export class MlsStore {
   private readonly pending
   private readonly pendingAdds
   private readonly firsts
+  private readonly requests
   /** Orders first messages queued within the same millisecond. */
   private firstCount = 0
+  /** Epochs of the kept messages, per group: a group with none due costs no read. */
+  private readonly pendingEpochs = new Map<string, bigint[]>()
 
   constructor(private readonly path: string) {
     this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -69,12 +77,17 @@ export class MlsStore {
     this.pending = level('pending')
     this.pendingAdds = level('pending-add')
     this.firsts = level('first-message')
+    this.requests = level('key-package-request')
   }
 
   async open(): Promise<void> {
     await mkdir(this.path, { recursive: true, mode: 0o700 })
     await chmod(this.path, 0o700)
     await this.db.open()
+    for await (const key of this.pending.keys()) {
+      const [groupId = '', epoch = '0'] = key.split('!')
+      this.pendingEpochs.set(groupId, [...(this.pendingEpochs.get(groupId) ?? []), BigInt(epoch)])
+    }
   }
 
   close(): Promise<void> {
@@ -191,10 +204,17 @@ export class MlsStore {
     value.set(Buffer.from(pending.envelopeId, 'hex'))
     value.set(messages, 32)
     await this.db.batch([{ type: 'put', sublevel: this.pending, key, value }], { sync: true })
+    this.pendingEpochs.set(groupId, [...(this.pendingEpochs.get(groupId) ?? []), pending.epoch])
   }
 
   /** Messages waiting for `epoch` of the group (or an earlier one), oldest epoch first. */
   async takePending(groupId: string, epoch: bigint): Promise<PendingMessage[]> {
+    const epochs = this.pendingEpochs.get(groupId) ?? []
+    if (!epochs.some((kept) => kept <= epoch)) return []
+    this.pendingEpochs.set(
+      groupId,
+      epochs.filter((kept) => kept > epoch)
+    )
     const found: PendingMessage[] = []
     const keys: string[] = []
     for await (const [key, value] of this.pending.iterator({
@@ -215,6 +235,20 @@ export class MlsStore {
       )
     }
     return found
+  }
+
+  /** Remembers the envelope that asked `recipient` (hex identity key) for a key package. */
+  async putRequest(recipient: string, envelopeId: string): Promise<void> {
+    await this.db.batch(
+      [{ type: 'put', sublevel: this.requests, key: recipient, value: Buffer.from(envelopeId, 'hex') }],
+      { sync: true }
+    )
+  }
+
+  /** The envelope that last asked `recipient` for a key package, if any was sent. */
+  async request(recipient: string): Promise<string | undefined> {
+    const id = await this.requests.get(recipient)
+    return id === undefined ? undefined : Buffer.from(id).toString('hex')
   }
 
   /** Remembers that `identity` is to be added to the group once its key package arrives. */
