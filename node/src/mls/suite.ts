@@ -91,51 +91,66 @@ const ed25519Signature: Signature = {
 }
 
 /**
+ * `hash(…, 'buffer')` resolves that encoding name on a slow path that costs several times the hashing of a
+ * block; hex takes the fast path, and decoding it back is cheap.
+ */
+function digestBytes(algorithm: string, data: Uint8Array): Buffer {
+  return Buffer.from(hash(algorithm, data, 'hex'), 'hex')
+}
+
+/** A MAC over the concatenation of `parts`, so that callers need not concatenate first. */
+type Mac = (key: Uint8Array, parts: Uint8Array[]) => Buffer
+
+/**
  * HMAC (RFC 2104) from two plain hashes: `createHmac` imports its key into a key object on every call, which
  * costs three times the hashing, and MLS keys a MAC with a fresh secret almost every time.
  */
-function hmacWith(algorithm: string, blockBytes: number): (key: Uint8Array, data: Uint8Array) => Buffer {
-  return (key, data) => {
-    const short = key.length > blockBytes ? hash(algorithm, key, 'buffer') : key
-    const inner = Buffer.allocUnsafe(blockBytes + data.length).fill(0x36, 0, blockBytes)
-    inner.set(data, blockBytes)
-    const innerHash = hash(algorithm, xorInto(inner, short), 'buffer')
-    const outer = Buffer.allocUnsafe(blockBytes + innerHash.length).fill(0x5c, 0, blockBytes)
-    outer.set(innerHash, blockBytes)
-    return hash(algorithm, xorInto(outer, short), 'buffer')
+function hmacWith(algorithm: string, blockBytes: number): Mac {
+  const padded = (key: Uint8Array, pad: number, parts: Uint8Array[]): Buffer => {
+    const length = parts.reduce((sum, part) => sum + part.length, blockBytes)
+    const block = Buffer.allocUnsafe(length).fill(pad, 0, blockBytes)
+    for (let i = 0; i < key.length; i++) block[i] = (key[i] ?? 0) ^ pad
+    let offset = blockBytes
+    for (const part of parts) {
+      block.set(part, offset)
+      offset += part.length
+    }
+    return block
+  }
+  return (key, parts) => {
+    const short = key.length > blockBytes ? digestBytes(algorithm, key) : key
+    const inner = digestBytes(algorithm, padded(short, 0x36, parts))
+    return digestBytes(algorithm, padded(short, 0x5c, [inner]))
   }
 }
 
-function xorInto(target: Buffer, key: Uint8Array): Buffer {
-  for (let i = 0; i < key.length; i++) target[i] = (target[i] ?? 0) ^ (key[i] ?? 0)
-  return target
-}
-
-function nativeHash(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Hash {
+function nativeHash(algorithm: string, mac: Mac): Hash {
   return {
-    digest: (data) => Promise.resolve(bytes(hash(algorithm, data, 'buffer'))),
-    mac: (key, data) => Promise.resolve(bytes(mac(key, data))),
+    digest: (data) => Promise.resolve(bytes(digestBytes(algorithm, data))),
+    mac: (key, data) => Promise.resolve(bytes(mac(key, [data]))),
     verifyMac(key, tag, data) {
-      const expected = mac(key, data)
+      const expected = mac(key, [data])
       return Promise.resolve(expected.length === tag.length && timingSafeEqual(expected, tag))
     }
   }
 }
 
 /** HKDF (RFC 5869) as two steps, as MLS uses them: `hkdfSync` only offers both at once. */
-function nativeKdf(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Kdf {
+function nativeKdf(algorithm: string, mac: Mac): Kdf {
   const size = createHash(algorithm).digest().length
   return {
     size,
-    extract: (salt, ikm) => Promise.resolve(bytes(mac(salt, ikm))),
+    extract: (salt, ikm) => Promise.resolve(bytes(mac(salt, [ikm]))),
     expand(prk, info, length) {
-      const blocks: Buffer[] = []
-      let previous: Buffer = Buffer.alloc(0)
-      for (let counter = 1; blocks.length * size < length; counter++) {
-        previous = mac(prk, Buffer.concat([previous, info, Uint8Array.of(counter)]))
-        blocks.push(previous)
+      // T(i) = HMAC(prk, T(i-1) | info | i); MLS asks for one block or less almost always.
+      let block = mac(prk, [info, Uint8Array.of(1)])
+      const blocks = [block]
+      for (let counter = 2; blocks.length * size < length; counter++) {
+        block = mac(prk, [block, info, Uint8Array.of(counter)])
+        blocks.push(block)
       }
-      return Promise.resolve(bytes(Buffer.concat(blocks).subarray(0, length)))
+      const okm = blocks.length === 1 ? block : Buffer.concat(blocks)
+      return Promise.resolve(bytes(okm.subarray(0, length)))
     }
   }
 }
