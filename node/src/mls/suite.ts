@@ -2,26 +2,21 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createPrivateKey,
-  createPublicKey,
   createSecretKey,
-  generateKeyPairSync,
   hash,
   randomBytes,
-  sign,
-  timingSafeEqual,
-  verify
+  timingSafeEqual
 } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 import { defaultCryptoProvider, getCiphersuiteFromName } from 'ts-mls'
-import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf, Signature } from 'ts-mls'
+import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf } from 'ts-mls'
+import { ed25519Signature } from './ed25519.ts'
 
 /**
- * The ciphersuite ts-mls runs on, backed by synchronous `node:crypto` with key objects cached. ts-mls's own
- * WebCrypto suite spends most of an application message re-importing HMAC and Ed25519 keys and waiting on
- * `crypto.subtle` promises; here hashing, HMAC, HKDF, AES-GCM and Ed25519 are native calls. HPKE (used by
- * commits and Welcomes, not by application messages) stays ts-mls's own, with the AEAD swapped for the native
- * one.
+ * The ciphersuite ts-mls runs on, backed by synchronous native calls. ts-mls's own WebCrypto suite spends
+ * most of an application message re-importing HMAC and Ed25519 keys and waiting on `crypto.subtle` promises;
+ * here hashing, HMAC, HKDF and the AEAD are `node:crypto` calls and Ed25519 is libsodium's (`ed25519.ts`).
+ * HPKE (used by commits and Welcomes, not by application messages) stays ts-mls's own, with the AEAD swapped
+ * for the native one.
  */
 
 export const DEFAULT_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
@@ -33,61 +28,9 @@ const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: numb
   }
 
 const AEAD_TAG_BYTES = 16
-/** Key objects kept per cache; far more than the members of the groups one node is in. */
-const CACHE_ENTRIES = 4096
-
-class KeyObjectCache {
-  private readonly entries = new Map<string, KeyObject>()
-
-  constructor(private readonly make: (key: Uint8Array) => KeyObject) {}
-
-  get(key: Uint8Array): KeyObject {
-    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64')
-    let value = this.entries.get(id)
-    if (value === undefined) {
-      if (this.entries.size >= CACHE_ENTRIES) this.entries.clear()
-      value = this.make(key)
-      this.entries.set(id, value)
-    }
-    return value
-  }
-}
-
-/** PKCS#8 DER prefix of a raw 32-byte Ed25519 seed (RFC 8410). */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-/** SPKI DER prefix of a raw 32-byte Ed25519 public key (RFC 8410). */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
-
-const signingKeys = new KeyObjectCache((seed) =>
-  createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
-)
-const verifyingKeys = new KeyObjectCache((publicKey) =>
-  createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
-)
 
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
-}
-
-const ed25519Signature: Signature = {
-  sign(signKey, message) {
-    // ts-mls hands over either the raw seed (ours) or a PKCS#8 document (keys it generated itself).
-    const key =
-      signKey.length === 32
-        ? signingKeys.get(signKey)
-        : createPrivateKey({ key: Buffer.from(signKey), format: 'der', type: 'pkcs8' })
-    return Promise.resolve(bytes(sign(null, message, key)))
-  },
-  verify(publicKey, message, signature) {
-    if (publicKey.length !== 32) return Promise.resolve(false)
-    return Promise.resolve(verify(null, message, verifyingKeys.get(publicKey), signature))
-  },
-  keygen() {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(ED25519_PKCS8_PREFIX.length)
-    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length)
-    return Promise.resolve({ signKey: bytes(seed), publicKey: bytes(raw) })
-  }
 }
 
 /**
