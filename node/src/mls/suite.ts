@@ -9,23 +9,33 @@ import {
 } from 'node:crypto'
 import { defaultCryptoProvider, getCiphersuiteFromName } from 'ts-mls'
 import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf } from 'ts-mls'
-import { ed25519Signature } from './ed25519.ts'
+import { chacha20Poly1305, ed25519Signature } from './sodium.ts'
 
 /**
  * The ciphersuite ts-mls runs on, backed by synchronous native calls. ts-mls's own WebCrypto suite spends
  * most of an application message re-importing HMAC and Ed25519 keys and waiting on `crypto.subtle` promises;
- * here hashing, HMAC, HKDF and the AEAD are `node:crypto` calls and Ed25519 is libsodium's (`ed25519.ts`).
- * HPKE (used by commits and Welcomes, not by application messages) stays ts-mls's own, with the AEAD swapped
- * for the native one.
+ * here hashing, HMAC, HKDF and AES-GCM are `node:crypto` calls, Ed25519 and ChaCha20-Poly1305 libsodium's
+ * (`sodium.ts`). HPKE (used by commits and Welcomes, not by application messages) stays ts-mls's own, with the
+ * AEAD swapped for the native one.
  */
 
 export const DEFAULT_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
 
+type Aead = Pick<Hpke, 'encryptAead' | 'decryptAead'>
+
 /** Suites with a native implementation here. */
-const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: number; aead: 'aes-128-gcm' }>> =
-  {
-    MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: { hash: 'sha256', blockBytes: 64, aead: 'aes-128-gcm' }
+const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: number; aead: Aead }>> = {
+  MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: {
+    hash: 'sha256',
+    blockBytes: 64,
+    aead: nodeAead('aes-128-gcm')
+  },
+  MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: {
+    hash: 'sha256',
+    blockBytes: 64,
+    aead: chacha20Poly1305
   }
+}
 
 const AEAD_TAG_BYTES = 16
 
@@ -99,7 +109,7 @@ function nativeKdf(algorithm: string, mac: Mac): Kdf {
 }
 
 /** A raw key given to a cipher is wrapped in a key object on each call at several times the cost of `createSecretKey`. */
-function nativeAead(cipher: 'aes-128-gcm'): Pick<Hpke, 'encryptAead' | 'decryptAead'> {
+function nodeAead(cipher: 'aes-128-gcm'): Aead {
   return {
     encryptAead(key, nonce, aad, plaintext) {
       const c = createCipheriv(cipher, createSecretKey(key), nonce, { authTagLength: AEAD_TAG_BYTES })
@@ -169,7 +179,7 @@ async function makeSuite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
     hash: nativeHash(native.hash, mac),
     kdf: nativeKdf(native.hash, mac),
     signature: ed25519Signature,
-    hpke: { ...stock.hpke, ...nativeAead(native.aead) },
+    hpke: { ...stock.hpke, ...native.aead },
     rng: { randomBytes: pooledRandomBytes }
   }
 }

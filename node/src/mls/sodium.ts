@@ -1,11 +1,13 @@
 import { createPrivateKey, randomFillSync } from 'node:crypto'
 import sodium from 'sodium-native'
-import type { Signature } from 'ts-mls'
+import type { Hpke, Signature } from 'ts-mls'
 
 /**
- * Ed25519 for MLS on libsodium: its verification takes about 60 % of OpenSSL's time, its signing 70 %, and the
- * two are a third of an application message's round trip. libsodium is also the stricter verifier (it refuses
- * small-order keys and non-canonical encodings).
+ * MLS primitives on libsodium, where it beats OpenSSL through `node:crypto`. Ed25519: its verification takes
+ * about 60 % of OpenSSL's time and its signing 70 %, and the two are a third of an application message's round
+ * trip; it is also the stricter verifier (it refuses small-order keys and non-canonical encodings).
+ * ChaCha20-Poly1305: one call instead of the six of a `node:crypto` cipher object, about half the time for a
+ * 1 KiB message.
  */
 
 const SEED_BYTES = 32
@@ -67,5 +69,43 @@ export const ed25519Signature: Signature = {
     sodium.crypto_sign_seed_keypair(view(publicKey), secretKey, view(seed))
     sodium.sodium_memzero(secretKey)
     return Promise.resolve({ signKey: seed, publicKey })
+  }
+}
+
+const TAG_BYTES = sodium.crypto_aead_chacha20poly1305_ietf_ABYTES
+
+export const chacha20Poly1305: Pick<Hpke, 'encryptAead' | 'decryptAead'> = {
+  encryptAead(key, nonce, aad, plaintext) {
+    const ciphertext = new Uint8Array(plaintext.length + TAG_BYTES)
+    try {
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
+        view(ciphertext),
+        view(plaintext),
+        aad === undefined ? null : view(aad),
+        null,
+        view(nonce),
+        view(key)
+      )
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error('AEAD encryption failed'))
+    }
+    return Promise.resolve(ciphertext)
+  },
+  decryptAead(key, nonce, aad, ciphertext) {
+    if (ciphertext.length < TAG_BYTES) return Promise.reject(new Error('ciphertext shorter than its tag'))
+    const plaintext = new Uint8Array(ciphertext.length - TAG_BYTES)
+    try {
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
+        view(plaintext),
+        null,
+        view(ciphertext),
+        aad === undefined ? null : view(aad),
+        view(nonce),
+        view(key)
+      )
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error('AEAD decryption failed'))
+    }
+    return Promise.resolve(plaintext)
   }
 }
