@@ -4,19 +4,19 @@ import 'sodium-native'
 declare module 'sodium-native' {
   export const crypto_aead_chacha20poly1305_ietf_ABYTES: number
   export function crypto_aead_chacha20poly1305_ietf_encrypt(
-    ciphertext: Buffer,
-    message: Buffer,
-    additionalData: Buffer | null,
+    ciphertext: Uint8Array,
+    message: Uint8Array,
+    additionalData: Uint8Array | null,
     nsec: null,
-    nonce: Buffer,
-    key: Buffer
+    nonce: Uint8Array,
+    key: Uint8Array
   ): number
   export function crypto_aead_chacha20poly1305_ietf_decrypt(
-    message: Buffer,
+    message: Uint8Array,
     nsec: null,
-    ciphertext: Buffer,
-    additionalData: Buffer | null,
-    nonce: Buffer,
-    key: Buffer
+    ciphertext: Uint8Array,
+    additionalData: Uint8Array | null,
+    nonce: Uint8Array,
+    key: Uint8Array
   ): number
 }

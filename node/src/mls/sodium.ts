@@ -78,14 +78,7 @@ export const chacha20Poly1305: Pick<Hpke, 'encryptAead' | 'decryptAead'> = {
   encryptAead(key, nonce, aad, plaintext) {
     const ciphertext = new Uint8Array(plaintext.length + TAG_BYTES)
     try {
-      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
-        view(ciphertext),
-        view(plaintext),
-        aad === undefined ? null : view(aad),
-        null,
-        view(nonce),
-        view(key)
-      )
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(ciphertext, plaintext, aad ?? null, null, nonce, key)
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error('AEAD encryption failed'))
     }
@@ -95,14 +88,7 @@ export const chacha20Poly1305: Pick<Hpke, 'encryptAead' | 'decryptAead'> = {
     if (ciphertext.length < TAG_BYTES) return Promise.reject(new Error('ciphertext shorter than its tag'))
     const plaintext = new Uint8Array(ciphertext.length - TAG_BYTES)
     try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
-        view(plaintext),
-        null,
-        view(ciphertext),
-        aad === undefined ? null : view(aad),
-        view(nonce),
-        view(key)
-      )
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, ciphertext, aad ?? null, nonce, key)
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error('AEAD decryption failed'))
     }
