@@ -57,9 +57,8 @@ const VECTORS = join(import.meta.dirname, 'fixtures', 'mls-vectors')
 
 /** Suites whose stock implementation needs an optional package this project does not install. */
 const MISSING_PACKAGES: Partial<Record<CiphersuiteName, string>> = {
-  MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: '@hpke/chacha20poly1305',
   MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448: '@hpke/dhkem-x448',
-  MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448: '@hpke/dhkem-x448, @hpke/chacha20poly1305'
+  MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448: '@hpke/dhkem-x448'
 }
 
 function load<T>(file: string): T[] {

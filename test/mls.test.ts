@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import type { ClientState } from 'ts-mls'
+import type { CiphersuiteImpl, ClientState } from 'ts-mls'
 import { generateUserIdentity } from '../node/src/identity/index.ts'
 import {
   ciphersuite,
@@ -24,9 +24,19 @@ interface Person {
   bundle: KeyPackageBundle
 }
 
-async function person(name: string, stock = false): Promise<Person> {
+/** The suite implementations the adapter runs on: this project's native ones and ts-mls's stock one. */
+const IMPLEMENTATIONS: [string, () => Promise<CiphersuiteImpl>][] = [
+  ['native suite 1', () => ciphersuite()],
+  [
+    'native suite 3, ChaCha20-Poly1305',
+    () => ciphersuite('MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519')
+  ],
+  ['stock WebCrypto suite 1', () => stockCiphersuite()]
+]
+
+async function person(name: string, suite?: CiphersuiteImpl): Promise<Person> {
   const identity = generateUserIdentity(name)
-  const client = new MlsClient(identity, stock ? await stockCiphersuite() : await ciphersuite())
+  const client = new MlsClient(identity, suite ?? (await ciphersuite()))
   return { client, publicKey: identity.publicKey, bundle: await client.createKeyPackage() }
 }
 
@@ -54,12 +64,13 @@ async function exchange(
 }
 
 describe('MLS adapter', function () {
-  for (const stock of [false, true]) {
-    it(`runs a group through add, messages, a restart and removal (${stock ? 'stock WebCrypto' : 'node:crypto'} suite)`, async function () {
+  for (const [label, implementation] of IMPLEMENTATIONS) {
+    it(`runs a group through add, messages, a restart and removal (${label})`, async function () {
+      const suite = await implementation()
       const [alice, bob, carol] = await Promise.all([
-        person('alice', stock),
-        person('bob', stock),
-        person('carol', stock)
+        person('alice', suite),
+        person('bob', suite),
+        person('carol', suite)
       ])
       let a = await alice.client.createGroup(text('group-1'), alice.bundle)
       const added = await alice.client.add(a, [

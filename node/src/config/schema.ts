@@ -76,10 +76,12 @@ function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 
 /**
  * MLS ciphersuites new groups may use: Ed25519 signatures only, since a member's credential is its Ed25519
- * identity key. X-Wing (ML-KEM-768 with X25519) is the post-quantum one.
+ * identity key. Suite 3 swaps AES-128-GCM for ChaCha20-Poly1305; X-Wing (ML-KEM-768 with X25519) is the
+ * post-quantum one.
  */
 export const MLS_CIPHERSUITES = [
   'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+  'MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519',
   'MLS_256_XWING_AES256GCM_SHA512_Ed25519'
 ] as const
 

@@ -2,146 +2,114 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createPrivateKey,
-  createPublicKey,
   createSecretKey,
-  generateKeyPairSync,
   hash,
   randomBytes,
-  sign,
-  timingSafeEqual,
-  verify
+  timingSafeEqual
 } from 'node:crypto'
-import type { KeyObject } from 'node:crypto'
 import { defaultCryptoProvider, getCiphersuiteFromName } from 'ts-mls'
-import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf, Signature } from 'ts-mls'
+import type { CiphersuiteImpl, CiphersuiteName, Hash, Hpke, Kdf } from 'ts-mls'
+import { chacha20Poly1305, ed25519Signature } from './sodium.ts'
 
 /**
- * The ciphersuite ts-mls runs on, backed by synchronous `node:crypto` with key objects cached. ts-mls's own
- * WebCrypto suite spends most of an application message re-importing HMAC and Ed25519 keys and waiting on
- * `crypto.subtle` promises; here hashing, HMAC, HKDF, AES-GCM and Ed25519 are native calls. HPKE (used by
- * commits and Welcomes, not by application messages) stays ts-mls's own, with the AEAD swapped for the native
- * one.
+ * The ciphersuite ts-mls runs on, backed by synchronous native calls. ts-mls's own WebCrypto suite spends
+ * most of an application message re-importing HMAC and Ed25519 keys and waiting on `crypto.subtle` promises;
+ * here hashing, HMAC, HKDF and AES-GCM are `node:crypto` calls, Ed25519 and ChaCha20-Poly1305 libsodium's
+ * (`sodium.ts`). HPKE (used by commits and Welcomes, not by application messages) stays ts-mls's own, with the
+ * AEAD swapped for the native one.
  */
 
 export const DEFAULT_SUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'
 
+type Aead = Pick<Hpke, 'encryptAead' | 'decryptAead'>
+
 /** Suites with a native implementation here. */
-const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: number; aead: 'aes-128-gcm' }>> =
-  {
-    MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: { hash: 'sha256', blockBytes: 64, aead: 'aes-128-gcm' }
-  }
-
-const AEAD_TAG_BYTES = 16
-/** Key objects kept per cache; far more than the members of the groups one node is in. */
-const CACHE_ENTRIES = 4096
-
-class KeyObjectCache {
-  private readonly entries = new Map<string, KeyObject>()
-
-  constructor(private readonly make: (key: Uint8Array) => KeyObject) {}
-
-  get(key: Uint8Array): KeyObject {
-    const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64')
-    let value = this.entries.get(id)
-    if (value === undefined) {
-      if (this.entries.size >= CACHE_ENTRIES) this.entries.clear()
-      value = this.make(key)
-      this.entries.set(id, value)
-    }
-    return value
+const NATIVE: Partial<Record<CiphersuiteName, { hash: 'sha256'; blockBytes: number; aead: Aead }>> = {
+  MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: {
+    hash: 'sha256',
+    blockBytes: 64,
+    aead: nodeAead('aes-128-gcm')
+  },
+  MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: {
+    hash: 'sha256',
+    blockBytes: 64,
+    aead: chacha20Poly1305
   }
 }
 
-/** PKCS#8 DER prefix of a raw 32-byte Ed25519 seed (RFC 8410). */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-/** SPKI DER prefix of a raw 32-byte Ed25519 public key (RFC 8410). */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
-
-const signingKeys = new KeyObjectCache((seed) =>
-  createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
-)
-const verifyingKeys = new KeyObjectCache((publicKey) =>
-  createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
-)
+const AEAD_TAG_BYTES = 16
 
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
-const ed25519Signature: Signature = {
-  sign(signKey, message) {
-    // ts-mls hands over either the raw seed (ours) or a PKCS#8 document (keys it generated itself).
-    const key =
-      signKey.length === 32
-        ? signingKeys.get(signKey)
-        : createPrivateKey({ key: Buffer.from(signKey), format: 'der', type: 'pkcs8' })
-    return Promise.resolve(bytes(sign(null, message, key)))
-  },
-  verify(publicKey, message, signature) {
-    if (publicKey.length !== 32) return Promise.resolve(false)
-    return Promise.resolve(verify(null, message, verifyingKeys.get(publicKey), signature))
-  },
-  keygen() {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(ED25519_PKCS8_PREFIX.length)
-    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length)
-    return Promise.resolve({ signKey: bytes(seed), publicKey: bytes(raw) })
-  }
+/**
+ * `hash(…, 'buffer')` resolves that encoding name on a slow path that costs several times the hashing of a
+ * block; hex takes the fast path, and decoding it back is cheap.
+ */
+function digestBytes(algorithm: string, data: Uint8Array): Buffer {
+  return Buffer.from(hash(algorithm, data, 'hex'), 'hex')
 }
+
+/** A MAC over the concatenation of `parts`, so that callers need not concatenate first. */
+type Mac = (key: Uint8Array, parts: Uint8Array[]) => Buffer
 
 /**
  * HMAC (RFC 2104) from two plain hashes: `createHmac` imports its key into a key object on every call, which
  * costs three times the hashing, and MLS keys a MAC with a fresh secret almost every time.
  */
-function hmacWith(algorithm: string, blockBytes: number): (key: Uint8Array, data: Uint8Array) => Buffer {
-  return (key, data) => {
-    const short = key.length > blockBytes ? hash(algorithm, key, 'buffer') : key
-    const inner = Buffer.allocUnsafe(blockBytes + data.length).fill(0x36, 0, blockBytes)
-    inner.set(data, blockBytes)
-    const innerHash = hash(algorithm, xorInto(inner, short), 'buffer')
-    const outer = Buffer.allocUnsafe(blockBytes + innerHash.length).fill(0x5c, 0, blockBytes)
-    outer.set(innerHash, blockBytes)
-    return hash(algorithm, xorInto(outer, short), 'buffer')
+function hmacWith(algorithm: string, blockBytes: number): Mac {
+  const padded = (key: Uint8Array, pad: number, parts: Uint8Array[]): Buffer => {
+    const length = parts.reduce((sum, part) => sum + part.length, blockBytes)
+    const block = Buffer.allocUnsafe(length).fill(pad, 0, blockBytes)
+    for (let i = 0; i < key.length; i++) block[i] = (key[i] ?? 0) ^ pad
+    let offset = blockBytes
+    for (const part of parts) {
+      block.set(part, offset)
+      offset += part.length
+    }
+    return block
+  }
+  return (key, parts) => {
+    const short = key.length > blockBytes ? digestBytes(algorithm, key) : key
+    const inner = digestBytes(algorithm, padded(short, 0x36, parts))
+    return digestBytes(algorithm, padded(short, 0x5c, [inner]))
   }
 }
 
-function xorInto(target: Buffer, key: Uint8Array): Buffer {
-  for (let i = 0; i < key.length; i++) target[i] = (target[i] ?? 0) ^ (key[i] ?? 0)
-  return target
-}
-
-function nativeHash(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Hash {
+function nativeHash(algorithm: string, mac: Mac): Hash {
   return {
-    digest: (data) => Promise.resolve(bytes(hash(algorithm, data, 'buffer'))),
-    mac: (key, data) => Promise.resolve(bytes(mac(key, data))),
+    digest: (data) => Promise.resolve(bytes(digestBytes(algorithm, data))),
+    mac: (key, data) => Promise.resolve(bytes(mac(key, [data]))),
     verifyMac(key, tag, data) {
-      const expected = mac(key, data)
+      const expected = mac(key, [data])
       return Promise.resolve(expected.length === tag.length && timingSafeEqual(expected, tag))
     }
   }
 }
 
 /** HKDF (RFC 5869) as two steps, as MLS uses them: `hkdfSync` only offers both at once. */
-function nativeKdf(algorithm: string, mac: (key: Uint8Array, data: Uint8Array) => Buffer): Kdf {
+function nativeKdf(algorithm: string, mac: Mac): Kdf {
   const size = createHash(algorithm).digest().length
   return {
     size,
-    extract: (salt, ikm) => Promise.resolve(bytes(mac(salt, ikm))),
+    extract: (salt, ikm) => Promise.resolve(bytes(mac(salt, [ikm]))),
     expand(prk, info, length) {
-      const blocks: Buffer[] = []
-      let previous: Buffer = Buffer.alloc(0)
-      for (let counter = 1; blocks.length * size < length; counter++) {
-        previous = mac(prk, Buffer.concat([previous, info, Uint8Array.of(counter)]))
-        blocks.push(previous)
+      // T(i) = HMAC(prk, T(i-1) | info | i); MLS asks for one block or less almost always.
+      let block = mac(prk, [info, Uint8Array.of(1)])
+      const blocks = [block]
+      for (let counter = 2; blocks.length * size < length; counter++) {
+        block = mac(prk, [block, info, Uint8Array.of(counter)])
+        blocks.push(block)
       }
-      return Promise.resolve(bytes(Buffer.concat(blocks).subarray(0, length)))
+      const okm = blocks.length === 1 ? block : Buffer.concat(blocks)
+      return Promise.resolve(bytes(okm.subarray(0, length)))
     }
   }
 }
 
 /** A raw key given to a cipher is wrapped in a key object on each call at several times the cost of `createSecretKey`. */
-function nativeAead(cipher: 'aes-128-gcm'): Pick<Hpke, 'encryptAead' | 'decryptAead'> {
+function nodeAead(cipher: 'aes-128-gcm'): Aead {
   return {
     encryptAead(key, nonce, aad, plaintext) {
       const c = createCipheriv(cipher, createSecretKey(key), nonce, { authTagLength: AEAD_TAG_BYTES })
@@ -211,7 +179,7 @@ async function makeSuite(name: CiphersuiteName): Promise<CiphersuiteImpl> {
     hash: nativeHash(native.hash, mac),
     kdf: nativeKdf(native.hash, mac),
     signature: ed25519Signature,
-    hpke: { ...stock.hpke, ...nativeAead(native.aead) },
+    hpke: { ...stock.hpke, ...native.aead },
     rng: { randomBytes: pooledRandomBytes }
   }
 }
