@@ -273,6 +273,7 @@ export class MlsClient {
         }
       }
     }
+    let refused: string | undefined
     let result
     try {
       result = await processMessage(
@@ -280,14 +281,18 @@ export class MlsClient {
         state,
         emptyPskIndex,
         (incoming) => {
-          if (incoming.kind !== 'commit') return 'reject'
+          if (incoming.kind !== 'commit') {
+            refused = 'a proposal outside an application message'
+            return 'reject'
+          }
           const node =
             incoming.senderLeafIndex === undefined
               ? undefined
               : state.ratchetTree[incoming.senderLeafIndex * 2]
-          return node?.nodeType === 'leaf' && acceptCommitFrom(credentialIdentity(node.leaf.credential))
-            ? 'accept'
-            : 'reject'
+          if (node?.nodeType === 'leaf' && acceptCommitFrom(credentialIdentity(node.leaf.credential)))
+            return 'accept'
+          refused = 'a commit from a member who is not the committer'
+          return 'reject'
         },
         suite
       )
@@ -295,6 +300,7 @@ export class MlsClient {
       throw new MlsRejectedError(`group message refused: ${(err as Error).message}`)
     }
     zeroAll(result.consumed)
+    if (refused !== undefined) throw new MlsRejectedError(`group message refused: ${refused}`)
     if (result.kind === 'newState') return { kind: 'commit', state: result.newState }
     if (message.wireformat !== 'mls_private_message')
       throw new MlsRejectedError('application data in the clear')
