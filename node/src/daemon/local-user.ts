@@ -49,16 +49,17 @@ export class LocalUser implements LocalEndpoint {
 
   async accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
     const payload = readPayload(envelope.content)
+    let mlsRefusal: string | undefined
     if (payload[0] === MLS_PAYLOAD_MARKER) {
       try {
         return await this.acceptMls(envelope.header.id, payload)
       } catch (err) {
         // A sealed payload starts with a random byte: 1 in 256 look like MLS ones.
         if (!(err instanceof MlsRejectedError)) throw err
-        log.trace('envelope %s is not an MLS one: %s', envelope.header.id, err.message)
+        mlsRefusal = err.message
       }
     }
-    return this.acceptSealed(envelope.header.id, payload)
+    return this.acceptSealed(envelope.header.id, payload, mlsRefusal)
   }
 
   /**
@@ -94,12 +95,17 @@ export class LocalUser implements LocalEndpoint {
   }
 
   /** The sealed payload: only the key-package exchange that bootstraps MLS; it carries no text. */
-  private acceptSealed(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
+  /** `mlsRefusal`: why the payload, which looked like an MLS one, was refused as such. */
+  private acceptSealed(
+    id: string,
+    payload: Uint8Array,
+    mlsRefusal?: string
+  ): Promise<Acceptance | undefined> {
     let opened
     try {
       opened = open(this.user, payload)
     } catch (err) {
-      log.error('envelope %s carries our tag but does not open: %s', id, (err as Error).message)
+      log.error('envelope %s carries our tag but does not open: %s', id, mlsRefusal ?? (err as Error).message)
       return Promise.resolve(undefined)
     }
     const { kind, senderKey, body } = opened
