@@ -52,6 +52,17 @@ export class Cycle {
     wanted.forEach((id, i) => this.receiptReads.set(id, stored[i]))
   }
 
+  /** The receipts of these ids that are held: one batched read. */
+  async receipts(ids: string[]): Promise<StoredReceipt[]> {
+    await this.prefetchReceipts(ids)
+    const receipts: StoredReceipt[] = []
+    for (const id of ids) {
+      const receipt = await this.receipt(id)
+      if (receipt !== undefined) receipts.push(receipt)
+    }
+    return receipts
+  }
+
   async receipt(id: string): Promise<StoredReceipt | undefined> {
     const written = this.receiptWrites.get(id)
     if (written !== undefined) return written ?? undefined

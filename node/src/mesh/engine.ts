@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { compareSummaries, PRIORITY_RANK } from '../queue/index.ts'
+import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
 import type { DecodedEnvelope } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
 import { meshFrame } from './frames.ts'
+import { idFromBytes, idToBytes } from './ids.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
 import { RecentEnvelopes } from './recent.ts'
@@ -350,19 +351,7 @@ export class MeshEngine {
     const ids: string[] = []
     while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
       const passStart = ids.length
-      let walkedToEnd = true
-      for await (const summary of this.store.summaries('send', offering.after)) {
-        offering.after = summary
-        if (!cycle.stillHeld(summary.header.id)) continue
-        const verdict = this.offerable(peer, state, summary, cycle, out)
-        if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
-          ids.push(summary.header.id)
-        }
-        if (ids.length >= OFFER_BATCH) {
-          walkedToEnd = false
-          break
-        }
-      }
+      const walkedToEnd = await this.walkPass(peer, state, ids, cycle, out)
       if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
       if (walkedToEnd) {
         offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
@@ -371,6 +360,29 @@ export class MeshEngine {
     }
     offering.awaitingMore = offering.pass !== 'done'
     this.sendIds(peer, 'offers', ids, out)
+  }
+
+  /** Adds what the offering's pass takes to `ids` until the batch is full; whether it walked to the end. */
+  private async walkPass(
+    peer: string,
+    state: PeerState,
+    ids: string[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<boolean> {
+    const { offering } = state
+    for await (const page of this.store.summaries('send', offering.after)) {
+      for (const summary of page) {
+        offering.after = summary
+        if (!cycle.stillHeld(summary.header.id)) continue
+        const verdict = this.offerable(peer, state, summary, cycle, out)
+        if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
+          ids.push(summary.header.id)
+        }
+        if (ids.length >= OFFER_BATCH) return false
+      }
+    }
+    return true
   }
 
   private async offerToAll(cycle: Cycle, out: EngineAction[]): Promise<void> {
@@ -432,16 +444,16 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    const ids = offers.map((id) => bytesToHex(id))
-    await cycle.prefetchReceipts(ids)
-    const receipts: StoredReceipt[] = []
-    for (const id of ids) {
-      const receipt = await cycle.receipt(id)
-      if (receipt !== undefined) receipts.push(receipt)
+    const delivered: string[] = []
+    for (const bytes of offers) {
+      const id = idFromBytes(bytes)
+      if (cycle.hasReceipt(id)) delivered.push(id)
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }
     state.moreOffersDue = true
-    if (this.policy.shareReceipts) this.sendReceipts(peer, receipts, out)
+    if (this.policy.shareReceipts && delivered.length > 0) {
+      this.sendReceipts(peer, await cycle.receipts(delivered), out)
+    }
   }
 
   /**
@@ -475,14 +487,14 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    const ids = requests.map((id) => bytesToHex(id))
+    const ids = requests.map(idFromBytes)
     const envelopes = await cycle.envelopes(ids)
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
     const gone: MeshFrame.Refusal[] = []
     envelopes.forEach((envelope, i) => {
       if (envelope === undefined || envelope.header.expiresAt <= now) {
-        gone.push({ envelopeId: hexToBytes(ids[i] ?? ''), reason: 'gone' })
+        gone.push({ envelopeId: idToBytes(ids[i] ?? ''), reason: 'gone' })
         return
       }
       state.unacknowledged.add(envelope.header.id)
@@ -546,7 +558,7 @@ export class MeshEngine {
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
-          acks.push(hexToBytes(header.id))
+          acks.push(idToBytes(header.id))
           this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
           if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
           continue
@@ -554,16 +566,16 @@ export class MeshEngine {
         cycle.deleteReceipt(receipt)
       }
       if (cycle.hasEnvelope(header.id)) {
-        acks.push(hexToBytes(header.id))
+        acks.push(idToBytes(header.id))
         continue
       }
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'refused') {
-        refusals.push({ envelopeId: hexToBytes(header.id), reason: admission.reason })
+        refusals.push({ envelopeId: idToBytes(header.id), reason: admission.reason })
         this.countRefusal(peer, admission.reason)
         continue
       }
-      acks.push(hexToBytes(header.id))
+      acks.push(idToBytes(header.id))
       if (admission.kind === 'delivered') receipts.push(...admission.receipts)
       else stored.push(envelope)
     }
@@ -658,34 +670,15 @@ export class MeshEngine {
       if (excess() <= 0) return true
     }
     const incomingRank = PRIORITY_RANK[incoming.header.priority]
-    const candidates = sharesBuffer ? this.everythingInEvictOrder() : this.store.summaries('evict')
-    for await (const summary of candidates) {
-      if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
-      if (!cycle.stillHeld(summary.header.id)) continue
-      evict(summary, `to make room for a ${incoming.header.priority} envelope`)
-      if (excess() <= 0) return true
+    for await (const page of this.store.summaries(sharesBuffer ? 'evict-all' : 'evict')) {
+      for (const summary of page) {
+        if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
+        if (!cycle.stillHeld(summary.header.id)) continue
+        evict(summary, `to make room for a ${incoming.header.priority} envelope`)
+        if (excess() <= 0) return true
+      }
     }
     return false
-  }
-
-  /** Relay and outbox envelopes together in eviction order (low first, oldest first): for one shared buffer. */
-  private async *everythingInEvictOrder(): AsyncIterable<EnvelopeSummary> {
-    const outbox: EnvelopeSummary[] = []
-    for await (const summary of this.store.summaries('send'))
-      if (summary.origin === 'local') outbox.push(summary)
-    outbox.sort((a, b) => compareSummaries('evict', a, b))
-    let next = 0
-    for await (const relay of this.store.summaries('evict')) {
-      for (
-        ;
-        next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0;
-        next++
-      ) {
-        yield outbox[next] as EnvelopeSummary
-      }
-      yield relay
-    }
-    yield* outbox.slice(next)
   }
 
   private async receiveReceipts(
@@ -696,7 +689,7 @@ export class MeshEngine {
   ): Promise<void> {
     const now = this.clock.now()
     const learned: StoredReceipt[] = []
-    const ids = receipts.map((wire) => bytesToHex(wire.envelopeId))
+    const ids = receipts.map((wire) => idFromBytes(wire.envelopeId))
     const envelopes = await cycle.envelopes(ids)
     receipts.forEach((wire, i) => {
       const id = ids[i] ?? ''
@@ -775,13 +768,15 @@ export class MeshEngine {
 
   private async discard(ids: string[] | undefined, cycle: Cycle, out: EngineAction[]): Promise<void> {
     const wanted = ids === undefined ? undefined : new Set(ids)
-    for await (const summary of this.store.summaries('send')) {
-      const { id } = summary.header
-      if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
-        continue
-      cycle.deleteEnvelope(summary)
-      this.outboxAttempts.delete(id)
-      this.drop(out, 'discarded', 'discarded by the user', { id })
+    for await (const page of this.store.summaries('send')) {
+      for (const summary of page) {
+        const { id } = summary.header
+        if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
+          continue
+        cycle.deleteEnvelope(summary)
+        this.outboxAttempts.delete(id)
+        this.drop(out, 'discarded', 'discarded by the user', { id })
+      }
     }
   }
 
@@ -793,7 +788,7 @@ export class MeshEngine {
   ): Promise<void> {
     const handed: string[] = []
     for (const bytes of acks) {
-      const id = bytesToHex(bytes)
+      const id = idFromBytes(bytes)
       state.unacknowledged.delete(id)
       const attempts = this.outboxAttempts.get(id)
       if (attempts !== undefined) attempts.failures = 0
@@ -832,7 +827,7 @@ export class MeshEngine {
     refusal: MeshFrame.Refusal,
     out: EngineAction[]
   ): void {
-    const id = bytesToHex(refusal.envelopeId)
+    const id = idFromBytes(refusal.envelopeId)
     state.requested.delete(id)
     if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
   }
@@ -874,7 +869,7 @@ export class MeshEngine {
   private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[]): void {
     for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
       const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
-        envelopeId: hexToBytes(receipt.id),
+        envelopeId: idToBytes(receipt.id),
         secret: receipt.secret,
         expiresAt: BigInt(receipt.expiresAt)
       }))
@@ -884,7 +879,7 @@ export class MeshEngine {
 
   private sendIds(peer: string, field: 'offers' | 'requests', ids: string[], out: EngineAction[]): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME).map(hexToBytes) }))
+      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME).map(idToBytes) }))
     }
   }
 
