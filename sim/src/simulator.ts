@@ -9,8 +9,8 @@ import type {
 } from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { decodeEnvelope } from '../../node/src/wire/index.ts'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'
 import { emptyStats } from './message-stats.ts'
 import type { MessageStats } from './message-stats.ts'
@@ -61,9 +61,6 @@ export interface SimResult {
 
 const MS = 1000
 
-/** The simulator decodes only envelopes its own engines encoded. */
-const UNLIMITED = { maxPayloadBytes: Infinity }
-
 /** Every message hops this many times at most: the ONE has no hop limit. */
 const HOP_LIMIT = 255
 
@@ -78,7 +75,7 @@ type SimEvent =
 
 interface PendingEnvelope {
   from: number
-  id: string
+  header: EnvelopeHeader
   bytes: Uint8Array
   /** Simulated bytes: the envelope's content bytes times the byte scale. */
   size: number
@@ -338,7 +335,7 @@ export class Simulator {
   private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: Set<string>): void {
     switch (action.kind) {
       case 'send':
-        this.send(node.index, Number(action.peer), action.frame)
+        this.send(node.index, Number(action.peer), action.frame, action.headers)
         return
       case 'delivered': {
         const message = this.byId.get(action.id)
@@ -396,15 +393,16 @@ export class Simulator {
   }
 
   /** Envelopes queue on the link, one transfer each; other frames arrive after the latency. */
-  private send(from: number, to: number, frame: MeshFrame): void {
+  private send(from: number, to: number, frame: MeshFrame, headers: EnvelopeHeader[] = []): void {
     const link = this.node(from).links.get(to)
     if (link?.up !== true) return
     if (frame.envelopes.length > 0) {
       const queue = link.queueFrom(from)
-      for (const bytes of frame.envelopes) {
-        const { header } = decodeEnvelope(bytes, UNLIMITED)
-        queue.push({ from, id: header.id, bytes, size: header.size * this.scale })
-      }
+      frame.envelopes.forEach((bytes, i) => {
+        const header = headers[i]
+        if (header === undefined) throw new Error('the engine sent envelopes without their headers')
+        queue.push({ from, header, bytes, size: header.size * this.scale })
+      })
       this.kick(from)
       return
     }
@@ -427,11 +425,11 @@ export class Simulator {
         const from = sending ? index : peer
         const queue = link.queueFrom(from)
         for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
-          if (this.node(from).store.hasEnvelope(pending.id)) {
+          if (this.node(from).store.hasEnvelope(pending.header.id)) {
             this.start(link, pending)
             return
           }
-          const refusals = [{ envelopeId: hexToBytes(pending.id), reason: 'gone' }]
+          const refusals = [{ envelopeId: pending.header.idBytes, reason: 'gone' }]
           this.send(from, link.other(from), meshFrame({ refusals }))
         }
       }

@@ -3,7 +3,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
-import type { DecodedEnvelope } from '../wire/index.ts'
+import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
 import { meshFrame } from './frames.ts'
@@ -86,7 +86,8 @@ export type DropReason =
   | 'not acceptable'
 
 export type EngineAction =
-  | { kind: 'send'; peer: string; frame: MeshFrame }
+  /** `headers`: those of the frame's envelopes, in order, for a transport that schedules them without decoding. */
+  | { kind: 'send'; peer: string; frame: MeshFrame; headers?: EnvelopeHeader[] }
   /** An envelope for this node's user was accepted and committed. */
   | { kind: 'delivered'; id: string }
   /** One of this node's user's envelopes is known to have arrived. */
@@ -348,7 +349,7 @@ export class MeshEngine {
   /** Walks on from where the last batch stopped until a batch is full or both passes are done. */
   private async offerBatch(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
     const { offering } = state
-    const ids: string[] = []
+    const ids: Uint8Array[] = []
     while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
       const passStart = ids.length
       const walkedToEnd = await this.walkPass(peer, state, ids, cycle, out)
@@ -366,7 +367,7 @@ export class MeshEngine {
   private async walkPass(
     peer: string,
     state: PeerState,
-    ids: string[],
+    ids: Uint8Array[],
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<boolean> {
@@ -377,7 +378,7 @@ export class MeshEngine {
         if (!cycle.stillHeld(summary.header.id)) continue
         const verdict = this.offerable(peer, state, summary, cycle, out)
         if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
-          ids.push(summary.header.id)
+          ids.push(summary.header.idBytes)
         }
         if (ids.length >= OFFER_BATCH) return false
       }
@@ -403,7 +404,7 @@ export class MeshEngine {
       if (peer === except || state.tags === undefined) continue
       const ids = envelopes
         .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
-        .map((envelope) => envelope.header.id)
+        .map((envelope) => envelope.header.idBytes)
       this.sendIds(peer, 'offers', ids, out)
     }
   }
@@ -468,7 +469,7 @@ export class MeshEngine {
       state.requested.add(id)
       requests.push(id)
     }
-    this.sendIds(peer, 'requests', requests, out)
+    this.sendIds(peer, 'requests', requests.map(idToBytes), out)
     if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
@@ -491,10 +492,11 @@ export class MeshEngine {
     const envelopes = await cycle.envelopes(ids)
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
+    const headers: EnvelopeHeader[] = []
     const gone: MeshFrame.Refusal[] = []
     envelopes.forEach((envelope, i) => {
       if (envelope === undefined || envelope.header.expiresAt <= now) {
-        gone.push({ envelopeId: idToBytes(ids[i] ?? ''), reason: 'gone' })
+        gone.push({ envelopeId: requests[i] ?? new Uint8Array(), reason: 'gone' })
         return
       }
       state.unacknowledged.add(envelope.header.id)
@@ -502,20 +504,19 @@ export class MeshEngine {
       const copies = this.strategy.handOut?.(envelope, state.view)
       if (copies !== undefined) state.handedOut.set(envelope.header.id, copies)
       encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1), copies))
+      headers.push(envelope.header)
     })
     if (gone.length > 0) out.push(this.frame(peer, { refusals: gone }))
-    let frame: Uint8Array[] = []
+    let start = 0
     let frameBytes = 0
-    for (const bytes of encoded) {
-      frame.push(bytes)
+    encoded.forEach((bytes, i) => {
       frameBytes += bytes.length
-      if (frameBytes >= FRAME_TARGET_BYTES) {
-        out.push(this.frame(peer, { envelopes: frame }))
-        frame = []
-        frameBytes = 0
-      }
-    }
-    if (frame.length > 0) out.push(this.frame(peer, { envelopes: frame }))
+      if (frameBytes < FRAME_TARGET_BYTES && i < encoded.length - 1) return
+      const frame = meshFrame({ envelopes: encoded.slice(start, i + 1) })
+      out.push({ kind: 'send', peer, frame, headers: headers.slice(start, i + 1) })
+      start = i + 1
+      frameBytes = 0
+    })
   }
 
   private async receiveEnvelopes(
@@ -558,7 +559,7 @@ export class MeshEngine {
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
-          acks.push(idToBytes(header.id))
+          acks.push(header.idBytes)
           this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
           if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
           continue
@@ -566,16 +567,16 @@ export class MeshEngine {
         cycle.deleteReceipt(receipt)
       }
       if (cycle.hasEnvelope(header.id)) {
-        acks.push(idToBytes(header.id))
+        acks.push(header.idBytes)
         continue
       }
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'refused') {
-        refusals.push({ envelopeId: idToBytes(header.id), reason: admission.reason })
+        refusals.push({ envelopeId: header.idBytes, reason: admission.reason })
         this.countRefusal(peer, admission.reason)
         continue
       }
-      acks.push(idToBytes(header.id))
+      acks.push(header.idBytes)
       if (admission.kind === 'delivered') receipts.push(...admission.receipts)
       else stored.push(envelope)
     }
@@ -877,9 +878,9 @@ export class MeshEngine {
     }
   }
 
-  private sendIds(peer: string, field: 'offers' | 'requests', ids: string[], out: EngineAction[]): void {
+  private sendIds(peer: string, field: 'offers' | 'requests', ids: Uint8Array[], out: EngineAction[]): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME).map(idToBytes) }))
+      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME) }))
     }
   }
 
@@ -905,11 +906,11 @@ export class MeshEngine {
 }
 
 /** Fisher–Yates, in place, of the items from `start` on. */
-function shuffle(items: string[], start: number, random: () => number): void {
+function shuffle(items: Uint8Array[], start: number, random: () => number): void {
   for (let i = items.length - 1; i > start; i--) {
     const j = start + Math.floor(random() * (i - start + 1))
-    const item = items[i] as string
-    items[i] = items[j] as string
+    const item = items[i] as Uint8Array
+    items[i] = items[j] as Uint8Array
     items[j] = item
   }
 }

@@ -367,6 +367,7 @@ function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
   return {
     header: {
       id,
+      idBytes: hexToBytes(id),
       tag: bytesToHex(record.tag),
       expiresAt: Number(record.expiresAt),
       priority: PRIORITY_OF_RANK[record.priorityRank] ?? 'normal',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
 import { Envelope, EnvelopeContent } from './envelope.pb.ts'
 import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
@@ -22,6 +22,8 @@ const fromWire: Record<EnvelopeContent.Priority, Priority> = {
 export interface EnvelopeHeader {
   /** Hex SHA-256 of the content bytes. */
   id: string
+  /** The same id as bytes, as it travels in offers, requests and acks. */
+  idBytes: Uint8Array
   /** Hex recipient tag. */
   tag: string
   expiresAt: number
@@ -99,7 +101,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
 export function readHeader(
   content: Uint8Array,
   limits: EnvelopeLimits = UNLIMITED,
-  id: string = envelopeId(content)
+  id?: string
 ): EnvelopeHeader {
   let decoded: EnvelopeContent
   try {
@@ -118,8 +120,10 @@ export function readHeader(
       `payload of ${decoded.payload.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`
     )
   }
+  const idBytes = id === undefined ? sha256(content) : hexToBytes(id)
   return {
-    id,
+    id: id ?? bytesToHex(idBytes),
+    idBytes,
     tag: bytesToHex(decoded.recipientTag),
     expiresAt: Number(decoded.expiresAt),
     priority: fromWire[decoded.priority],
@@ -135,4 +139,9 @@ export function readPayload(content: Uint8Array): Uint8Array {
 
 export function envelopeId(content: Uint8Array): string {
   return createHash('sha256').update(content).digest('hex')
+}
+
+function sha256(content: Uint8Array): Uint8Array {
+  const digest = createHash('sha256').update(content).digest()
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
