@@ -325,14 +325,14 @@ export class Simulator {
   private async deliver(index: number, event: EngineEvent, via?: number): Promise<void> {
     const node = this.node(index)
     const actions = await node.engine.handle(event)
-    const evicted = new Set<string>()
+    const evicted: string[] = []
     for (const action of actions) this.act(node, action, via, evicted)
     const ops = node.committed
     node.committed = []
     if (ops.length > 0) this.followCopies(node, ops, via, evicted)
   }
 
-  private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: Set<string>): void {
+  private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: string[]): void {
     switch (action.kind) {
       case 'send':
         this.send(node.index, Number(action.peer), action.frame, action.headers)
@@ -350,7 +350,7 @@ export class Simulator {
         return
       }
       case 'dropped':
-        if (action.reason === 'evicted' && action.id !== undefined) evicted.add(action.id)
+        if (action.reason === 'evicted' && action.id !== undefined) evicted.push(action.id)
         return
       case 'timer':
         this.queue.push(Math.max(this.now, action.at), { kind: 'retry', node: node.index })
@@ -363,7 +363,7 @@ export class Simulator {
   }
 
   /** Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. */
-  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: Set<string>): void {
+  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: string[]): void {
     const put = new Set<string>()
     for (const op of ops) if (op.op === 'put-envelope') put.add(op.envelope.header.id)
     const before = node.bufferBytes
@@ -386,7 +386,7 @@ export class Simulator {
       node.bufferBytes -= header.size * this.scale
       this.holders[message.index]?.delete(node.index)
       if (since !== undefined) this.stats.bufferTimes.push(this.now / MS - since)
-      if (evicted.has(header.id) || header.expiresAt <= this.now) this.stats.dropped++
+      if (evicted.includes(header.id) || header.expiresAt <= this.now) this.stats.dropped++
       else this.stats.removed++
     }
     if (node.bufferBytes !== before) this.observer.buffer?.(node.index, this.now / MS, node.bufferBytes)

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { hash } from 'node:crypto'
 import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
-import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
+import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
 import { meshFrame } from './frames.ts'
-import { idFromBytes, idToBytes } from './ids.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
 import { RecentEnvelopes } from './recent.ts'
@@ -286,7 +284,7 @@ export class MeshEngine {
     }
     const now = this.clock.now()
     const shared = this.strategy.hello?.(now)
-    const tags = [...this.local.tags(now)].map(hexToBytes)
+    const tags = [...this.local.tags(now)].map(fromHex)
     out.push(this.frame(peer, { hello: shared === undefined ? { tags } : { tags, strategy: shared } }))
   }
 
@@ -312,7 +310,7 @@ export class MeshEngine {
     if (frame.acks.length > 0) await this.acknowledged(state, frame.acks, cycle, out)
     for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
     if (frame.hello !== undefined) {
-      const tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
+      const tags = new Set(frame.hello.tags.map(toHex))
       state.tags = tags
       this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
       await this.startOffering(peer, state, cycle, out)
@@ -447,7 +445,7 @@ export class MeshEngine {
   ): Promise<void> {
     const delivered: string[] = []
     for (const bytes of offers) {
-      const id = idFromBytes(bytes)
+      const id = toHex(bytes)
       if (cycle.hasReceipt(id)) delivered.push(id)
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }
@@ -469,7 +467,7 @@ export class MeshEngine {
       state.requested.add(id)
       requests.push(id)
     }
-    this.sendIds(peer, 'requests', requests.map(idToBytes), out)
+    this.sendIds(peer, 'requests', requests.map(fromHex), out)
     if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
@@ -488,7 +486,7 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    const ids = requests.map(idFromBytes)
+    const ids = requests.map(toHex)
     const envelopes = await cycle.envelopes(ids)
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
@@ -690,7 +688,7 @@ export class MeshEngine {
   ): Promise<void> {
     const now = this.clock.now()
     const learned: StoredReceipt[] = []
-    const ids = receipts.map((wire) => idFromBytes(wire.envelopeId))
+    const ids = receipts.map((wire) => toHex(wire.envelopeId))
     const envelopes = await cycle.envelopes(ids)
     receipts.forEach((wire, i) => {
       const id = ids[i] ?? ''
@@ -789,7 +787,7 @@ export class MeshEngine {
   ): Promise<void> {
     const handed: string[] = []
     for (const bytes of acks) {
-      const id = idFromBytes(bytes)
+      const id = toHex(bytes)
       state.unacknowledged.delete(id)
       const attempts = this.outboxAttempts.get(id)
       if (attempts !== undefined) attempts.failures = 0
@@ -828,7 +826,7 @@ export class MeshEngine {
     refusal: MeshFrame.Refusal,
     out: EngineAction[]
   ): void {
-    const id = idFromBytes(refusal.envelopeId)
+    const id = toHex(refusal.envelopeId)
     state.requested.delete(id)
     if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
   }
@@ -870,7 +868,7 @@ export class MeshEngine {
   private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[]): void {
     for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
       const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
-        envelopeId: idToBytes(receipt.id),
+        envelopeId: fromHex(receipt.id),
         secret: receipt.secret,
         expiresAt: BigInt(receipt.expiresAt)
       }))
@@ -916,5 +914,5 @@ function shuffle(items: Uint8Array[], start: number, random: () => number): void
 }
 
 function receiptMatches(secret: Uint8Array, envelope: EnvelopeSummary): boolean {
-  return createHash('sha256').update(secret).digest('hex') === envelope.header.receiptHash
+  return hash('sha256', secret, 'hex') === envelope.header.receiptHash
 }

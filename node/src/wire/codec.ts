@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { hash } from 'node:crypto'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
 import { Envelope, EnvelopeContent } from './envelope.pb.ts'
 import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
+import { fromHex, toHex } from './hex.ts'
 
 export type Priority = 'critical' | 'normal' | 'low'
 
@@ -60,7 +60,13 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
   content: Uint8Array
   header: EnvelopeHeader
 } {
-  const content = EnvelopeContent.encode({
+  const content = encodeEnvelopeContent(envelope)
+  return { content, header: readHeader(content, UNLIMITED) }
+}
+
+/** The content bytes alone, without reading back their header (and hashing them). */
+export function encodeEnvelopeContent(envelope: NewEnvelope): Uint8Array {
+  return EnvelopeContent.encode({
     version: ENVELOPE_VERSION,
     recipientTag: envelope.tag,
     expiresAt: BigInt(envelope.expiresAt),
@@ -68,7 +74,6 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
     receiptHash: envelope.receiptHash,
     payload: envelope.payload
   })
-  return { content, header: readHeader(content, UNLIMITED) }
 }
 
 export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: number): Uint8Array {
@@ -120,14 +125,14 @@ export function readHeader(
       `payload of ${decoded.payload.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`
     )
   }
-  const idBytes = id === undefined ? sha256(content) : hexToBytes(id)
+  const idBytes = id === undefined ? sha256(content) : fromHex(id)
   return {
-    id: id ?? bytesToHex(idBytes),
+    id: id ?? toHex(idBytes),
     idBytes,
-    tag: bytesToHex(decoded.recipientTag),
+    tag: toHex(decoded.recipientTag),
     expiresAt: Number(decoded.expiresAt),
     priority: fromWire[decoded.priority],
-    receiptHash: bytesToHex(decoded.receiptHash),
+    receiptHash: toHex(decoded.receiptHash),
     size: content.length
   }
 }
@@ -138,10 +143,10 @@ export function readPayload(content: Uint8Array): Uint8Array {
 }
 
 export function envelopeId(content: Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex')
+  return hash('sha256', content, 'hex')
 }
 
 function sha256(content: Uint8Array): Uint8Array {
-  const digest = createHash('sha256').update(content).digest()
+  const digest = hash('sha256', content, 'buffer')
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }
