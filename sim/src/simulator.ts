@@ -68,7 +68,7 @@ const HOP_LIMIT = 255
 const SWEEP_ALL = Number.MAX_SAFE_INTEGER
 
 type SimEvent =
-  | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link; generation: number }
+  | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link }
   | { kind: 'transfer-done'; transfer: Transfer }
   | { kind: 'retry'; node: number }
   | { kind: 'expire'; message: number }
@@ -83,16 +83,17 @@ interface PendingEnvelope {
 
 interface Transfer {
   link: Link
-  generation: number
   from: number
   to: number
   bytes: Uint8Array
 }
 
-/** An undirected link between two nodes (a < b); each direction queues its envelopes. */
+/**
+ * One contact between two nodes (a < b); each direction queues its envelopes.
+ * Frames and transfers hold their link, so once it is down they are dropped.
+ */
 class Link {
-  up = false
-  generation = 0
+  up = true
   active: Transfer | undefined
   readonly queues: [PendingEnvelope[], PendingEnvelope[]] = [[], []]
 
@@ -192,7 +193,6 @@ export class Simulator {
   /** Virtual time in ms, as the engines count it (seconds only in the trace and the reports). */
   private now = 0
   private readonly nodes: SimNode[] = []
-  private readonly links = new Map<number, Link>()
   private readonly queue = new EventQueue<SimEvent>()
   private readonly messages: SimMessage[]
   private readonly byId = new Map<string, SimMessage>()
@@ -252,7 +252,7 @@ export class Simulator {
   private async handle(event: SimEvent): Promise<void> {
     switch (event.kind) {
       case 'frame':
-        if (event.link.up && event.link.generation === event.generation) {
+        if (event.link.up) {
           await this.deliver(
             event.to,
             { kind: 'frame', peer: String(event.from), frame: event.frame },
@@ -286,25 +286,18 @@ export class Simulator {
 
   private async contact({ a, b, up }: ContactEvent): Promise<void> {
     if (a === b) return
-    const key = linkKey(a, b)
-    let link = this.links.get(key)
+    let link = this.node(a).links.get(b)
     if (up) {
-      if (link?.up === true) return
-      if (link === undefined) {
-        link = new Link(Math.min(a, b), Math.max(a, b))
-        this.links.set(key, link)
-      }
-      link.up = true
-      link.generation++
+      if (link !== undefined) return
+      link = new Link(Math.min(a, b), Math.max(a, b))
       this.node(a).links.set(b, link)
       this.node(b).links.set(a, link)
       await this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
       await this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
       return
     }
-    if (link?.up !== true) return
+    if (link === undefined) return
     link.up = false
-    link.generation++
     const { active } = link
     if (active !== undefined) {
       this.stats.aborted++
@@ -407,7 +400,7 @@ export class Simulator {
       return
     }
     const arrival = this.now + this.settings.latency * MS
-    this.queue.push(arrival, { kind: 'frame', to, from, frame, link, generation: link.generation })
+    this.queue.push(arrival, { kind: 'frame', to, from, frame, link })
   }
 
   /**
@@ -439,7 +432,6 @@ export class Simulator {
   private start(link: Link, pending: PendingEnvelope): void {
     const transfer: Transfer = {
       link,
-      generation: link.generation,
       from: pending.from,
       to: link.other(pending.from),
       bytes: pending.bytes
@@ -462,7 +454,7 @@ export class Simulator {
 
   private async transferDone(transfer: Transfer): Promise<void> {
     const { link } = transfer
-    if (link.active !== transfer || link.generation !== transfer.generation) return
+    if (link.active !== transfer) return
     this.release(transfer)
     this.stats.relayed++
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
@@ -479,8 +471,4 @@ export class Simulator {
     if (node === undefined) throw new RangeError(`no node ${index}`)
     return node
   }
-}
-
-function linkKey(a: number, b: number): number {
-  return a < b ? a * 0x100000 + b : b * 0x100000 + a
 }
