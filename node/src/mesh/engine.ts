@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
-import { decodeEnvelope, encodeEnvelope, fromHex, manyToHex, readHeader, toHex } from '../wire/index.ts'
+import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
@@ -444,7 +444,8 @@ export class MeshEngine {
     out: EngineAction[]
   ): Promise<void> {
     const delivered: string[] = []
-    for (const id of manyToHex(offers)) {
+    for (const bytes of offers) {
+      const id = toHex(bytes)
       if (cycle.hasReceipt(id)) delivered.push(id)
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }

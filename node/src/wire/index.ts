@@ -7,7 +7,7 @@ export {
   readHeader,
   readPayload
 } from './codec.ts'
-export { fromHex, manyToHex, toHex } from './hex.ts'
+export { fromHex, toHex } from './hex.ts'
 export type { DecodedEnvelope, EnvelopeHeader, EnvelopeLimits, NewEnvelope, Priority } from './codec.ts'
 export { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
 export { MAX_ENVELOPE_BYTES } from './constants.ts'
