@@ -108,7 +108,7 @@ async function pickToSend(store: MeshStore): Promise<PickFigures & { offered: Me
     firstSummaryMs.push(await timeFirstSummary(store))
   const walkStarted = performance.now()
   let walked = 0
-  for await (const _ of store.summaries('send')) walked++
+  for await (const page of store.summaries('send')) walked += page.length
   const walkMs = performance.now() - walkStarted
   expect(walked, WORKLOAD.envelopes, 'summaries walked')
   const engine = await engineInContact(store)
@@ -190,11 +190,13 @@ function* batches(ops: StoreOp[]): Iterable<StoreOp[]> {
 /** Delete ops for every stored envelope, in send order, a batch at a time. */
 async function* deleteBatches(store: MeshStore): AsyncIterable<StoreOp[]> {
   let batch: StoreOp[] = []
-  for await (const envelope of store.summaries('send')) {
-    batch.push({ op: 'delete-envelope', envelope })
-    if (batch.length < WORKLOAD.opsPerApply) continue
-    yield batch
-    batch = []
+  for await (const page of store.summaries('send')) {
+    for (const envelope of page) {
+      batch.push({ op: 'delete-envelope', envelope })
+      if (batch.length < WORKLOAD.opsPerApply) continue
+      yield batch
+      batch = []
+    }
   }
   if (batch.length > 0) yield batch
 }

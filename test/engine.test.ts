@@ -312,7 +312,8 @@ for (const [storeName, createStore] of [
         await net.connect('D', 'B')
         const held = async (): Promise<string[]> => {
           const ids: string[] = []
-          for await (const summary of net.node('B').store.summaries('send')) ids.push(summary.header.id)
+          for await (const page of net.node('B').store.summaries('send'))
+            ids.push(...page.map((s) => s.header.id))
           return ids
         }
         expect(await held()).to.have.members([low.id, critical.id, normal1.id])

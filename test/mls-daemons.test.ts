@@ -67,7 +67,7 @@ async function storedEnvelopes(node: TestDaemon): Promise<StoredEnvelope[]> {
   await store.open()
   try {
     const ids: string[] = []
-    for await (const summary of store.summaries('send')) ids.push(summary.header.id)
+    for await (const page of store.summaries('send')) ids.push(...page.map((summary) => summary.header.id))
     return (await store.getEnvelopes(ids)).filter((envelope) => envelope !== undefined)
   } finally {
     await store.close()

@@ -72,7 +72,9 @@ describe('simulator inputs', () => {
       meanDuration: 120,
       seed: 9
     })
-    expect(contacts.length).to.be.greaterThan(100)
+    // Each of the 15 pairs meets about once per mean gap plus mean contact.
+    const expected = (15 * 50_000) / (3600 + 120)
+    expect(contacts.filter((contact) => contact.up).length).to.be.within(0.85 * expected, 1.15 * expected)
     const state = new Map<string, boolean>()
     let last = 0
     for (const { time, a, b, up } of contacts) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
+import { LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
 import type { MeshStore } from '../node/src/queue/index.ts'
 import type { Priority } from '../node/src/wire/index.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
@@ -11,6 +11,10 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = []
   for await (const item of items) all.push(item)
   return all
+}
+
+async function collectPages<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  return (await collect(pages)).flat()
 }
 
 /** One suite for every MeshStore, so the simulator's store behaves as the daemon's. */
@@ -44,7 +48,7 @@ function storeSuite(
       expect(gotA?.content).to.deep.equal(a.content)
       expect(gotA?.origin).to.equal('relay')
       expect(missing).to.equal(undefined)
-      const ids = (await collect(store.summaries('send'))).map((summary) => summary.header.id).sort()
+      const ids = (await collectPages(store.summaries('send'))).map((summary) => summary.header.id).sort()
       expect(ids).to.deep.equal([a.header.id, b.header.id].sort())
       expect(store.counts()).to.include({ outbox: 1, relay: 1, relayBytes: a.header.size })
       expect(store.hasEnvelope(a.header.id)).to.equal(true)
@@ -97,16 +101,21 @@ function storeSuite(
       )
       const ids = async (items: AsyncIterable<{ header: { id: string } }>) =>
         (await collect(items)).map((item) => item.header.id)
-      expect(await ids(store.summaries('send'))).to.deep.equal(
+      const pageIds = async (pages: AsyncIterable<{ header: { id: string } }[]>) =>
+        (await collectPages(pages)).map((item) => item.header.id)
+      expect(await pageIds(store.summaries('send'))).to.deep.equal(
         [critical, ownCritical, normal, lowOld, lowNew].map((e) => e.header.id)
       )
-      expect(await ids(store.summaries('evict'))).to.deep.equal(
+      expect(await pageIds(store.summaries('evict'))).to.deep.equal(
         [lowOld, lowNew, normal, critical].map((e) => e.header.id)
+      )
+      expect(await pageIds(store.summaries('evict-all'))).to.deep.equal(
+        [lowOld, lowNew, normal, critical, ownCritical].map((e) => e.header.id)
       )
       expect(await ids(store.expiredEnvelopes(30))).to.deep.equal(
         [ownCritical, critical, normal].map((e) => e.header.id)
       )
-      const [summary] = await collect(store.summaries('evict'))
+      const [summary] = await collectPages(store.summaries('evict'))
       expect(summary).to.deep.include({
         hopsLeft: lowOld.hopsLeft,
         origin: 'relay',
@@ -114,6 +123,20 @@ function storeSuite(
         fromPeer: 'peer-a'
       })
       expect(summary?.header).to.deep.equal(lowOld.header)
+    })
+
+    it('walks more summaries than a page holds, and resumes a walk after a given summary', async () => {
+      const envelopes = Array.from({ length: SUMMARY_PAGE * 2 + 5 }, (_, i) => ({
+        ...storedEnvelope(testEnvelope(tag)),
+        receivedAt: i
+      }))
+      await store.apply(envelopes.map((envelope) => ({ op: 'put-envelope', envelope })))
+      const pages = await collect(store.summaries('send'))
+      expect(pages.length).to.be.greaterThan(1)
+      const walked = pages.flat().map((summary) => summary.header.id)
+      expect(walked).to.deep.equal(envelopes.map((envelope) => envelope.header.id))
+      const resumed = await collectPages(store.summaries('send', envelopes[SUMMARY_PAGE + 1]))
+      expect(resumed.map((summary) => summary.header.id)).to.deep.equal(walked.slice(SUMMARY_PAGE + 2))
     })
 
     it('lists the inbox in order of arrival', async () => {

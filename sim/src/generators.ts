@@ -7,7 +7,11 @@ export type PriorityMix = [Priority, number][]
 /**
  * Contacts where every pair of nodes meets as an independent Poisson process
  * (exponential gaps of mean `meanInterval` between contacts) and each contact
- * lasts an exponential time of mean `meanDuration`; seconds.
+ * lasts an exponential time of mean `meanDuration`; seconds. Drawn as one
+ * process of all pairs together (rate: pairs / meanInterval), each arrival at
+ * a pair picked uniformly, so the cost follows the contacts, not the pairs;
+ * an arrival at a pair already in contact is skipped, which by the memoryless
+ * gaps leaves each pair's own process as stated.
  */
 export function poissonContacts(options: {
   nodes: number
@@ -16,18 +20,27 @@ export function poissonContacts(options: {
   meanDuration: number
   seed: number
 }): ContactEvent[] {
+  const { nodes, end, meanInterval, meanDuration } = options
   const random = new Random(options.seed)
   const events: ContactEvent[] = []
-  for (let a = 0; a < options.nodes; a++) {
-    for (let b = a + 1; b < options.nodes; b++) {
-      let time = random.exponential(options.meanInterval)
-      while (time < options.end) {
-        const down = time + random.exponential(options.meanDuration)
-        events.push({ time: round(time), a, b, up: true })
-        if (down < options.end) events.push({ time: round(down), a, b, up: false })
-        time = down + random.exponential(options.meanInterval)
-      }
-    }
+  if (nodes < 2) return events
+  const meanArrivalGap = meanInterval / ((nodes * (nodes - 1)) / 2)
+  /** Pair key (a * nodes + b) → when its current contact ends. */
+  const upUntil = new Map<number, number>()
+  for (
+    let time = random.exponential(meanArrivalGap);
+    time < end;
+    time += random.exponential(meanArrivalGap)
+  ) {
+    const first = random.int(0, nodes - 1)
+    const other = random.int(0, nodes - 2)
+    const [a, b] = other < first ? [other, first] : [first, other + 1]
+    const key = a * nodes + b
+    if ((upUntil.get(key) ?? -Infinity) > time) continue
+    const down = time + random.exponential(meanDuration)
+    upUntil.set(key, down)
+    events.push({ time: round(time), a, b, up: true })
+    if (down < end) events.push({ time: round(down), a, b, up: false })
   }
   return sortByTime(events)
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { TAG_BYTES } from '../../node/src/identity/constants.ts'
-import { createEnvelopeContent } from '../../node/src/wire/index.ts'
+import { encodeEnvelopeContent, readHeader } from '../../node/src/wire/index.ts'
 import type { MessageEvent } from './trace.ts'
 
 /** A simulated message as its source's engine gets it: real envelope bytes, scaled down in size. */
@@ -52,13 +52,13 @@ export function buildMessage(
   index: number,
   options: { ttl: number; scale: number; seed: number }
 ): SimMessage {
-  const secret = createHash('sha256').update(`qpq-sim/${options.seed}/${index}`).digest()
+  const secret = hash('sha256', `qpq-sim/${options.seed}/${index}`, 'buffer')
   const expiresAt = event.time + options.ttl
   const target = Math.max(1, Math.round(event.size / options.scale))
   const tag = nodeTag(event.to)
-  const receiptHash = createHash('sha256').update(secret).digest()
+  const receiptHash = hash('sha256', secret, 'buffer')
   const make = (payloadBytes: number) =>
-    createEnvelopeContent({
+    encodeEnvelopeContent({
       tag,
       expiresAt: Math.round(expiresAt * 1000),
       priority: event.priority,
@@ -66,10 +66,10 @@ export function buildMessage(
       payload: new Uint8Array(Math.max(0, payloadBytes))
     })
   let payload = target
-  let built = make(payload)
-  for (let tries = 0; tries < 4 && built.header.size !== target && payload > 0; tries++) {
-    payload += target - built.header.size
-    built = make(payload)
+  let content = make(payload)
+  for (let tries = 0; tries < 4 && content.length !== target && payload > 0; tries++) {
+    payload += target - content.length
+    content = make(payload)
   }
-  return { index, event, content: built.content, id: built.header.id, secret, expiresAt }
+  return { index, event, content, id: readHeader(content).id, secret, expiresAt }
 }

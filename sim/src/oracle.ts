@@ -11,7 +11,8 @@ export interface OracleResult {
  * unlimited bandwidth and buffers: a message floods instantly along every
  * link that is up while it lives (creation to creation + ttl). No strategy
  * can deliver more, or sooner. Each node's set of messages is a bitset, so a
- * contact costs one pass over the words of its two ends.
+ * contact costs one pass over the words of its two ends, from the first word
+ * with a live message to the last message created.
  */
 export function oracle(trace: Trace, nodes: number, ttl: number, end: number): OracleResult {
   const { contacts, messages } = trace
@@ -26,6 +27,9 @@ export function oracle(trace: Trace, nodes: number, ttl: number, end: number): O
   let nextContact = 0
   let nextMessage = 0
   let nextExpiry = 0
+  /** Words below `lowWord` hold only expired messages; words from `highWord` on, none created yet. */
+  let lowWord = 0
+  let highWord = 0
 
   const spread = (start: number[], now: number): void => {
     const pending = [...start]
@@ -34,7 +38,7 @@ export function oracle(trace: Trace, nodes: number, ttl: number, end: number): O
       for (const peer of neighbours[node] ?? []) {
         const target = held[peer] as Uint32Array
         let gained = false
-        for (let w = 0; w < words; w++) {
+        for (let w = lowWord; w < highWord; w++) {
           const fresh = (source[w] ?? 0) & (alive[w] ?? 0) & ~(target[w] ?? 0)
           if (fresh === 0) continue
           target[w] = (target[w] ?? 0) | fresh
@@ -61,8 +65,10 @@ export function oracle(trace: Trace, nodes: number, ttl: number, end: number): O
     if (expiry !== undefined && expiry.time === time) {
       nextExpiry++
       alive[expiry.index >> 5] = (alive[expiry.index >> 5] ?? 0) & ~(1 << (expiry.index & 31))
+      while (lowWord < highWord && alive[lowWord] === 0 && (lowWord + 1) * 32 <= nextMessage) lowWord++
     } else if (message !== undefined && message.time === time) {
       const index = nextMessage++
+      highWord = (index >> 5) + 1
       const bit = 1 << (index & 31)
       alive[index >> 5] = (alive[index >> 5] ?? 0) | bit
       const source = held[message.from] as Uint32Array

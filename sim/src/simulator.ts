@@ -9,8 +9,8 @@ import type {
 } from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { decodeEnvelope } from '../../node/src/wire/index.ts'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'
 import { emptyStats } from './message-stats.ts'
 import type { MessageStats } from './message-stats.ts'
@@ -61,9 +61,6 @@ export interface SimResult {
 
 const MS = 1000
 
-/** The simulator decodes only envelopes its own engines encoded. */
-const UNLIMITED = { maxPayloadBytes: Infinity }
-
 /** Every message hops this many times at most: the ONE has no hop limit. */
 const HOP_LIMIT = 255
 
@@ -71,14 +68,14 @@ const HOP_LIMIT = 255
 const SWEEP_ALL = Number.MAX_SAFE_INTEGER
 
 type SimEvent =
-  | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link; generation: number }
+  | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link }
   | { kind: 'transfer-done'; transfer: Transfer }
   | { kind: 'retry'; node: number }
   | { kind: 'expire'; message: number }
 
 interface PendingEnvelope {
   from: number
-  id: string
+  header: EnvelopeHeader
   bytes: Uint8Array
   /** Simulated bytes: the envelope's content bytes times the byte scale. */
   size: number
@@ -86,16 +83,17 @@ interface PendingEnvelope {
 
 interface Transfer {
   link: Link
-  generation: number
   from: number
   to: number
   bytes: Uint8Array
 }
 
-/** An undirected link between two nodes (a < b); each direction queues its envelopes. */
+/**
+ * One contact between two nodes (a < b); each direction queues its envelopes.
+ * Frames and transfers hold their link, so once it is down they are dropped.
+ */
 class Link {
-  up = false
-  generation = 0
+  up = true
   active: Transfer | undefined
   readonly queues: [PendingEnvelope[], PendingEnvelope[]] = [[], []]
 
@@ -195,7 +193,6 @@ export class Simulator {
   /** Virtual time in ms, as the engines count it (seconds only in the trace and the reports). */
   private now = 0
   private readonly nodes: SimNode[] = []
-  private readonly links = new Map<number, Link>()
   private readonly queue = new EventQueue<SimEvent>()
   private readonly messages: SimMessage[]
   private readonly byId = new Map<string, SimMessage>()
@@ -255,7 +252,7 @@ export class Simulator {
   private async handle(event: SimEvent): Promise<void> {
     switch (event.kind) {
       case 'frame':
-        if (event.link.up && event.link.generation === event.generation) {
+        if (event.link.up) {
           await this.deliver(
             event.to,
             { kind: 'frame', peer: String(event.from), frame: event.frame },
@@ -289,25 +286,18 @@ export class Simulator {
 
   private async contact({ a, b, up }: ContactEvent): Promise<void> {
     if (a === b) return
-    const key = linkKey(a, b)
-    let link = this.links.get(key)
+    let link = this.node(a).links.get(b)
     if (up) {
-      if (link?.up === true) return
-      if (link === undefined) {
-        link = new Link(Math.min(a, b), Math.max(a, b))
-        this.links.set(key, link)
-      }
-      link.up = true
-      link.generation++
+      if (link !== undefined) return
+      link = new Link(Math.min(a, b), Math.max(a, b))
       this.node(a).links.set(b, link)
       this.node(b).links.set(a, link)
       await this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
       await this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
       return
     }
-    if (link?.up !== true) return
+    if (link === undefined) return
     link.up = false
-    link.generation++
     const { active } = link
     if (active !== undefined) {
       this.stats.aborted++
@@ -328,17 +318,17 @@ export class Simulator {
   private async deliver(index: number, event: EngineEvent, via?: number): Promise<void> {
     const node = this.node(index)
     const actions = await node.engine.handle(event)
-    const evicted = new Set<string>()
+    const evicted: string[] = []
     for (const action of actions) this.act(node, action, via, evicted)
     const ops = node.committed
     node.committed = []
     if (ops.length > 0) this.followCopies(node, ops, via, evicted)
   }
 
-  private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: Set<string>): void {
+  private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: string[]): void {
     switch (action.kind) {
       case 'send':
-        this.send(node.index, Number(action.peer), action.frame)
+        this.send(node.index, Number(action.peer), action.frame, action.headers)
         return
       case 'delivered': {
         const message = this.byId.get(action.id)
@@ -353,7 +343,7 @@ export class Simulator {
         return
       }
       case 'dropped':
-        if (action.reason === 'evicted' && action.id !== undefined) evicted.add(action.id)
+        if (action.reason === 'evicted' && action.id !== undefined) evicted.push(action.id)
         return
       case 'timer':
         this.queue.push(Math.max(this.now, action.at), { kind: 'retry', node: node.index })
@@ -366,7 +356,7 @@ export class Simulator {
   }
 
   /** Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. */
-  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: Set<string>): void {
+  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: string[]): void {
     const put = new Set<string>()
     for (const op of ops) if (op.op === 'put-envelope') put.add(op.envelope.header.id)
     const before = node.bufferBytes
@@ -389,27 +379,28 @@ export class Simulator {
       node.bufferBytes -= header.size * this.scale
       this.holders[message.index]?.delete(node.index)
       if (since !== undefined) this.stats.bufferTimes.push(this.now / MS - since)
-      if (evicted.has(header.id) || header.expiresAt <= this.now) this.stats.dropped++
+      if (evicted.includes(header.id) || header.expiresAt <= this.now) this.stats.dropped++
       else this.stats.removed++
     }
     if (node.bufferBytes !== before) this.observer.buffer?.(node.index, this.now / MS, node.bufferBytes)
   }
 
   /** Envelopes queue on the link, one transfer each; other frames arrive after the latency. */
-  private send(from: number, to: number, frame: MeshFrame): void {
+  private send(from: number, to: number, frame: MeshFrame, headers: EnvelopeHeader[] = []): void {
     const link = this.node(from).links.get(to)
     if (link?.up !== true) return
     if (frame.envelopes.length > 0) {
       const queue = link.queueFrom(from)
-      for (const bytes of frame.envelopes) {
-        const { header } = decodeEnvelope(bytes, UNLIMITED)
-        queue.push({ from, id: header.id, bytes, size: header.size * this.scale })
-      }
+      frame.envelopes.forEach((bytes, i) => {
+        const header = headers[i]
+        if (header === undefined) throw new Error('the engine sent envelopes without their headers')
+        queue.push({ from, header, bytes, size: header.size * this.scale })
+      })
       this.kick(from)
       return
     }
     const arrival = this.now + this.settings.latency * MS
-    this.queue.push(arrival, { kind: 'frame', to, from, frame, link, generation: link.generation })
+    this.queue.push(arrival, { kind: 'frame', to, from, frame, link })
   }
 
   /**
@@ -427,11 +418,11 @@ export class Simulator {
         const from = sending ? index : peer
         const queue = link.queueFrom(from)
         for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
-          if (this.node(from).store.hasEnvelope(pending.id)) {
+          if (this.node(from).store.hasEnvelope(pending.header.id)) {
             this.start(link, pending)
             return
           }
-          const refusals = [{ envelopeId: hexToBytes(pending.id), reason: 'gone' }]
+          const refusals = [{ envelopeId: pending.header.idBytes, reason: 'gone' }]
           this.send(from, link.other(from), meshFrame({ refusals }))
         }
       }
@@ -441,7 +432,6 @@ export class Simulator {
   private start(link: Link, pending: PendingEnvelope): void {
     const transfer: Transfer = {
       link,
-      generation: link.generation,
       from: pending.from,
       to: link.other(pending.from),
       bytes: pending.bytes
@@ -464,7 +454,7 @@ export class Simulator {
 
   private async transferDone(transfer: Transfer): Promise<void> {
     const { link } = transfer
-    if (link.active !== transfer || link.generation !== transfer.generation) return
+    if (link.active !== transfer) return
     this.release(transfer)
     this.stats.relayed++
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
@@ -481,8 +471,4 @@ export class Simulator {
     if (node === undefined) throw new RangeError(`no node ${index}`)
     return node
   }
-}
-
-function linkKey(a: number, b: number): number {
-  return a < b ? a * 0x100000 + b : b * 0x100000 + a
 }

@@ -129,19 +129,21 @@ export function controlHandlers(
     outbox: async (): Promise<{ items: OutboxItem[] }> => {
       const now = systemClock.now()
       const items: OutboxItem[] = []
-      for await (const summary of daemon.meshStore.summaries('send')) {
-        if (summary.origin !== 'local') continue
-        const attempts = daemon.meshEngine.attempts(summary.header.id)
-        items.push({
-          id: summary.header.id,
-          recipient: summary.recipient,
-          priority: summary.header.priority,
-          age: now - summary.receivedAt,
-          attempts: attempts?.attempts ?? 0,
-          lastError: attempts?.lastError ?? '',
-          nextAttemptAt: attempts?.nextAttemptAt ?? 0,
-          expiresAt: summary.header.expiresAt
-        })
+      for await (const page of daemon.meshStore.summaries('send')) {
+        for (const summary of page) {
+          if (summary.origin !== 'local') continue
+          const attempts = daemon.meshEngine.attempts(summary.header.id)
+          items.push({
+            id: summary.header.id,
+            recipient: summary.recipient,
+            priority: summary.header.priority,
+            age: now - summary.receivedAt,
+            attempts: attempts?.attempts ?? 0,
+            lastError: attempts?.lastError ?? '',
+            nextAttemptAt: attempts?.nextAttemptAt ?? 0,
+            expiresAt: summary.header.expiresAt
+          })
+        }
       }
       for (const first of await daemon.conversations.waitingFirstMessages()) {
         items.push({

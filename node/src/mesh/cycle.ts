@@ -4,15 +4,16 @@ import type { RecentEnvelopes } from './recent.ts'
 
 /**
  * The store as seen within one engine cycle: reads see the writes queued
- * earlier in the cycle, which are committed together at its end.
+ * earlier in the cycle, which are committed together at its end. Most cycles
+ * write little or nothing, so the maps are made on the first write.
  */
 export class Cycle {
   readonly ops: StoreOp[] = []
-  private readonly envelopeWrites = new Map<string, StoredEnvelope | null>()
-  private readonly receiptWrites = new Map<string, StoredReceipt | null>()
-  private readonly receiptReads = new Map<string, StoredReceipt | undefined>()
+  private envelopeWrites: Map<string, StoredEnvelope | null> | undefined
+  private receiptWrites: Map<string, StoredReceipt | null> | undefined
+  private receiptReads: Map<string, StoredReceipt | undefined> | undefined
   /** What this cycle's writes add to (or take from) the store's totals. */
-  private readonly delta = new StoreAccounting()
+  private delta: StoreAccounting | undefined
 
   constructor(
     private readonly store: MeshStore,
@@ -20,23 +21,25 @@ export class Cycle {
   ) {}
 
   hasEnvelope(id: string): boolean {
-    const written = this.envelopeWrites.get(id)
+    const written = this.envelopeWrites?.get(id)
     return written === undefined ? this.store.hasEnvelope(id) : written !== null
   }
 
   hasReceipt(id: string): boolean {
-    const written = this.receiptWrites.get(id)
+    const written = this.receiptWrites?.get(id)
     return written === undefined ? this.store.hasReceipt(id) : written !== null
   }
 
   /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */
   async envelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
-    const unread = ids.filter((id) => !this.envelopeWrites.has(id) && this.recent.get(id) === undefined)
+    const unread = ids.filter(
+      (id) => this.envelopeWrites?.has(id) !== true && this.recent.get(id) === undefined
+    )
     const stored = new Map(
       (await this.store.getEnvelopes(unread)).map((envelope, i) => [unread[i], envelope])
     )
     return ids.map((id) => {
-      const written = this.envelopeWrites.get(id)
+      const written = this.envelopeWrites?.get(id)
       if (written !== undefined) return written ?? undefined
       return this.recent.get(id) ?? stored.get(id)
     })
@@ -45,62 +48,82 @@ export class Cycle {
   /** Reads receipts of these ids in one batched lookup, for the single lookups that follow. */
   async prefetchReceipts(ids: string[]): Promise<void> {
     const wanted = ids.filter(
-      (id) => this.hasReceipt(id) && !this.receiptWrites.has(id) && !this.receiptReads.has(id)
+      (id) =>
+        this.hasReceipt(id) && this.receiptWrites?.has(id) !== true && this.receiptReads?.has(id) !== true
     )
     if (wanted.length === 0) return
     const stored = await this.store.getReceipts(wanted)
-    wanted.forEach((id, i) => this.receiptReads.set(id, stored[i]))
+    const reads = (this.receiptReads ??= new Map())
+    wanted.forEach((id, i) => reads.set(id, stored[i]))
+  }
+
+  /** The receipts of these ids that are held: one batched read. */
+  async receipts(ids: string[]): Promise<StoredReceipt[]> {
+    await this.prefetchReceipts(ids)
+    const receipts: StoredReceipt[] = []
+    for (const id of ids) {
+      const receipt = await this.receipt(id)
+      if (receipt !== undefined) receipts.push(receipt)
+    }
+    return receipts
   }
 
   async receipt(id: string): Promise<StoredReceipt | undefined> {
-    const written = this.receiptWrites.get(id)
+    const written = this.receiptWrites?.get(id)
     if (written !== undefined) return written ?? undefined
     if (!this.store.hasReceipt(id)) return undefined
-    if (this.receiptReads.has(id)) return this.receiptReads.get(id)
+    if (this.receiptReads?.has(id) === true) return this.receiptReads.get(id)
     const [stored] = await this.store.getReceipts([id])
     return stored
   }
 
   /** Whether an envelope listed by a store iterator is still there in this cycle. */
   stillHeld(id: string): boolean {
-    return this.envelopeWrites.get(id) !== null
+    return this.envelopeWrites?.get(id) !== null
   }
 
   relayBytes(): number {
-    return this.store.counts().relayBytes + this.delta.counts.relayBytes
+    return this.store.counts().relayBytes + (this.delta?.counts.relayBytes ?? 0)
   }
 
   outboxBytes(): number {
-    return this.store.counts().outboxBytes + this.delta.counts.outboxBytes
+    return this.store.counts().outboxBytes + (this.delta?.counts.outboxBytes ?? 0)
   }
 
   relayBytesFrom(peer: string): number {
-    return this.store.relayBytesFrom(peer) + this.delta.bytesFrom(peer)
+    return this.store.relayBytesFrom(peer) + (this.delta?.bytesFrom(peer) ?? 0)
   }
 
   relayBytesFor(tag: string): number {
-    return this.store.relayBytesFor(tag) + this.delta.bytesFor(tag)
+    return this.store.relayBytesFor(tag) + (this.delta?.bytesFor(tag) ?? 0)
   }
 
   putEnvelope(envelope: StoredEnvelope): void {
-    this.delta.envelope(envelope, 1)
-    this.envelopeWrites.set(envelope.header.id, envelope)
+    this.writeEnvelope(envelope, envelope, 1)
     this.ops.push({ op: 'put-envelope', envelope })
   }
 
   deleteEnvelope(envelope: EnvelopeSummary): void {
-    this.delta.envelope(envelope, -1)
-    this.envelopeWrites.set(envelope.header.id, null)
+    this.writeEnvelope(envelope, null, -1)
     this.ops.push({ op: 'delete-envelope', envelope })
   }
 
   putReceipt(receipt: StoredReceipt): void {
+    this.receiptWrites ??= new Map()
     this.receiptWrites.set(receipt.id, receipt)
     this.ops.push({ op: 'put-receipt', receipt })
   }
 
   deleteReceipt(receipt: StoredReceipt): void {
+    this.receiptWrites ??= new Map()
     this.receiptWrites.set(receipt.id, null)
     this.ops.push({ op: 'delete-receipt', receipt })
+  }
+
+  private writeEnvelope(envelope: EnvelopeSummary, written: StoredEnvelope | null, sign: 1 | -1): void {
+    this.delta ??= new StoreAccounting()
+    this.delta.envelope(envelope, sign)
+    this.envelopeWrites ??= new Map()
+    this.envelopeWrites.set(envelope.header.id, written)
   }
 }

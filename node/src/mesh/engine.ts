@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { compareSummaries, PRIORITY_RANK } from '../queue/index.ts'
+import { hash } from 'node:crypto'
+import { PRIORITY_RANK } from '../queue/index.ts'
 import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
-import { decodeEnvelope, encodeEnvelope, readHeader } from '../wire/index.ts'
-import type { DecodedEnvelope } from '../wire/index.ts'
+import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
+import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
 import { meshFrame } from './frames.ts'
@@ -85,7 +84,8 @@ export type DropReason =
   | 'not acceptable'
 
 export type EngineAction =
-  | { kind: 'send'; peer: string; frame: MeshFrame }
+  /** `headers`: those of the frame's envelopes, in order, for a transport that schedules them without decoding. */
+  | { kind: 'send'; peer: string; frame: MeshFrame; headers?: EnvelopeHeader[] }
   /** An envelope for this node's user was accepted and committed. */
   | { kind: 'delivered'; id: string }
   /** One of this node's user's envelopes is known to have arrived. */
@@ -284,7 +284,7 @@ export class MeshEngine {
     }
     const now = this.clock.now()
     const shared = this.strategy.hello?.(now)
-    const tags = [...this.local.tags(now)].map(hexToBytes)
+    const tags = [...this.local.tags(now)].map(fromHex)
     out.push(this.frame(peer, { hello: shared === undefined ? { tags } : { tags, strategy: shared } }))
   }
 
@@ -310,7 +310,7 @@ export class MeshEngine {
     if (frame.acks.length > 0) await this.acknowledged(state, frame.acks, cycle, out)
     for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
     if (frame.hello !== undefined) {
-      const tags = new Set(frame.hello.tags.map((tag) => bytesToHex(tag)))
+      const tags = new Set(frame.hello.tags.map(toHex))
       state.tags = tags
       this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
       await this.startOffering(peer, state, cycle, out)
@@ -347,22 +347,10 @@ export class MeshEngine {
   /** Walks on from where the last batch stopped until a batch is full or both passes are done. */
   private async offerBatch(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
     const { offering } = state
-    const ids: string[] = []
+    const ids: Uint8Array[] = []
     while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
       const passStart = ids.length
-      let walkedToEnd = true
-      for await (const summary of this.store.summaries('send', offering.after)) {
-        offering.after = summary
-        if (!cycle.stillHeld(summary.header.id)) continue
-        const verdict = this.offerable(peer, state, summary, cycle, out)
-        if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
-          ids.push(summary.header.id)
-        }
-        if (ids.length >= OFFER_BATCH) {
-          walkedToEnd = false
-          break
-        }
-      }
+      const walkedToEnd = await this.walkPass(peer, state, ids, cycle, out)
       if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
       if (walkedToEnd) {
         offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
@@ -371,6 +359,29 @@ export class MeshEngine {
     }
     offering.awaitingMore = offering.pass !== 'done'
     this.sendIds(peer, 'offers', ids, out)
+  }
+
+  /** Adds what the offering's pass takes to `ids` until the batch is full; whether it walked to the end. */
+  private async walkPass(
+    peer: string,
+    state: PeerState,
+    ids: Uint8Array[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<boolean> {
+    const { offering } = state
+    for await (const page of this.store.summaries('send', offering.after)) {
+      for (const summary of page) {
+        offering.after = summary
+        if (!cycle.stillHeld(summary.header.id)) continue
+        const verdict = this.offerable(peer, state, summary, cycle, out)
+        if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
+          ids.push(summary.header.idBytes)
+        }
+        if (ids.length >= OFFER_BATCH) return false
+      }
+    }
+    return true
   }
 
   private async offerToAll(cycle: Cycle, out: EngineAction[]): Promise<void> {
@@ -391,7 +402,7 @@ export class MeshEngine {
       if (peer === except || state.tags === undefined) continue
       const ids = envelopes
         .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
-        .map((envelope) => envelope.header.id)
+        .map((envelope) => envelope.header.idBytes)
       this.sendIds(peer, 'offers', ids, out)
     }
   }
@@ -432,16 +443,16 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    const ids = offers.map((id) => bytesToHex(id))
-    await cycle.prefetchReceipts(ids)
-    const receipts: StoredReceipt[] = []
-    for (const id of ids) {
-      const receipt = await cycle.receipt(id)
-      if (receipt !== undefined) receipts.push(receipt)
+    const delivered: string[] = []
+    for (const bytes of offers) {
+      const id = toHex(bytes)
+      if (cycle.hasReceipt(id)) delivered.push(id)
       else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
     }
     state.moreOffersDue = true
-    if (this.policy.shareReceipts) this.sendReceipts(peer, receipts, out)
+    if (this.policy.shareReceipts && delivered.length > 0) {
+      this.sendReceipts(peer, await cycle.receipts(delivered), out)
+    }
   }
 
   /**
@@ -456,7 +467,7 @@ export class MeshEngine {
       state.requested.add(id)
       requests.push(id)
     }
-    this.sendIds(peer, 'requests', requests, out)
+    this.sendIds(peer, 'requests', requests.map(fromHex), out)
     if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
@@ -475,14 +486,15 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Promise<void> {
-    const ids = requests.map((id) => bytesToHex(id))
+    const ids = requests.map(toHex)
     const envelopes = await cycle.envelopes(ids)
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
+    const headers: EnvelopeHeader[] = []
     const gone: MeshFrame.Refusal[] = []
     envelopes.forEach((envelope, i) => {
       if (envelope === undefined || envelope.header.expiresAt <= now) {
-        gone.push({ envelopeId: hexToBytes(ids[i] ?? ''), reason: 'gone' })
+        gone.push({ envelopeId: requests[i] ?? new Uint8Array(), reason: 'gone' })
         return
       }
       state.unacknowledged.add(envelope.header.id)
@@ -490,20 +502,19 @@ export class MeshEngine {
       const copies = this.strategy.handOut?.(envelope, state.view)
       if (copies !== undefined) state.handedOut.set(envelope.header.id, copies)
       encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1), copies))
+      headers.push(envelope.header)
     })
     if (gone.length > 0) out.push(this.frame(peer, { refusals: gone }))
-    let frame: Uint8Array[] = []
+    let start = 0
     let frameBytes = 0
-    for (const bytes of encoded) {
-      frame.push(bytes)
+    encoded.forEach((bytes, i) => {
       frameBytes += bytes.length
-      if (frameBytes >= FRAME_TARGET_BYTES) {
-        out.push(this.frame(peer, { envelopes: frame }))
-        frame = []
-        frameBytes = 0
-      }
-    }
-    if (frame.length > 0) out.push(this.frame(peer, { envelopes: frame }))
+      if (frameBytes < FRAME_TARGET_BYTES && i < encoded.length - 1) return
+      const frame = meshFrame({ envelopes: encoded.slice(start, i + 1) })
+      out.push({ kind: 'send', peer, frame, headers: headers.slice(start, i + 1) })
+      start = i + 1
+      frameBytes = 0
+    })
   }
 
   private async receiveEnvelopes(
@@ -546,7 +557,7 @@ export class MeshEngine {
       const receipt = await cycle.receipt(header.id)
       if (receipt !== undefined) {
         if (receiptMatches(receipt.secret, envelope)) {
-          acks.push(hexToBytes(header.id))
+          acks.push(header.idBytes)
           this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
           if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
           continue
@@ -554,16 +565,16 @@ export class MeshEngine {
         cycle.deleteReceipt(receipt)
       }
       if (cycle.hasEnvelope(header.id)) {
-        acks.push(hexToBytes(header.id))
+        acks.push(header.idBytes)
         continue
       }
       const admission = await this.admit(envelope, cycle, out)
       if (admission.kind === 'refused') {
-        refusals.push({ envelopeId: hexToBytes(header.id), reason: admission.reason })
+        refusals.push({ envelopeId: header.idBytes, reason: admission.reason })
         this.countRefusal(peer, admission.reason)
         continue
       }
-      acks.push(hexToBytes(header.id))
+      acks.push(header.idBytes)
       if (admission.kind === 'delivered') receipts.push(...admission.receipts)
       else stored.push(envelope)
     }
@@ -658,34 +669,15 @@ export class MeshEngine {
       if (excess() <= 0) return true
     }
     const incomingRank = PRIORITY_RANK[incoming.header.priority]
-    const candidates = sharesBuffer ? this.everythingInEvictOrder() : this.store.summaries('evict')
-    for await (const summary of candidates) {
-      if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
-      if (!cycle.stillHeld(summary.header.id)) continue
-      evict(summary, `to make room for a ${incoming.header.priority} envelope`)
-      if (excess() <= 0) return true
+    for await (const page of this.store.summaries(sharesBuffer ? 'evict-all' : 'evict')) {
+      for (const summary of page) {
+        if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
+        if (!cycle.stillHeld(summary.header.id)) continue
+        evict(summary, `to make room for a ${incoming.header.priority} envelope`)
+        if (excess() <= 0) return true
+      }
     }
     return false
-  }
-
-  /** Relay and outbox envelopes together in eviction order (low first, oldest first): for one shared buffer. */
-  private async *everythingInEvictOrder(): AsyncIterable<EnvelopeSummary> {
-    const outbox: EnvelopeSummary[] = []
-    for await (const summary of this.store.summaries('send'))
-      if (summary.origin === 'local') outbox.push(summary)
-    outbox.sort((a, b) => compareSummaries('evict', a, b))
-    let next = 0
-    for await (const relay of this.store.summaries('evict')) {
-      for (
-        ;
-        next < outbox.length && compareSummaries('evict', outbox[next] as EnvelopeSummary, relay) < 0;
-        next++
-      ) {
-        yield outbox[next] as EnvelopeSummary
-      }
-      yield relay
-    }
-    yield* outbox.slice(next)
   }
 
   private async receiveReceipts(
@@ -696,7 +688,7 @@ export class MeshEngine {
   ): Promise<void> {
     const now = this.clock.now()
     const learned: StoredReceipt[] = []
-    const ids = receipts.map((wire) => bytesToHex(wire.envelopeId))
+    const ids = receipts.map((wire) => toHex(wire.envelopeId))
     const envelopes = await cycle.envelopes(ids)
     receipts.forEach((wire, i) => {
       const id = ids[i] ?? ''
@@ -775,13 +767,15 @@ export class MeshEngine {
 
   private async discard(ids: string[] | undefined, cycle: Cycle, out: EngineAction[]): Promise<void> {
     const wanted = ids === undefined ? undefined : new Set(ids)
-    for await (const summary of this.store.summaries('send')) {
-      const { id } = summary.header
-      if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
-        continue
-      cycle.deleteEnvelope(summary)
-      this.outboxAttempts.delete(id)
-      this.drop(out, 'discarded', 'discarded by the user', { id })
+    for await (const page of this.store.summaries('send')) {
+      for (const summary of page) {
+        const { id } = summary.header
+        if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
+          continue
+        cycle.deleteEnvelope(summary)
+        this.outboxAttempts.delete(id)
+        this.drop(out, 'discarded', 'discarded by the user', { id })
+      }
     }
   }
 
@@ -793,7 +787,7 @@ export class MeshEngine {
   ): Promise<void> {
     const handed: string[] = []
     for (const bytes of acks) {
-      const id = bytesToHex(bytes)
+      const id = toHex(bytes)
       state.unacknowledged.delete(id)
       const attempts = this.outboxAttempts.get(id)
       if (attempts !== undefined) attempts.failures = 0
@@ -832,7 +826,7 @@ export class MeshEngine {
     refusal: MeshFrame.Refusal,
     out: EngineAction[]
   ): void {
-    const id = bytesToHex(refusal.envelopeId)
+    const id = toHex(refusal.envelopeId)
     state.requested.delete(id)
     if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
   }
@@ -874,7 +868,7 @@ export class MeshEngine {
   private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[]): void {
     for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
       const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
-        envelopeId: hexToBytes(receipt.id),
+        envelopeId: fromHex(receipt.id),
         secret: receipt.secret,
         expiresAt: BigInt(receipt.expiresAt)
       }))
@@ -882,9 +876,9 @@ export class MeshEngine {
     }
   }
 
-  private sendIds(peer: string, field: 'offers' | 'requests', ids: string[], out: EngineAction[]): void {
+  private sendIds(peer: string, field: 'offers' | 'requests', ids: Uint8Array[], out: EngineAction[]): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME).map(hexToBytes) }))
+      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME) }))
     }
   }
 
@@ -910,15 +904,15 @@ export class MeshEngine {
 }
 
 /** Fisher–Yates, in place, of the items from `start` on. */
-function shuffle(items: string[], start: number, random: () => number): void {
+function shuffle(items: Uint8Array[], start: number, random: () => number): void {
   for (let i = items.length - 1; i > start; i--) {
     const j = start + Math.floor(random() * (i - start + 1))
-    const item = items[i] as string
-    items[i] = items[j] as string
+    const item = items[i] as Uint8Array
+    items[i] = items[j] as Uint8Array
     items[j] = item
   }
 }
 
 function receiptMatches(secret: Uint8Array, envelope: EnvelopeSummary): boolean {
-  return createHash('sha256').update(secret).digest('hex') === envelope.header.receiptHash
+  return hash('sha256', secret, 'hex') === envelope.header.receiptHash
 }

@@ -1,7 +1,7 @@
 export { StoreAccounting } from './accounting.ts'
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
-export { compareSummaries, PRIORITY_RANK } from './order.ts'
+export { compareSummaries, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 export type {
   EnvelopeOrigin,
   EnvelopeSummary,

@@ -4,7 +4,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { Priority } from '../wire/index.ts'
 import { readHeader } from '../wire/index.ts'
 import { StoreAccounting } from './accounting.ts'
-import { PRIORITY_RANK } from './order.ts'
+import { PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
 import type {
   EnvelopeSummary,
@@ -92,9 +92,11 @@ export class LevelStore implements MeshStore {
 
   async open(): Promise<void> {
     await this.db.open()
-    for await (const summary of this.summaries('send')) {
-      this.accounting.envelope(summary, 1)
-      this.envelopeIds.add(summary.header.id)
+    for await (const page of this.summaries('send')) {
+      for (const summary of page) {
+        this.accounting.envelope(summary, 1)
+        this.envelopeIds.add(summary.header.id)
+      }
     }
     for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
     this.accounting.counts.receipts = this.receiptIds.size
@@ -134,14 +136,25 @@ export class LevelStore implements MeshStore {
     return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
   }
 
-  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary> {
+  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]> {
     const ranks = order === 'send' ? [0, 1, 2] : [2, 1, 0]
     const afterRank = after === undefined ? undefined : PRIORITY_RANK[after.header.priority]
     for (const rank of ranks.slice(afterRank === undefined ? 0 : ranks.indexOf(afterRank))) {
       const from = after !== undefined && rank === afterRank ? orderKey(after) : `${rank}!`
-      for await (const [key, value] of this.orderLevel.iterator({ gt: from, lt: `${rank}"` })) {
-        const summary = decodeSummary(key.slice(key.lastIndexOf('!') + 1), value)
-        if (order === 'send' || summary.origin === 'relay') yield summary
+      const iterator = this.orderLevel.iterator({ gt: from, lt: `${rank}"` })
+      try {
+        for (
+          let entries = await iterator.nextv(SUMMARY_PAGE);
+          entries.length > 0;
+          entries = await iterator.nextv(SUMMARY_PAGE)
+        ) {
+          const page = entries.map(([key, value]) =>
+            decodeSummary(key.slice(key.lastIndexOf('!') + 1), value)
+          )
+          yield order === 'evict' ? page.filter((summary) => summary.origin === 'relay') : page
+        }
+      } finally {
+        await iterator.close()
       }
     }
   }
@@ -354,6 +367,7 @@ function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
   return {
     header: {
       id,
+      idBytes: hexToBytes(id),
       tag: bytesToHex(record.tag),
       expiresAt: Number(record.expiresAt),
       priority: PRIORITY_OF_RANK[record.priorityRank] ?? 'normal',

@@ -1,5 +1,5 @@
 import { StoreAccounting } from './accounting.ts'
-import { compareSummaries } from './order.ts'
+import { compareSummaries, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
@@ -20,6 +20,7 @@ export class MemoryStore implements MeshStore {
   private readonly inboxEntries: InboxEntry[] = []
   private readonly accounting = new StoreAccounting()
   private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
+  /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
     (a, b) => a.header.expiresAt - b.header.expiresAt || a.header.id.localeCompare(b.header.id)
@@ -64,8 +65,7 @@ export class MemoryStore implements MeshStore {
 
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
     this.accounting.envelope(envelope, sign)
-    const lists = envelope.origin === 'relay' ? [this.sendOrder, this.evictOrder] : [this.sendOrder]
-    for (const list of [...lists, this.expiryOrder]) {
+    for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
     }
@@ -87,9 +87,15 @@ export class MemoryStore implements MeshStore {
     return ids.map((id) => this.receiptMap.get(id))
   }
 
-  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary> {
+  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]> {
     const list = order === 'send' ? this.sendOrder : this.evictOrder
-    yield* list.after(after)
+    for (
+      let page = list.page(after, SUMMARY_PAGE);
+      page.length > 0;
+      page = list.page(page.at(-1), SUMMARY_PAGE)
+    ) {
+      yield order === 'evict' ? page.filter((summary) => summary.origin === 'relay') : page
+    }
   }
 
   async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {

@@ -14,9 +14,10 @@ export class SortedList<T> {
     if (at < this.items.length && this.compare(this.items[at] as T, item) === 0) this.items.splice(at, 1)
   }
 
-  /** A copy of the items after `after` (all when undefined), in order. */
-  after(after: T | undefined): T[] {
-    return after === undefined ? this.items.slice() : this.items.slice(this.firstAfter(after, true))
+  /** A copy of up to `size` items after `after` (from the first when undefined), in order. */
+  page(after: T | undefined, size: number): T[] {
+    const from = after === undefined ? 0 : this.firstAfter(after, true)
+    return this.items.slice(from, from + size)
   }
 
   /** The leading items for which `keep` holds. */

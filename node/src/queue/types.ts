@@ -67,8 +67,9 @@ export interface StoreCounts {
  * The orders in which summaries can be read:
  * - `send`: critical, then normal, then low; oldest first within a class; outbox and relay together.
  * - `evict`: relay envelopes only: low, then normal, then critical; oldest first within a class.
+ * - `evict-all`: as `evict`, outbox and relay together (for a buffer they share).
  */
-export type SummaryOrder = 'send' | 'evict'
+export type SummaryOrder = 'send' | 'evict' | 'evict-all'
 
 /**
  * Persistent state of the mesh engine. `apply` is atomic: after it resolves,
@@ -84,8 +85,8 @@ export interface MeshStore {
   hasReceipt(id: string): boolean
   getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]>
   getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]>
-  /** Summaries in `order`, starting after `after` when given (to resume a walk). */
-  summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary>
+  /** Summaries in `order`, a page at a time, starting after `after` when given (to resume a walk). */
+  summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]>
   /** Envelopes whose expiry is at or before `time`, soonest first. */
   expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary>
   /** Receipts whose expiry is at or before `time`, soonest first. */

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { hash } from 'node:crypto'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
 import { Envelope, EnvelopeContent } from './envelope.pb.ts'
 import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
+import { fromHex, toHex } from './hex.ts'
 
 export type Priority = 'critical' | 'normal' | 'low'
 
@@ -22,6 +22,8 @@ const fromWire: Record<EnvelopeContent.Priority, Priority> = {
 export interface EnvelopeHeader {
   /** Hex SHA-256 of the content bytes. */
   id: string
+  /** The same id as bytes, as it travels in offers, requests and acks. */
+  idBytes: Uint8Array
   /** Hex recipient tag. */
   tag: string
   expiresAt: number
@@ -58,7 +60,13 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
   content: Uint8Array
   header: EnvelopeHeader
 } {
-  const content = EnvelopeContent.encode({
+  const content = encodeEnvelopeContent(envelope)
+  return { content, header: readHeader(content, UNLIMITED) }
+}
+
+/** The content bytes alone, without reading back their header (and hashing them). */
+export function encodeEnvelopeContent(envelope: NewEnvelope): Uint8Array {
+  return EnvelopeContent.encode({
     version: ENVELOPE_VERSION,
     recipientTag: envelope.tag,
     expiresAt: BigInt(envelope.expiresAt),
@@ -66,7 +74,6 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
     receiptHash: envelope.receiptHash,
     payload: envelope.payload
   })
-  return { content, header: readHeader(content, UNLIMITED) }
 }
 
 export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: number): Uint8Array {
@@ -99,7 +106,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
 export function readHeader(
   content: Uint8Array,
   limits: EnvelopeLimits = UNLIMITED,
-  id: string = envelopeId(content)
+  id?: string
 ): EnvelopeHeader {
   let decoded: EnvelopeContent
   try {
@@ -118,12 +125,14 @@ export function readHeader(
       `payload of ${decoded.payload.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`
     )
   }
+  const idBytes = id === undefined ? sha256(content) : fromHex(id)
   return {
-    id,
-    tag: bytesToHex(decoded.recipientTag),
+    id: id ?? toHex(idBytes),
+    idBytes,
+    tag: toHex(decoded.recipientTag),
     expiresAt: Number(decoded.expiresAt),
     priority: fromWire[decoded.priority],
-    receiptHash: bytesToHex(decoded.receiptHash),
+    receiptHash: toHex(decoded.receiptHash),
     size: content.length
   }
 }
@@ -134,5 +143,10 @@ export function readPayload(content: Uint8Array): Uint8Array {
 }
 
 export function envelopeId(content: Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex')
+  return hash('sha256', content, 'hex')
+}
+
+function sha256(content: Uint8Array): Uint8Array {
+  const digest = hash('sha256', content, 'buffer')
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
 }

@@ -2,10 +2,12 @@ export {
   createEnvelopeContent,
   decodeEnvelope,
   encodeEnvelope,
+  encodeEnvelopeContent,
   envelopeId,
   readHeader,
   readPayload
 } from './codec.ts'
+export { fromHex, toHex } from './hex.ts'
 export type { DecodedEnvelope, EnvelopeHeader, EnvelopeLimits, NewEnvelope, Priority } from './codec.ts'
 export { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
 export { MAX_ENVELOPE_BYTES } from './constants.ts'
