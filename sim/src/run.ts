@@ -52,8 +52,8 @@ export async function runScenario(
   for (; lastSample <= SERIES_POINTS; lastSample++) bufferSeries[lastSample] = bufferTotal
   const bound = oracle(settings.trace, settings.nodes, settings.ttl, settings.end)
   const byPriority: RunReport['byPriority'] = {}
-  settings.trace.messages.forEach((message, i) => {
-    const entry = (byPriority[message.priority] ??= { created: 0, delivered: 0 })
+  result.messages.forEach((message, i) => {
+    const entry = (byPriority[message.event.priority] ??= { created: 0, delivered: 0 })
     entry.created++
     if (result.deliveredAt[i] !== undefined) entry.delivered++
   })

@@ -17,7 +17,7 @@ import type { MessageStats } from './message-stats.ts'
 import { buildMessage, byteScale, nodeTag } from './messages.ts'
 import type { SimMessage } from './messages.ts'
 import { Random } from './random.ts'
-import type { ContactEvent, MessageEvent, Trace } from './trace.ts'
+import type { ContactEvent, Trace } from './trace.ts'
 
 /** What one run needs, in seconds and bytes; Infinity for unlimited bandwidth or buffers. */
 export interface SimSettings {
@@ -52,6 +52,7 @@ export interface SimObserver {
 
 export interface SimResult {
   stats: MessageStats
+  messages: SimMessage[]
   /** Delivery time per message index; undefined where not delivered. */
   deliveredAt: (number | undefined)[]
   /** Events the loop processed. */
@@ -62,9 +63,6 @@ const MS = 1000
 
 /** Every message hops this many times at most: the ONE has no hop limit. */
 const HOP_LIMIT = 255
-
-/** A free node starts a transfer it sends before one it receives. */
-const SENDING_FIRST = [true, false]
 
 /** Sweeps delete every expired envelope of a node at once. */
 const SWEEP_ALL = Number.MAX_SAFE_INTEGER
@@ -196,28 +194,29 @@ export class Simulator {
   private now = 0
   private readonly nodes: SimNode[] = []
   private readonly queue = new EventQueue<SimEvent>()
-  /** Messages are built when the run creates them, so the heap holds only those created so far. */
+  private readonly messages: SimMessage[]
   private readonly byId = new Map<string, SimMessage>()
-  private readonly holders: Set<number>[] = []
+  private readonly holders: Set<number>[]
   private readonly deliveredAt: (number | undefined)[]
   private readonly scale: number
   /** Scratch of `deliver` and `followCopies`, reused because they run once per event. */
   private readonly evicted: string[] = []
   private readonly put = new Set<string>()
-  /** Each node's index as the engines name their peers. */
-  private readonly peerIds: string[] = []
   private events = 0
 
   constructor(
     private readonly settings: SimSettings,
     private readonly observer: SimObserver = {}
   ) {
-    this.scale = byteScale(settings.trace.messages)
-    this.deliveredAt = new Array<number | undefined>(settings.trace.messages.length).fill(undefined)
-    for (let i = 0; i < settings.nodes; i++) {
-      this.nodes.push(new SimNode(i, this, settings, this.scale))
-      this.peerIds.push(String(i))
-    }
+    const { trace, ttl, seed } = settings
+    this.scale = byteScale(trace.messages)
+    this.messages = trace.messages.map((event, index) =>
+      buildMessage(event, index, { ttl, scale: this.scale, seed })
+    )
+    for (const message of this.messages) this.byId.set(message.id, message)
+    this.holders = this.messages.map(() => new Set())
+    this.deliveredAt = this.messages.map(() => undefined)
+    for (let i = 0; i < settings.nodes; i++) this.nodes.push(new SimNode(i, this, settings, this.scale))
   }
 
   messageById(id: string): SimMessage | undefined {
@@ -225,14 +224,14 @@ export class Simulator {
   }
 
   async run(): Promise<SimResult> {
-    const { contacts, messages } = this.settings.trace
+    const { contacts } = this.settings.trace
     const end = this.settings.end * MS
     let nextContact = 0
     let nextMessage = 0
     for (;;) {
       const contact = contacts[nextContact]
-      const message = messages[nextMessage]
-      const traceTime = Math.min(contact?.time ?? Infinity, message?.time ?? Infinity) * MS
+      const message = this.messages[nextMessage]
+      const traceTime = Math.min(contact?.time ?? Infinity, message?.event.time ?? Infinity) * MS
       const queued = this.queue.peekTime()
       const time = Math.min(queued, traceTime)
       if (time > end || time === Infinity) break
@@ -240,8 +239,9 @@ export class Simulator {
       this.events++
       if (queued <= traceTime) {
         await this.handle(this.queue.pop() as SimEvent)
-      } else if (message !== undefined && message.time * MS === traceTime) {
-        await this.create(message, nextMessage++)
+      } else if (message !== undefined && message.event.time * MS === traceTime) {
+        nextMessage++
+        await this.create(message)
       } else if (contact !== undefined) {
         nextContact++
         await this.contact(contact)
@@ -249,7 +249,7 @@ export class Simulator {
       if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
     }
     this.now = end
-    return { stats: this.stats, deliveredAt: this.deliveredAt, events: this.events }
+    return { stats: this.stats, messages: this.messages, deliveredAt: this.deliveredAt, events: this.events }
   }
 
   private async handle(event: SimEvent): Promise<void> {
@@ -258,7 +258,7 @@ export class Simulator {
         if (event.link.up) {
           await this.deliver(
             event.to,
-            { kind: 'frame', peer: this.peerId(event.from), frame: event.frame },
+            { kind: 'frame', peer: String(event.from), frame: event.frame },
             event.from
           )
         }
@@ -277,11 +277,7 @@ export class Simulator {
     }
   }
 
-  private async create(event: MessageEvent, index: number): Promise<void> {
-    const { ttl, seed } = this.settings
-    const message = buildMessage(event, index, { ttl, scale: this.scale, seed })
-    this.byId.set(message.id, message)
-    this.holders[index] = new Set()
+  private async create(message: SimMessage): Promise<void> {
     this.stats.created++
     this.node(message.event.from).hops.set(message.index, 0)
     this.queue.push(message.expiresAt * MS, { kind: 'expire', message: message.index })
@@ -299,8 +295,8 @@ export class Simulator {
       link = new Link(Math.min(a, b), Math.max(a, b))
       this.node(a).links.set(b, link)
       this.node(b).links.set(a, link)
-      await this.deliver(link.a, { kind: 'contact-up', peer: this.peerId(link.b) })
-      await this.deliver(link.b, { kind: 'contact-up', peer: this.peerId(link.a) })
+      await this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
+      await this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
       return
     }
     if (link === undefined) return
@@ -315,8 +311,8 @@ export class Simulator {
     link.queues[1].length = 0
     this.node(a).links.delete(b)
     this.node(b).links.delete(a)
-    await this.deliver(link.a, { kind: 'contact-down', peer: this.peerId(link.b) })
-    await this.deliver(link.b, { kind: 'contact-down', peer: this.peerId(link.a) })
+    await this.deliver(link.a, { kind: 'contact-down', peer: String(link.b) })
+    await this.deliver(link.b, { kind: 'contact-down', peer: String(link.a) })
     this.kick(link.a)
     this.kick(link.b)
   }
@@ -421,7 +417,7 @@ export class Simulator {
   private kick(index: number): void {
     const node = this.node(index)
     if (node.busy !== undefined) return
-    for (const sending of SENDING_FIRST) {
+    for (const sending of [true, false]) {
       for (const [peer, link] of node.links) {
         if (link.active !== undefined || this.node(peer).busy !== undefined) continue
         const from = sending ? index : peer
@@ -468,17 +464,11 @@ export class Simulator {
     this.stats.relayed++
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
     const frame = meshFrame({ envelopes: [transfer.bytes] })
-    await this.deliver(transfer.to, { kind: 'frame', peer: this.peerId(transfer.from), frame }, transfer.from)
+    await this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
     // The sender goes on before its peer may use the link, as in the ONE, where a sender finishes a
     // transfer and starts its next in the same update: a contact is one side's dump, then the other's.
     this.kick(transfer.from)
     this.kick(transfer.to)
-  }
-
-  private peerId(index: number): string {
-    const id = this.peerIds[index]
-    if (id === undefined) throw new RangeError(`no node ${index}`)
-    return id
   }
 
   private node(index: number): SimNode {
