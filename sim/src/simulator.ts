@@ -134,7 +134,7 @@ class SimNode implements LocalEndpoint {
   /** Message index → hops of the copy this node received (kept after the copy is gone). */
   readonly hops = new Map<number, number>()
   /** Store ops committed by the event being handled, read once its actions are in. */
-  committed: StoreOp[] = []
+  readonly committed: StoreOp[] = []
   bufferBytes = 0
   private readonly tagSet: ReadonlySet<string>
 
@@ -199,6 +199,9 @@ export class Simulator {
   private readonly holders: Set<number>[]
   private readonly deliveredAt: (number | undefined)[]
   private readonly scale: number
+  /** Scratch of `deliver` and `followCopies`, reused because they run once per event. */
+  private readonly evicted: string[] = []
+  private readonly put = new Set<string>()
   private events = 0
 
   constructor(
@@ -318,11 +321,12 @@ export class Simulator {
   private async deliver(index: number, event: EngineEvent, via?: number): Promise<void> {
     const node = this.node(index)
     const actions = await node.engine.handle(event)
-    const evicted: string[] = []
+    const { evicted } = this
+    evicted.length = 0
     for (const action of actions) this.act(node, action, via, evicted)
     const ops = node.committed
-    node.committed = []
     if (ops.length > 0) this.followCopies(node, ops, via, evicted)
+    ops.length = 0
   }
 
   private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: string[]): void {
@@ -357,7 +361,8 @@ export class Simulator {
 
   /** Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. */
   private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: string[]): void {
-    const put = new Set<string>()
+    const put = this.put
+    put.clear()
     for (const op of ops) if (op.op === 'put-envelope') put.add(op.envelope.header.id)
     const before = node.bufferBytes
     for (const op of ops) {
