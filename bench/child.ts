@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 
 /** How long a child may take to exit after SIGTERM before it gets SIGKILL, in ms. */
 const TERM_GRACE_MS = 10_000
@@ -64,6 +66,43 @@ export async function cpuTimeMs(pid: number): Promise<number | undefined> {
   } catch {
     return undefined
   }
+}
+
+/** What a workload reports on its last line; every line before is progress. */
+type Report<Message> = Extract<Message, { figures: unknown }>
+
+/**
+ * Runs a workload in a process of its own (`node <args>`), which prints one JSON message a line: progress
+ * (handed to `onProgress`), then `{ figures }`. The process is killed after `timeoutMs` and always stopped;
+ * a workload that ends without figures fails with its last output.
+ */
+export async function runWorkload<Message extends object>(
+  args: string[],
+  { env, timeoutMs, what }: { env?: NodeJS.ProcessEnv; timeoutMs: number; what: string },
+  onProgress: (message: Exclude<Message, Report<Message>>) => void
+): Promise<Report<Message>['figures']> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const stderr = new OutputTail()
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk)
+  })
+  const deadline = setTimeout(() => {
+    stderr.push(`\n[killed by the bench: no figures within ${timeoutMs} ms]`)
+    child.kill('SIGKILL')
+  }, timeoutMs)
+  let report: Report<Message> | undefined
+  try {
+    for await (const line of createInterface({ input: child.stdout })) {
+      const message = JSON.parse(line) as Message
+      if ('figures' in message) report = message as Report<Message>
+      else onProgress(message as Exclude<Message, Report<Message>>)
+    }
+  } finally {
+    clearTimeout(deadline)
+    await stopChild(child)
+  }
+  if (report === undefined) throw new Error(`${what} stopped without figures:\n${stderr.toString()}`)
+  return report.figures
 }
 
 /** Keeps the last `limit` characters of a child's output, to explain a failure. */

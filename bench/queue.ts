@@ -1,13 +1,12 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import type { Allocator } from '../node/src/daemon/index.ts'
 import { serviceUnitEnvironment } from '../node/src/daemon/service-unit.ts'
 import type { Benchmark } from './benchmark.ts'
-import { OutputTail, stopChild } from './child.ts'
+import { runWorkload } from './child.ts'
 import { megabytes, met, millis, table, whole } from './format.ts'
 import type { Progress } from './progress.ts'
 import { WORKLOAD } from './queue-figures.ts'
@@ -77,32 +76,14 @@ async function serviceEnvironment(): Promise<Record<string, string>> {
 
 /** Runs the workload in its own process and relays its progress; resolves with its figures. */
 async function runChild(folder: string, run: AllocatorRun, progress: Progress): Promise<QueueFigures> {
-  const child = spawn(process.execPath, ['--expose-gc', CHILD, folder], {
-    env: run.env,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const stderr = new OutputTail()
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr.push(chunk)
-  })
-  const deadline = setTimeout(() => {
-    stderr.push(`\n[killed by the bench: no figures within ${RUN_TIMEOUT_MS} ms]`)
-    child.kill('SIGKILL')
-  }, RUN_TIMEOUT_MS)
-  let figures: QueueFigures | undefined
-  try {
-    for await (const line of createInterface({ input: child.stdout })) {
-      const message = JSON.parse(line) as QueueMessage
+  const figures = await runWorkload<QueueMessage>(
+    ['--expose-gc', CHILD, folder],
+    { env: run.env, timeoutMs: RUN_TIMEOUT_MS, what: 'the queue workload' },
+    (message) => {
       if ('step' in message) progress.step(message.step)
-      else if ('update' in message) progress.update(message.update)
-      else figures = message.figures
+      else progress.update(message.update)
     }
-  } finally {
-    clearTimeout(deadline)
-    await stopChild(child)
-  }
-  if (figures === undefined)
-    throw new Error(`the queue workload stopped without figures:\n${stderr.toString()}`)
+  )
   if (figures.allocator !== run.allocator)
     throw new Error(`asked for ${run.allocator}, the workload ran on ${figures.allocator}`)
   return figures

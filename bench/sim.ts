@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { Benchmark } from './benchmark.ts'
-import { OutputTail, stopChild } from './child.ts'
+import { runWorkload } from './child.ts'
 import { megabytes, met, table, whole } from './format.ts'
 import type { Progress } from './progress.ts'
 import type { SimCase, SimCaseFigures, SimCaseMessage } from './sim-figures.ts'
@@ -116,31 +114,14 @@ export const simulator: Benchmark = {
 }
 
 /** Runs one scenario in its own process and relays its progress; resolves with its figures. */
-async function runCase({ file, flags }: SimCase, progress: Progress): Promise<SimCaseFigures> {
-  const child = spawn(process.execPath, [CHILD, JSON.stringify({ file, flags })], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const stderr = new OutputTail()
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr.push(chunk)
-  })
-  const deadline = setTimeout(() => {
-    stderr.push(`\n[killed by the bench: no figures within ${CASE_TIMEOUT_MS} ms]`)
-    child.kill('SIGKILL')
-  }, CASE_TIMEOUT_MS)
-  let figures: SimCaseFigures | undefined
-  try {
-    for await (const line of createInterface({ input: child.stdout })) {
-      const message = JSON.parse(line) as SimCaseMessage
-      if ('update' in message) progress.update(message.update)
-      else figures = message.figures
+function runCase({ file, flags }: SimCase, progress: Progress): Promise<SimCaseFigures> {
+  return runWorkload<SimCaseMessage>(
+    [CHILD, JSON.stringify({ file, flags })],
+    { timeoutMs: CASE_TIMEOUT_MS, what: 'the scenario' },
+    (message) => {
+      progress.update(message.update)
     }
-  } finally {
-    clearTimeout(deadline)
-    await stopChild(child)
-  }
-  if (figures === undefined) throw new Error(`the scenario stopped without figures:\n${stderr.toString()}`)
-  return figures
+  )
 }
 
 function aims(results: Map<string, SimCaseFigures>): string {
