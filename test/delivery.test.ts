@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { cli, cliJson, invite, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 
 interface Status {
   outbox: number
@@ -37,13 +37,6 @@ async function inbox(node: TestDaemon): Promise<InboxMessage[]> {
 /** Sends to a daemon's address (over the mesh's key-package exchange if need be), or to an invite. */
 async function send(from: TestDaemon, to: TestDaemon | string, text: string): Promise<string> {
   const result = await cli(from.args('send', typeof to === 'string' ? to : to.address, text))
-  expect(result.code, result.stderr).to.equal(0)
-  return result.stdout.trim()
-}
-
-/** An invite of `node`'s user, taken while it runs: a first message to it needs no key-package exchange. */
-async function invite(node: TestDaemon): Promise<string> {
-  const result = await cli(node.args('invite'))
   expect(result.code, result.stderr).to.equal(0)
   return result.stdout.trim()
 }

@@ -9,7 +9,7 @@ import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
 import { LevelStore } from '../node/src/queue/index.ts'
 import type { StoredEnvelope } from '../node/src/queue/index.ts'
 import { createEnvelopeContent, encodeEnvelope, readPayload } from '../node/src/wire/index.ts'
-import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { cli, cliJson, invite, ok, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 import { createTestPeer } from './helpers/peer.ts'
 
 interface InboxMessage {
@@ -35,16 +35,6 @@ async function daemon(name: string): Promise<TestDaemon> {
   const created = await TestDaemon.create(name, folders)
   daemons.push(created)
   return created
-}
-
-async function ok(node: TestDaemon, ...args: string[]): Promise<string> {
-  const result = await cli(node.args(...args))
-  expect(result.code, `${node.name} ${args.join(' ')}: ${result.stderr}`).to.equal(0)
-  return result.stdout.trim()
-}
-
-async function invite(node: TestDaemon): Promise<string> {
-  return ok(node, 'invite')
 }
 
 function waitForText(node: TestDaemon, text: string): Promise<InboxMessage> {

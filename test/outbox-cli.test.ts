@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import type { OutboxItem } from '../node/src/daemon/index.ts'
-import { cli, cliJson, TestDaemon, TestFolders } from './helpers/daemons.ts'
+import { cli, cliJson, invite, TestDaemon, TestFolders } from './helpers/daemons.ts'
 
 describe('qpq-node outbox against a daemon with no peers', function () {
   this.timeout(60_000)
@@ -15,9 +15,7 @@ describe('qpq-node outbox against a daemon with no peers', function () {
     const b = await TestDaemon.create('B', folders)
     await b.start()
     recipient = b.address
-    const invite = await cli(b.args('invite'))
-    expect(invite.code, invite.stderr).to.equal(0)
-    recipientInvite = invite.stdout.trim()
+    recipientInvite = await invite(b)
     await b.stop()
     a = await TestDaemon.create('A', folders)
     await a.start()

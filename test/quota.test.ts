@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { callDaemon } from '../node/src/api/index.ts'
-import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
+import { cli, cliJson, invite, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 
 interface Status {
   relay: number
@@ -30,10 +30,8 @@ describe('relay quotas between daemons', function () {
     await recipient.start()
     for (const sender of [flooder, other]) {
       await sender.start({ bootstrap: [recipient.quicAddress()] })
-      const invite = await cli(recipient.args('invite'))
-      expect(invite.code, invite.stderr).to.equal(0)
       await callDaemon(join(sender.data, 'control.sock'), 'send', {
-        address: invite.stdout.trim(),
+        address: await invite(recipient),
         text: 'hi'
       })
     }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { expect } from 'chai'
 
 const run = promisify(execFile)
 
@@ -177,6 +178,18 @@ export class TestDaemon {
 }
 
 /** Temporary folders made by a test file, removed when it ends. */
+/** Runs `qpq-node <args>` against `node` and fails unless it exits 0; its standard output, trimmed. */
+export async function ok(node: TestDaemon, ...args: string[]): Promise<string> {
+  const result = await cli(node.args(...args))
+  expect(result.code, `${node.name} ${args.join(' ')}: ${result.stderr}`).to.equal(0)
+  return result.stdout.trim()
+}
+
+/** An invite of `node`'s user, taken while it runs: a first message to it needs no key-package exchange. */
+export function invite(node: TestDaemon): Promise<string> {
+  return ok(node, 'invite')
+}
+
 export class TestFolders {
   private readonly folders: string[] = []
 

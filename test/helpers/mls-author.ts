@@ -5,7 +5,7 @@ import { composeMlsEnvelopes } from '../../node/src/daemon/compose.ts'
 import { generateUserIdentity } from '../../node/src/identity/index.ts'
 import { credentialIdentity, decodeInvite, MlsService } from '../../node/src/mls/index.ts'
 import type { Outgoing } from '../../node/src/mls/index.ts'
-import { cli } from './daemons.ts'
+import { invite } from './daemons.ts'
 import type { TestDaemon } from './daemons.ts'
 
 /**
@@ -23,11 +23,10 @@ export class MlsAuthor {
 
   /** Takes an invite from `recipient`, which must be running. */
   static async to(recipient: TestDaemon, name: string): Promise<MlsAuthor> {
-    const result = await cli(recipient.args('invite'))
-    if (result.code !== 0) throw new Error(`no invite from ${recipient.name}: ${result.stderr}`)
+    const recipientInvite = await invite(recipient)
     const dir = await mkdtemp(join(tmpdir(), 'qpq-mls-author-'))
     const service = await MlsService.open(join(dir, 'mls'), generateUserIdentity(name))
-    return new MlsAuthor(dir, service, result.stdout.trim())
+    return new MlsAuthor(dir, service, recipientInvite)
   }
 
   /** One envelope's content bytes per text, in order. */
