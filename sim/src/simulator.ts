@@ -9,7 +9,7 @@ import type {
 } from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { toHex } from '../../node/src/wire/index.ts'
 import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'
 import { emptyStats } from './message-stats.ts'
@@ -144,7 +144,7 @@ class SimNode implements LocalEndpoint {
     settings: SimSettings,
     scale: number
   ) {
-    this.tagSet = new Set([bytesToHex(nodeTag(index))])
+    this.tagSet = new Set([toHex(nodeTag(index))])
     this.store = new ObservedStore((ops) => this.committed.push(...ops))
     const random = new Random(settings.seed * 1_000_003 + index)
     const relayBytes = Math.floor(settings.buffer / scale)

@@ -6,8 +6,7 @@ import { MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
 import type { MlsService, Outgoing } from '../mls/index.ts'
 import type { Acceptance, Clock, LocalEndpoint } from '../mesh/index.ts'
 import type { StoredEnvelope } from '../queue/index.ts'
-import { readPayload } from '../wire/index.ts'
-import { bytesToHex } from '@noble/hashes/utils.js'
+import { readPayload, toHex } from '../wire/index.ts'
 import { encodeInboxRecord } from './inbox.ts'
 
 const log = logger('qpq:daemon:local')
@@ -40,9 +39,7 @@ export class LocalUser implements LocalEndpoint {
     const epoch = epochOf(now)
     if (epoch !== this.cachedEpoch) {
       this.cachedEpoch = epoch
-      this.cachedTags = new Set(
-        acceptedTags(this.user.publicKey, now, this.acceptWindow).map((tag) => bytesToHex(tag))
-      )
+      this.cachedTags = new Set(acceptedTags(this.user.publicKey, now, this.acceptWindow).map(toHex))
     }
     return this.cachedTags
   }

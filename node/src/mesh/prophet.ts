@@ -1,6 +1,6 @@
 import { logger } from '@libp2p/logger'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { EnvelopeSummary } from '../queue/index.ts'
+import { fromHex, toHex } from '../wire/index.ts'
 import { Predictabilities } from './prophet.pb.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
 
@@ -54,7 +54,7 @@ export class Prophet implements ForwardingStrategy {
     this.age(now)
     return Predictabilities.encode({
       entries: [...this.predictability].map(([tag, predictability]) => ({
-        tag: hexToBytes(tag),
+        tag: fromHex(tag),
         predictability
       }))
     })
@@ -102,7 +102,7 @@ function decodeTable(peer: string, shared: Uint8Array | undefined): Map<string, 
   if (shared === undefined) return table
   try {
     for (const { tag, predictability } of Predictabilities.decode(shared).entries) {
-      if (predictability >= 0 && predictability <= 1) table.set(bytesToHex(tag), predictability)
+      if (predictability >= 0 && predictability <= 1) table.set(toHex(tag), predictability)
     }
   } catch (err) {
     log('dropped malformed predictabilities from %s: %s', peer, (err as Error).message)

@@ -1,8 +1,7 @@
 import { ClassicLevel } from 'classic-level'
 import { logger } from '@libp2p/logger'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { Priority } from '../wire/index.ts'
-import { readHeader } from '../wire/index.ts'
+import { fromHex, readHeader, toHex } from '../wire/index.ts'
 import { StoreAccounting } from './accounting.ts'
 import { PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
@@ -348,10 +347,10 @@ function decodeEnvelopeRecord(id: string, value: Uint8Array): StoredEnvelope {
 function encodeSummary(summary: EnvelopeSummary): Uint8Array {
   const { header } = summary
   return SummaryRecord.encode({
-    tag: hexToBytes(header.tag),
+    tag: fromHex(header.tag),
     expiresAt: BigInt(header.expiresAt),
     priorityRank: PRIORITY_RANK[header.priority],
-    receiptHash: hexToBytes(header.receiptHash),
+    receiptHash: fromHex(header.receiptHash),
     size: header.size,
     hopsLeft: summary.hopsLeft,
     local: summary.origin === 'local',
@@ -367,11 +366,11 @@ function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
   return {
     header: {
       id,
-      idBytes: hexToBytes(id),
-      tag: bytesToHex(record.tag),
+      idBytes: fromHex(id),
+      tag: toHex(record.tag),
       expiresAt: Number(record.expiresAt),
       priority: PRIORITY_OF_RANK[record.priorityRank] ?? 'normal',
-      receiptHash: bytesToHex(record.receiptHash),
+      receiptHash: toHex(record.receiptHash),
       size: record.size
     },
     hopsLeft: record.hopsLeft,
