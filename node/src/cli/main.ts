@@ -28,6 +28,9 @@ import { resolveDataDir } from './paths.ts'
 
 const PRIORITIES = ['critical', 'normal', 'low'] as const
 
+/** The `<group>` argument of every group command. */
+const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
+
 /** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
@@ -128,14 +131,12 @@ async function main(): Promise<void> {
           'add <group> <members..>',
           'add people: from an invite at once, from an address once its key package comes back over the mesh. From a member who is not the committer: proposed to the committer, who commits it when the proposal reaches it',
           (c) =>
-            c
-              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
-              .positional('members', {
-                type: 'string',
-                array: true,
-                demandOption: true,
-                describe: 'invites (qpqinvite1…) or addresses (qpq1…)'
-              }),
+            c.positional('group', GROUP_ARGUMENT).positional('members', {
+              type: 'string',
+              array: true,
+              demandOption: true,
+              describe: 'invites (qpqinvite1…) or addresses (qpq1…)'
+            }),
           (argv) => groupAddCommand({ ...common(argv), group: argv.group, members: argv.members })
         )
         .command(
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
           'remove members from a group; from a member who is not the committer: proposed to the committer',
           (c) =>
             c
-              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
+              .positional('group', GROUP_ARGUMENT)
               .positional('addresses', { type: 'string', array: true, demandOption: true }),
           (argv) => groupRemoveCommand({ ...common(argv), group: argv.group, addresses: argv.addresses })
         )
@@ -151,9 +152,7 @@ async function main(): Promise<void> {
           'send <group> <text>',
           'send a message to every member of a group; prints its envelope ids',
           (c) =>
-            c
-              .positional('group', { type: 'string', demandOption: true, describe: 'group name or id' })
-              .positional('text', { type: 'string', demandOption: true }),
+            c.positional('group', GROUP_ARGUMENT).positional('text', { type: 'string', demandOption: true }),
           (argv) => groupSendCommand({ ...common(argv), group: argv.group, text: argv.text })
         )
         .command(
@@ -165,7 +164,7 @@ async function main(): Promise<void> {
         .command(
           'info <group>',
           'members, epoch and committer of a group, and your proposals that wait for the committer',
-          (c) => c.positional('group', { type: 'string', demandOption: true, describe: 'group name or id' }),
+          (c) => c.positional('group', GROUP_ARGUMENT),
           (argv) => groupInfoCommand({ ...common(argv), group: argv.group })
         )
         .demandCommand(1, 'name a group command; see qpq-node group --help')
