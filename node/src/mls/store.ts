@@ -104,20 +104,22 @@ export class MlsStore {
     return groups
   }
 
+  /** The two puts that store a group: its metadata and its state, under the same key. */
+  private groupPuts(meta: GroupMeta, state: Bytes) {
+    return [
+      {
+        type: 'put' as const,
+        sublevel: this.metas,
+        key: meta.id,
+        value: new TextEncoder().encode(JSON.stringify(meta))
+      },
+      { type: 'put' as const, sublevel: this.states, key: meta.id, value: state }
+    ]
+  }
+
   /** Writes a group's state and metadata together, synced to disk. */
   async putGroup(meta: GroupMeta, state: Bytes): Promise<void> {
-    await this.db.batch(
-      [
-        {
-          type: 'put',
-          sublevel: this.metas,
-          key: meta.id,
-          value: new TextEncoder().encode(JSON.stringify(meta))
-        },
-        { type: 'put', sublevel: this.states, key: meta.id, value: state }
-      ],
-      { sync: true }
-    )
+    await this.db.batch(this.groupPuts(meta, state), { sync: true })
   }
 
   async keyPackageRecords(): Promise<[string, Bytes][]> {
@@ -135,13 +137,7 @@ export class MlsStore {
   async putGroupTakingFirsts(meta: GroupMeta, state: Bytes, firstKeys: string[]): Promise<void> {
     await this.db.batch(
       [
-        {
-          type: 'put',
-          sublevel: this.metas,
-          key: meta.id,
-          value: new TextEncoder().encode(JSON.stringify(meta))
-        },
-        { type: 'put', sublevel: this.states, key: meta.id, value: state },
+        ...this.groupPuts(meta, state),
         ...firstKeys.map((key) => ({ type: 'del' as const, sublevel: this.firsts, key }))
       ],
       { sync: true }
@@ -182,13 +178,7 @@ export class MlsStore {
   async joinGroup(meta: GroupMeta, state: Bytes, usedKeyPackage: string | undefined): Promise<void> {
     await this.db.batch(
       [
-        {
-          type: 'put',
-          sublevel: this.metas,
-          key: meta.id,
-          value: new TextEncoder().encode(JSON.stringify(meta))
-        },
-        { type: 'put', sublevel: this.states, key: meta.id, value: state },
+        ...this.groupPuts(meta, state),
         ...(usedKeyPackage === undefined
           ? []
           : [{ type: 'del' as const, sublevel: this.keyPackages, key: usedKeyPackage }])
