@@ -2,6 +2,7 @@ import type { ClientState, MLSMessage, Proposal } from 'ts-mls'
 import { encodeAddress } from '../identity/index.ts'
 import { credentialIdentity, decodeMessage, members } from './client.ts'
 import type { MlsClient } from './client.ts'
+import { toHex } from '../wire/index.ts'
 
 /** A membership change this member proposed and the committer has not committed yet. */
 export type Intent = (
@@ -11,8 +12,6 @@ export type Intent = (
   epoch: number
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-
 /** Whether two intents are the same change (the same person added, or removed). */
 export function sameChange(a: Intent, b: Intent): boolean {
   return a.kind === b.kind && a.identity === b.identity
@@ -20,7 +19,7 @@ export function sameChange(a: Intent, b: Intent): boolean {
 
 /** Whether the group already is as `intent` wants it: the person is in (add), or out (remove). */
 export function applied(state: ClientState, intent: Intent): boolean {
-  const member = members(state).some((identity) => hex(identity) === intent.identity)
+  const member = members(state).some((identity) => toHex(identity) === intent.identity)
   return intent.kind === 'add' ? member : !member
 }
 
@@ -45,13 +44,13 @@ function proposalIn(message: MLSMessage): FoundProposal | undefined {
 
 function identityAt(state: ClientState, leafIndex: number): string | undefined {
   const node = state.ratchetTree[leafIndex * 2]
-  return node?.nodeType === 'leaf' ? hex(credentialIdentity(node.leaf.credential)) : undefined
+  return node?.nodeType === 'leaf' ? toHex(credentialIdentity(node.leaf.credential)) : undefined
 }
 
 /** The person a proposal adds or removes (hex identity key); undefined for other kinds of proposal. */
 function target(state: ClientState, proposal: Proposal): string | undefined {
   if (proposal.proposalType === 'add')
-    return hex(credentialIdentity(proposal.add.keyPackage.leafNode.credential))
+    return toHex(credentialIdentity(proposal.add.keyPackage.leafNode.credential))
   if (proposal.proposalType === 'remove') return identityAt(state, proposal.remove.removed)
   return undefined
 }
@@ -110,7 +109,7 @@ function ruleBroken(
   const person = target(state, proposal)
   if (person === undefined) return 'a removal of an empty leaf'
   if (person === committer) return 'a change to the committer'
-  const member = members(state).some((identity) => hex(identity) === person)
+  const member = members(state).some((identity) => toHex(identity) === person)
   if (proposal.proposalType === 'add' && member) return 'an add of a member'
   if (taken.some((other) => target(state, other) === person)) return 'a second change to the same person'
   return undefined

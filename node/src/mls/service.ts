@@ -22,6 +22,8 @@ import type { Intent } from './proposals.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
 import { ciphersuite } from './suite.ts'
+import { toHex } from '../wire/index.ts'
+import type { Priority } from '../wire/index.ts'
 import type { CiphersuiteName } from 'ts-mls'
 
 const log = logger('qpq:mls')
@@ -42,8 +44,6 @@ export interface Outgoing {
   receiptSecret: Uint8Array
   priority: Priority
 }
-
-type Priority = 'critical' | 'normal' | 'low'
 
 /** A text for a 1:1 conversation; `messageId` set when it was kept waiting for a key package. */
 interface DirectText {
@@ -110,7 +110,6 @@ interface StoredKeyPackage {
   handedOut: boolean
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
 
@@ -251,8 +250,8 @@ export class MlsService {
         lastResort: wantLastResort && i === 0,
         handedOut: false
       }
-      this.bundles.set(hex(bundle.ref), { bundle, stored })
-      fresh.push([hex(bundle.ref), new TextEncoder().encode(JSON.stringify(stored))])
+      this.bundles.set(toHex(bundle.ref), { bundle, stored })
+      fresh.push([toHex(bundle.ref), new TextEncoder().encode(JSON.stringify(stored))])
     }
     if (fresh.length > 0) await this.store.putKeyPackages(fresh)
   }
@@ -305,10 +304,10 @@ export class MlsService {
     const client = await this.clientFor(suite)
     const bundle = await client.createKeyPackage()
     const meta: GroupMeta = {
-      id: hex(id),
+      id: toHex(id),
       name,
       direct,
-      committer: hex(this.identity.publicKey),
+      committer: toHex(this.identity.publicKey),
       removed: false
     }
     const state = await client.createGroup(id, bundle)
@@ -334,7 +333,7 @@ export class MlsService {
         const epoch = Number(group.state.groupContext.epoch)
         const intents = keyPackages.map((keyPackage): Intent => ({
           kind: 'add',
-          identity: hex(credentialIdentity(keyPackage.leafNode.credential)),
+          identity: toHex(credentialIdentity(keyPackage.leafNode.credential)),
           keyPackage: b64(encodeKeyPackage(keyPackage)),
           epoch
         }))
@@ -352,7 +351,7 @@ export class MlsService {
   }
 
   private isCommitter(group: Group): boolean {
-    return group.meta.committer === hex(this.identity.publicKey)
+    return group.meta.committer === toHex(this.identity.publicKey)
   }
 
   /**
@@ -362,7 +361,7 @@ export class MlsService {
   async requestAdd(nameOrId: string, identity: Uint8Array): Promise<void> {
     const group = this.find(nameOrId)
     this.assertMember(group)
-    await this.store.putPendingAdd(hex(identity), group.meta.id)
+    await this.store.putPendingAdd(toHex(identity), group.meta.id)
   }
 
   /**
@@ -375,19 +374,19 @@ export class MlsService {
     keyPackage: KeyPackage,
     now: number
   ): Promise<{ outgoing: Outgoing[]; requestAgain: boolean }> {
-    if (hex(credentialIdentity(keyPackage.leafNode.credential)) !== hex(identity))
+    if (toHex(credentialIdentity(keyPackage.leafNode.credential)) !== toHex(identity))
       throw new MlsRejectedError('a key package that names another identity than its sender')
     const outgoing: Outgoing[] = []
     let used = false
-    for (const groupId of await this.store.takePendingAdds(hex(identity))) {
+    for (const groupId of await this.store.takePendingAdds(toHex(identity))) {
       const group = this.groups.get(groupId)
       if (group === undefined || group.meta.removed) continue
-      if (members(group.state).some((member) => hex(member) === hex(identity))) continue
+      if (members(group.state).some((member) => toHex(member) === toHex(identity))) continue
       outgoing.push(...(await this.add(groupId, [keyPackage], now)))
       used = true
     }
     outgoing.push(...(await this.sendFirsts(identity, used ? undefined : keyPackage)))
-    const requestAgain = (await this.store.firstMessages(hex(identity))).length > 0
+    const requestAgain = (await this.store.firstMessages(toHex(identity))).length > 0
     return { outgoing, requestAgain }
   }
 
@@ -407,7 +406,7 @@ export class MlsService {
 
   /** Remembers the envelope that asked `recipient` for a key package. */
   requestSent(recipient: Uint8Array, envelopeId: string): Promise<void> {
-    return this.store.putRequest(hex(recipient), envelopeId)
+    return this.store.putRequest(toHex(recipient), envelopeId)
   }
 
   /** Removes members: the committer commits, another member proposes (see {@link add}). */
@@ -416,7 +415,7 @@ export class MlsService {
     return this.serial(group.meta.id, async () => {
       this.assertMember(group)
       for (const identity of identities) {
-        if (hex(identity) === group.meta.committer)
+        if (toHex(identity) === group.meta.committer)
           throw new GroupCommandError(`the committer cannot be removed from ${group.meta.name}`)
         if (!this.isMember(group, identity))
           throw new GroupCommandError(`${encodeAddress(identity)} is not a member of ${group.meta.name}`)
@@ -425,7 +424,7 @@ export class MlsService {
         const epoch = Number(group.state.groupContext.epoch)
         return this.propose(
           group,
-          identities.map((identity): Intent => ({ kind: 'remove', identity: hex(identity), epoch })),
+          identities.map((identity): Intent => ({ kind: 'remove', identity: toHex(identity), epoch })),
           now
         )
       }
@@ -440,7 +439,7 @@ export class MlsService {
   }
 
   private isMember(group: Group, identity: Uint8Array): boolean {
-    return members(group.state).some((member) => hex(member) === hex(identity))
+    return members(group.state).some((member) => toHex(member) === toHex(identity))
   }
 
   /**
@@ -561,17 +560,17 @@ export class MlsService {
     group.state = meta.state
     group.meta.proposals = undefined
     await this.store.putGroup(group.meta, encodeState(group.state))
-    const self = hex(this.identity.publicKey)
-    const known = new Set(before.map(hex))
+    const self = toHex(this.identity.publicKey)
+    const known = new Set(before.map(toHex))
     const after = members(group.state)
-    const staying = new Set(after.map(hex))
+    const staying = new Set(after.map(toHex))
     const out: Outgoing[] = []
     const carried = carrier === undefined ? [commit] : [carrier, commit]
     const existing = encodeMlsPayload({ messages: [...carried, meta.message] })
     const leaving = encodeMlsPayload({ messages: carried })
     for (const member of before) {
-      if (hex(member) === self) continue
-      const stays = staying.has(hex(member))
+      if (toHex(member) === self) continue
+      const stays = staying.has(toHex(member))
       const payload = stays ? existing : leaving
       // A removed member cannot read META, so its receipt is bound to the commit's bytes instead.
       const secret = stays ? receiptSecret(seed, member) : receiptSecret(commit, member)
@@ -580,7 +579,7 @@ export class MlsService {
     if (welcome !== undefined) {
       const joining = encodeMlsPayload({ welcome, messages: [meta.message] })
       for (const member of after) {
-        if (known.has(hex(member))) continue
+        if (known.has(toHex(member))) continue
         out.push({
           recipientKey: member,
           payload: joining,
@@ -603,9 +602,9 @@ export class MlsService {
     const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority }, {})
     await this.store.putGroup(group.meta, encodeState(group.state))
     const payload = encodeMlsPayload({ messages: [message] })
-    const self = hex(this.identity.publicKey)
+    const self = toHex(this.identity.publicKey)
     return members(group.state)
-      .filter((member) => hex(member) !== self)
+      .filter((member) => toHex(member) !== self)
       .map((member) => ({
         recipientKey: member,
         payload,
@@ -627,7 +626,7 @@ export class MlsService {
     priority: Priority,
     keyPackage?: KeyPackage
   ): Promise<{ outgoing: Outgoing[] } | { queued: { id: string; request: boolean } }> {
-    return this.serial(`first:${hex(recipientKey)}`, async () => {
+    return this.serial(`first:${toHex(recipientKey)}`, async () => {
       const existing = this.directGroup(recipientKey)
       if (existing !== undefined)
         return {
@@ -636,9 +635,9 @@ export class MlsService {
       const first: DirectText = { text, sentAt: now, priority }
       if (keyPackage !== undefined)
         return { outgoing: await this.startDirect(recipientKey, keyPackage, [first], []) }
-      const waiting = await this.store.firstMessages(hex(recipientKey))
+      const waiting = await this.store.firstMessages(toHex(recipientKey))
       const messageId = new Uint8Array(randomBytes(MESSAGE_ID_BYTES))
-      await this.store.putFirst(hex(recipientKey), { ...first, messageId: hex(messageId) })
+      await this.store.putFirst(toHex(recipientKey), { ...first, messageId: toHex(messageId) })
       return { queued: { id: inboxId(this.identity.publicKey, messageId), request: waiting.length === 0 } }
     })
   }
@@ -668,8 +667,8 @@ export class MlsService {
 
   /** Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one. */
   private sendFirsts(recipientKey: Uint8Array, keyPackage: KeyPackage | undefined): Promise<Outgoing[]> {
-    return this.serial(`first:${hex(recipientKey)}`, async () => {
-      const firsts = await this.store.firstMessages(hex(recipientKey))
+    return this.serial(`first:${toHex(recipientKey)}`, async () => {
+      const firsts = await this.store.firstMessages(toHex(recipientKey))
       if (firsts.length === 0) return []
       const texts = firsts.map(({ message }) => ({
         ...message,
@@ -756,12 +755,12 @@ export class MlsService {
   }
 
   private directGroup(recipientKey: Uint8Array): Group | undefined {
-    const wanted = hex(recipientKey)
+    const wanted = toHex(recipientKey)
     return [...this.groups.values()].find(
       (group) =>
         group.meta.direct &&
         !group.meta.removed &&
-        members(group.state).some((member) => hex(member) === wanted)
+        members(group.state).some((member) => toHex(member) === wanted)
     )
   }
 
@@ -844,9 +843,9 @@ export class MlsService {
     if (existing !== undefined && !existing.meta.removed) return
     if (welcome.wireformat !== 'mls_welcome') throw new MlsRejectedError('not a Welcome')
     const client = await this.clientFor(welcome.welcome.cipherSuite)
-    const joined = await client.join(welcome, (ref) => this.bundles.get(hex(ref))?.bundle)
+    const joined = await client.join(welcome, (ref) => this.bundles.get(toHex(ref))?.bundle)
     if (joined === undefined) throw new MlsRejectedError('a Welcome for none of our key packages')
-    const id = hex(joined.state.groupContext.groupId)
+    const id = toHex(joined.state.groupContext.groupId)
     if (id !== groupId) throw new MlsRejectedError('a Welcome for another group than its messages')
     const committer = members(joined.state)[0]
     if (committer === undefined) throw new MlsRejectedError('a group without members')
@@ -854,10 +853,10 @@ export class MlsService {
       id,
       name: id.slice(0, 8),
       direct: false,
-      committer: hex(committer),
+      committer: toHex(committer),
       removed: false
     }
-    const ref = hex(joined.used.ref)
+    const ref = toHex(joined.used.ref)
     const usedOneTime = this.bundles.get(ref)?.stored.lastResort === false
     await this.store.joinGroup(meta, encodeState(joined.state), usedOneTime ? ref : undefined)
     if (usedOneTime) {
@@ -884,7 +883,7 @@ export class MlsService {
       const received = await client.receive(
         group.state,
         message,
-        (sender) => hex(sender) === group.meta.committer
+        (sender) => toHex(sender) === group.meta.committer
       )
       group.state = received.state
       if (received.kind === 'commit') {
@@ -901,7 +900,7 @@ export class MlsService {
         throw new MlsRejectedError('group content does not decode')
       }
       secret = receiptSecret(content.receiptSeed, this.identity.publicKey)
-      if (content.groupName !== '' && hex(received.sender) === group.meta.committer) {
+      if (content.groupName !== '' && toHex(received.sender) === group.meta.committer) {
         group.meta.name = content.groupName
         group.meta.direct = content.direct
       }
@@ -931,7 +930,7 @@ export class MlsService {
    */
   private async proposalsFrom(group: Group, sender: Uint8Array, content: GroupContent): Promise<void> {
     const client = await this.clientOf(group)
-    const from = hex(sender)
+    const from = toHex(sender)
     if (from === group.meta.committer) {
       for (const bytes of content.proposals)
         group.state = await client.takeProposal(group.state, decodeMessage(bytes))
@@ -1011,8 +1010,8 @@ function decodeAll(raw: Uint8Array[]): DecodedMessage[] {
 }
 
 function groupIdOf(message: MLSMessage): string {
-  if (message.wireformat === 'mls_private_message') return hex(message.privateMessage.groupId)
-  if (message.wireformat === 'mls_public_message') return hex(message.publicMessage.content.groupId)
+  if (message.wireformat === 'mls_private_message') return toHex(message.privateMessage.groupId)
+  if (message.wireformat === 'mls_public_message') return toHex(message.publicMessage.content.groupId)
   throw new MlsRejectedError(`not a group message: ${message.wireformat}`)
 }
 
