@@ -81,6 +81,41 @@ function storeSuite(
       expect(await collect(store.expiredReceipts(Infinity))).to.deep.equal([])
     })
 
+    it('looks ids up by their bytes as they come off the wire, ids sharing their first bits included', async () => {
+      const envelope = storedEnvelope(testEnvelope(tag))
+      const near = (last: string): string => `abcdef0${last.repeat(57)}`
+      const receipts = ['1', '2'].map((last) => ({
+        id: near(last),
+        secret: new Uint8Array(32),
+        expiresAt: 9
+      }))
+      await store.apply([
+        { op: 'put-envelope', envelope },
+        ...receipts.map((receipt) => ({ op: 'put-receipt' as const, receipt }))
+      ])
+      const copyOf = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'))
+      expect(store.hasEnvelopeBytes(copyOf(envelope.header.id))).to.equal(true)
+      expect(store.hasEnvelopeBytes(copyOf(near('1')))).to.equal(false)
+      expect(store.hasReceiptBytes(copyOf(near('1')))).to.equal(true)
+      expect(store.hasReceiptBytes(copyOf(near('2')))).to.equal(true)
+      expect(store.hasReceiptBytes(copyOf(near('3')))).to.equal(false)
+      expect(store.hasReceiptBytes(new Uint8Array([0xab]))).to.equal(false)
+      await store.apply([
+        { op: 'delete-envelope', envelope },
+        { op: 'delete-receipt', receipt: receipts[0] ?? expect.fail() }
+      ])
+      expect(store.hasEnvelopeBytes(copyOf(envelope.header.id))).to.equal(false)
+      expect(store.hasReceiptBytes(copyOf(near('1')))).to.equal(false)
+      expect(store.hasReceiptBytes(copyOf(near('2')))).to.equal(true)
+      if (reopen !== undefined) {
+        await store.close()
+        store = await reopen()
+        await store.open()
+        expect(store.hasReceiptBytes(copyOf(near('2')))).to.equal(true)
+        expect(store.hasReceiptBytes(copyOf(near('1')))).to.equal(false)
+      }
+    })
+
     it('walks summaries in send order, eviction order and expiry order', async () => {
       const make = (
         priority: Priority,

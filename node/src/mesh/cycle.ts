@@ -1,5 +1,13 @@
 import { StoreAccounting } from '../queue/index.ts'
-import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
+import type {
+  EnvelopeSummary,
+  IdDigest,
+  MeshStore,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp
+} from '../queue/index.ts'
+import { fromHex, toHex } from '../wire/index.ts'
 import type { RecentEnvelopes } from './recent.ts'
 
 /**
@@ -28,6 +36,29 @@ export class Cycle {
   hasReceipt(id: string): boolean {
     const written = this.receiptWrites?.get(id)
     return written === undefined ? this.store.hasReceipt(id) : written !== null
+  }
+
+  /** As `hasEnvelope`, for an id's bytes: converted to hex only when this cycle wrote envelopes. */
+  hasEnvelopeBytes(id: Uint8Array): boolean {
+    return this.envelopeWrites === undefined ? this.store.hasEnvelopeBytes(id) : this.hasEnvelope(toHex(id))
+  }
+
+  /** As `hasReceipt`, for an id's bytes: converted to hex only when this cycle wrote receipts. */
+  hasReceiptBytes(id: Uint8Array): boolean {
+    return this.receiptWrites === undefined ? this.store.hasReceiptBytes(id) : this.hasReceipt(toHex(id))
+  }
+
+  /** The store's digest of envelope ids with this cycle's writes in it. */
+  envelopeDigest(): IdDigest {
+    const stored = this.store.envelopeDigest()
+    if (this.envelopeWrites === undefined) return stored
+    const digest = stored.clone()
+    for (const [id, written] of this.envelopeWrites) {
+      const held = this.store.hasEnvelope(id)
+      if (held && written === null) digest.remove(fromHex(id))
+      else if (!held && written !== null) digest.add(written.header.idBytes)
+    }
+    return digest
   }
 
   /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */

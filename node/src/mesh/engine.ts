@@ -1,6 +1,13 @@
 import { hash } from 'node:crypto'
-import { PRIORITY_RANK } from '../queue/index.ts'
-import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/index.ts'
+import { IdDigest, PRIORITY_RANK } from '../queue/index.ts'
+import type {
+  EnvelopeSummary,
+  IdBuckets,
+  MeshStore,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp
+} from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
@@ -119,6 +126,8 @@ export interface EngineStats {
 interface PeerState {
   /** Tags from its hello; undefined until the hello arrives, and nothing is offered before. */
   tags: Set<string> | undefined
+  /** The digest of what it held when it sent its hello, until the first walk of our store uses it. */
+  digest: IdDigest | undefined
   /** Ids it offered that we lack and have not requested yet, in its order. */
   wanted: string[]
   /** Ids requested from it and not yet received. */
@@ -143,6 +152,8 @@ interface Offering {
   pass: 'direct' | 'relay' | 'done'
   /** The relay pass takes the peer's own envelopes too: when the store held none as the walk began. */
   relayTakesDirect: boolean
+  /** Only ids in these buckets: where the peer's digest differs from ours (the first walk of a contact). */
+  within: IdBuckets | undefined
   after: EnvelopeSummary | undefined
   awaitingMore: boolean
 }
@@ -238,7 +249,7 @@ export class MeshEngine {
   private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
     switch (event.kind) {
       case 'contact-up':
-        this.contactUp(event.peer, out)
+        this.contactUp(event.peer, cycle, out)
         return
       case 'contact-down':
         this.contactDown(event.peer, out)
@@ -266,14 +277,21 @@ export class MeshEngine {
     }
   }
 
-  private contactUp(peer: string, out: EngineAction[]): void {
+  private contactUp(peer: string, cycle: Cycle, out: EngineAction[]): void {
     const state: PeerState = {
       tags: undefined,
+      digest: undefined,
       wanted: [],
       requested: new Set(),
       unacknowledged: new Set(),
       handedOut: new Map(),
-      offering: { pass: 'done', relayTakesDirect: false, after: undefined, awaitingMore: false },
+      offering: {
+        pass: 'done',
+        relayTakesDirect: false,
+        within: undefined,
+        after: undefined,
+        awaitingMore: false
+      },
       moreOffersDue: false,
       view: { id: peer, takesTag: (tag) => state.tags?.has(tag) === true }
     }
@@ -284,8 +302,11 @@ export class MeshEngine {
     }
     const now = this.clock.now()
     const shared = this.strategy.hello?.(now)
-    const tags = [...this.local.tags(now)].map(fromHex)
-    out.push(this.frame(peer, { hello: shared === undefined ? { tags } : { tags, strategy: shared } }))
+    const hello = {
+      tags: [...this.local.tags(now)].map(fromHex),
+      heldDigest: cycle.envelopeDigest().encode()
+    }
+    out.push(this.frame(peer, { hello: shared === undefined ? hello : { ...hello, strategy: shared } }))
   }
 
   private contactDown(peer: string, out: EngineAction[]): void {
@@ -312,6 +333,7 @@ export class MeshEngine {
     if (frame.hello !== undefined) {
       const tags = new Set(frame.hello.tags.map(toHex))
       state.tags = tags
+      state.digest = IdDigest.decode(frame.hello.heldDigest)
       this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
       await this.startOffering(peer, state, cycle, out)
     }
@@ -335,9 +357,12 @@ export class MeshEngine {
   ): Promise<void> {
     // A walk for the peer's own envelopes is skipped when the store holds none for its tags.
     const holdsForPeer = [...(state.tags ?? [])].some((tag) => this.store.holdsFor(tag))
+    const { digest } = state
+    state.digest = undefined
     state.offering = {
       pass: holdsForPeer ? 'direct' : 'relay',
       relayTakesDirect: !holdsForPeer,
+      within: digest === undefined ? undefined : cycle.envelopeDigest().differing(digest),
       after: undefined,
       awaitingMore: false
     }
@@ -370,7 +395,7 @@ export class MeshEngine {
     out: EngineAction[]
   ): Promise<boolean> {
     const { offering } = state
-    for await (const page of this.store.summaries('send', offering.after)) {
+    for await (const page of this.store.summaries('send', offering.after, offering.within)) {
       for (const summary of page) {
         offering.after = summary
         if (!cycle.stillHeld(summary.header.id)) continue
@@ -445,9 +470,8 @@ export class MeshEngine {
   ): Promise<void> {
     const delivered: string[] = []
     for (const bytes of offers) {
-      const id = toHex(bytes)
-      if (cycle.hasReceipt(id)) delivered.push(id)
-      else if (!cycle.hasEnvelope(id)) state.wanted.push(id)
+      if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
+      else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(toHex(bytes))
     }
     state.moreOffersDue = true
     if (this.policy.shareReceipts && delivered.length > 0) {

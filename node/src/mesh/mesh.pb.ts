@@ -153,6 +153,7 @@ export namespace MeshFrame {
   export interface Hello {
     tags: Uint8Array[]
     strategy?: Uint8Array
+    heldDigest?: Uint8Array
   }
 
   export namespace Hello {
@@ -175,6 +176,11 @@ export namespace MeshFrame {
           if (obj.strategy != null) {
             w.uint32(18)
             w.bytes(obj.strategy)
+          }
+
+          if (obj.heldDigest != null) {
+            w.uint32(26)
+            w.bytes(obj.heldDigest)
           }
 
           if (opts.lengthDelimited !== false) {
@@ -201,6 +207,10 @@ export namespace MeshFrame {
               }
               case 2: {
                 obj.strategy = reader.bytes()
+                break
+              }
+              case 3: {
+                obj.heldDigest = reader.bytes()
                 break
               }
               default: {
@@ -244,6 +254,13 @@ export namespace MeshFrame {
                 }
                 break
               }
+              case 3: {
+                yield {
+                  field: `${prefix}.heldDigest`,
+                  value: reader.bytes()
+                }
+                break
+              }
               default: {
                 reader.skipType(tag & 7)
                 break
@@ -267,6 +284,11 @@ export namespace MeshFrame {
       value: Uint8Array
     }
 
+    export interface HelloHeldDigestFieldEvent {
+      field: '$.heldDigest'
+      value: Uint8Array
+    }
+
     export function encode (obj: Partial<Hello>): Uint8Array {
       return encodeMessage(obj, Hello.codec())
     }
@@ -275,7 +297,7 @@ export namespace MeshFrame {
       return decodeMessage(buf, Hello.codec(), opts)
     }
 
-    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloTagsFieldEvent | HelloStrategyFieldEvent> {
+    export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Hello>): Generator<HelloTagsFieldEvent | HelloStrategyFieldEvent | HelloHeldDigestFieldEvent> {
       return streamMessage(buf, Hello.codec(), opts)
     }
   }
@@ -692,6 +714,11 @@ export namespace MeshFrame {
     value: Uint8Array
   }
 
+  export interface MeshFrameHelloHeldDigestFieldEvent {
+    field: '$.hello.heldDigest'
+    value: Uint8Array
+  }
+
   export interface MeshFrameEnvelopesFieldEvent {
     field: '$.envelopes[]'
     index: number
@@ -759,7 +786,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameHelloHeldDigestFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

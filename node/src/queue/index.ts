@@ -1,4 +1,6 @@
 export { StoreAccounting } from './accounting.ts'
+export { IdDigest } from './id-digest.ts'
+export type { IdBuckets } from './id-digest.ts'
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
 export { compareSummaries, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'

@@ -3,7 +3,10 @@ import { logger } from '@libp2p/logger'
 import type { Priority } from '../wire/index.ts'
 import { fromHex, readHeader, toHex } from '../wire/index.ts'
 import { StoreAccounting } from './accounting.ts'
-import { PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
+import { IdDigest } from './id-digest.ts'
+import type { IdBuckets } from './id-digest.ts'
+import { IdSet } from './id-set.ts'
+import { inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
 import type {
   EnvelopeSummary,
@@ -72,8 +75,9 @@ export class LevelStore implements MeshStore {
   private readonly receiptExpiryLevel: Sublevel
   private readonly inboxLevel: Sublevel
   private readonly accounting = new StoreAccounting()
-  private readonly envelopeIds = new Set<string>()
-  private readonly receiptIds = new Set<string>()
+  private readonly digest = IdDigest.empty()
+  private readonly envelopeIds = new IdSet(this.digest)
+  private readonly receiptIds = new IdSet()
   private pending: PendingWrite[] = []
   private writing = false
   private deletedBytes = 0
@@ -94,7 +98,7 @@ export class LevelStore implements MeshStore {
     for await (const page of this.summaries('send')) {
       for (const summary of page) {
         this.accounting.envelope(summary, 1)
-        this.envelopeIds.add(summary.header.id)
+        this.envelopeIds.add(summary.header.id, summary.header.idBytes)
       }
     }
     for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
@@ -123,6 +127,18 @@ export class LevelStore implements MeshStore {
     return this.receiptIds.has(id)
   }
 
+  envelopeDigest(): IdDigest {
+    return this.digest
+  }
+
+  hasEnvelopeBytes(id: Uint8Array): boolean {
+    return this.envelopeIds.hasBytes(id)
+  }
+
+  hasReceiptBytes(id: Uint8Array): boolean {
+    return this.receiptIds.hasBytes(id)
+  }
+
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
     const values = await readPresent(this.envelopeLevel, this.envelopeIds, ids)
     return values.map((value, i) =>
@@ -135,7 +151,11 @@ export class LevelStore implements MeshStore {
     return values.map((value, i) => (value === undefined ? undefined : decodeReceipt(ids[i] ?? '', value)))
   }
 
-  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]> {
+  async *summaries(
+    order: SummaryOrder,
+    after?: EnvelopeSummary,
+    within?: IdBuckets
+  ): AsyncIterable<EnvelopeSummary[]> {
     const ranks = order === 'send' ? [0, 1, 2] : [2, 1, 0]
     const afterRank = after === undefined ? undefined : PRIORITY_RANK[after.header.priority]
     for (const rank of ranks.slice(afterRank === undefined ? 0 : ranks.indexOf(afterRank))) {
@@ -150,7 +170,7 @@ export class LevelStore implements MeshStore {
           const page = entries.map(([key, value]) =>
             decodeSummary(key.slice(key.lastIndexOf('!') + 1), value)
           )
-          yield order === 'evict' ? page.filter((summary) => summary.origin === 'relay') : page
+          yield page.filter((summary) => inWalk(order, summary, within))
         }
       } finally {
         await iterator.close()
@@ -282,7 +302,7 @@ export class LevelStore implements MeshStore {
     switch (op.op) {
       case 'put-envelope':
         this.accounting.envelope(op.envelope, 1)
-        this.envelopeIds.add(op.envelope.header.id)
+        this.envelopeIds.add(op.envelope.header.id, op.envelope.header.idBytes)
         return
       case 'delete-envelope':
         this.accounting.envelope(op.envelope, -1)
@@ -306,11 +326,7 @@ export class LevelStore implements MeshStore {
 }
 
 /** Reads only the ids known to be stored; the others are undefined without touching LevelDB. */
-async function readPresent(
-  level: Sublevel,
-  present: Set<string>,
-  ids: string[]
-): Promise<(Bytes | undefined)[]> {
+async function readPresent(level: Sublevel, present: IdSet, ids: string[]): Promise<(Bytes | undefined)[]> {
   const stored = ids.filter((id) => present.has(id))
   if (stored.length === 0) return ids.map(() => undefined)
   const values = await level.getMany(stored)

@@ -1,5 +1,8 @@
 import { StoreAccounting } from './accounting.ts'
-import { compareSummaries, SUMMARY_PAGE } from './order.ts'
+import { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
+import type { IdBuckets } from './id-digest.ts'
+import { IdSet } from './id-set.ts'
+import { compareSummaries, inWalk, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
@@ -13,15 +16,23 @@ import type {
   SummaryOrder
 } from './types.ts'
 
+/** A walk within buckets gathers and sorts their summaries when they are fewer than 1/8 of all buckets. */
+const GATHER_BELOW = 8
+
 /** The mesh store in memory: for the simulator and tests. Same semantics as the LevelDB store. */
 export class MemoryStore implements MeshStore {
   private readonly envelopeMap = new Map<string, StoredEnvelope>()
   private readonly receiptMap = new Map<string, StoredReceipt>()
+  private readonly digest = IdDigest.empty()
+  private readonly envelopeIds = new IdSet(this.digest)
+  private readonly receiptIds = new IdSet()
   private readonly inboxEntries: InboxEntry[] = []
   private readonly accounting = new StoreAccounting()
   private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
   /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
+  /** Summaries by the finest digest bucket of their ids, for walks within a few buckets. */
+  private readonly byBucket = new Map<number, Set<EnvelopeSummary>>()
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
     (a, b) => a.header.expiresAt - b.header.expiresAt || a.header.id.localeCompare(b.header.id)
   )
@@ -39,20 +50,24 @@ export class MemoryStore implements MeshStore {
       switch (op.op) {
         case 'put-envelope':
           this.envelopeMap.set(op.envelope.header.id, op.envelope)
+          this.envelopeIds.add(op.envelope.header.id, op.envelope.header.idBytes)
           this.index(op.envelope, 1)
           break
         case 'delete-envelope': {
           const stored = this.envelopeMap.get(op.envelope.header.id)
           this.envelopeMap.delete(op.envelope.header.id)
+          this.envelopeIds.delete(op.envelope.header.id)
           if (stored !== undefined) this.index(stored, -1)
           break
         }
         case 'put-receipt':
           this.receiptMap.set(op.receipt.id, op.receipt)
+          this.receiptIds.add(op.receipt.id)
           this.accounting.counts.receipts++
           break
         case 'delete-receipt':
           this.receiptMap.delete(op.receipt.id)
+          this.receiptIds.delete(op.receipt.id)
           this.accounting.counts.receipts--
           break
         case 'put-inbox':
@@ -65,6 +80,10 @@ export class MemoryStore implements MeshStore {
 
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
     this.accounting.envelope(envelope, sign)
+    const bucket = bucketOf(envelope.header.idBytes, MAX_DIGEST_BITS)
+    const inBucket = this.byBucket.get(bucket) ?? new Set()
+    if (sign === 1) this.byBucket.set(bucket, inBucket.add(envelope))
+    else if (inBucket.delete(envelope) && inBucket.size === 0) this.byBucket.delete(bucket)
     for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
@@ -72,11 +91,23 @@ export class MemoryStore implements MeshStore {
   }
 
   hasEnvelope(id: string): boolean {
-    return this.envelopeMap.has(id)
+    return this.envelopeIds.has(id)
   }
 
   hasReceipt(id: string): boolean {
-    return this.receiptMap.has(id)
+    return this.receiptIds.has(id)
+  }
+
+  envelopeDigest(): IdDigest {
+    return this.digest
+  }
+
+  hasEnvelopeBytes(id: Uint8Array): boolean {
+    return this.envelopeIds.hasBytes(id)
+  }
+
+  hasReceiptBytes(id: Uint8Array): boolean {
+    return this.receiptIds.hasBytes(id)
   }
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
@@ -87,15 +118,47 @@ export class MemoryStore implements MeshStore {
     return ids.map((id) => this.receiptMap.get(id))
   }
 
-  async *summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]> {
+  async *summaries(
+    order: SummaryOrder,
+    after?: EnvelopeSummary,
+    within?: IdBuckets
+  ): AsyncIterable<EnvelopeSummary[]> {
+    if (within !== undefined && within.buckets.size * GATHER_BELOW < 2 ** within.bits) {
+      yield* this.summariesWithin(order, after, within)
+      return
+    }
     const list = order === 'send' ? this.sendOrder : this.evictOrder
     for (
       let page = list.page(after, SUMMARY_PAGE);
       page.length > 0;
       page = list.page(page.at(-1), SUMMARY_PAGE)
     ) {
-      yield order === 'evict' ? page.filter((summary) => summary.origin === 'relay') : page
+      yield order === 'evict' || within !== undefined
+        ? page.filter((summary) => inWalk(order, summary, within))
+        : page
     }
+  }
+
+  /** Gathers the few summaries in the buckets instead of walking the whole order. */
+  private *summariesWithin(
+    order: SummaryOrder,
+    after: EnvelopeSummary | undefined,
+    within: IdBuckets
+  ): Iterable<EnvelopeSummary[]> {
+    const gathered: EnvelopeSummary[] = []
+    const finer = MAX_DIGEST_BITS - within.bits
+    for (const bucket of within.buckets) {
+      for (let fine = bucket << finer; fine < (bucket + 1) << finer; fine++) {
+        const summaries = this.byBucket.get(fine)
+        if (summaries === undefined) continue
+        for (const summary of summaries) {
+          if (inWalk(order, summary) && (after === undefined || compareSummaries(order, summary, after) > 0))
+            gathered.push(summary)
+        }
+      }
+    }
+    gathered.sort((a, b) => compareSummaries(order, a, b))
+    for (let i = 0; i < gathered.length; i += SUMMARY_PAGE) yield gathered.slice(i, i + SUMMARY_PAGE)
   }
 
   async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {

@@ -1,3 +1,5 @@
+import { inBuckets } from './id-digest.ts'
+import type { IdBuckets } from './id-digest.ts'
 import type { EnvelopeSummary, SummaryOrder } from './types.ts'
 
 /** Summaries per page of a store walk: few awaits per walk, little read ahead of a walk that stops early. */
@@ -11,5 +13,13 @@ export function compareSummaries(order: SummaryOrder, a: EnvelopeSummary, b: Env
   const rank = PRIORITY_RANK[a.header.priority] - PRIORITY_RANK[b.header.priority]
   return (
     (order === 'send' ? rank : -rank) || a.receivedAt - b.receivedAt || a.header.id.localeCompare(b.header.id)
+  )
+}
+
+/** Whether a summary from `order`'s index belongs in a walk of that order, `within` these buckets if given. */
+export function inWalk(order: SummaryOrder, summary: EnvelopeSummary, within?: IdBuckets): boolean {
+  return (
+    (order !== 'evict' || summary.origin === 'relay') &&
+    (within === undefined || inBuckets(summary.header.idBytes, within))
   )
 }

@@ -1,4 +1,5 @@
 import type { EnvelopeHeader } from '../wire/index.ts'
+import type { IdBuckets, IdDigest } from './id-digest.ts'
 
 /** Whose an envelope is: this node's user's (outbox) or someone else's (relay store). */
 export type EnvelopeOrigin = 'local' | 'relay'
@@ -83,10 +84,23 @@ export interface MeshStore {
   apply(ops: StoreOp[]): Promise<void>
   hasEnvelope(id: string): boolean
   hasReceipt(id: string): boolean
+  /** As `hasEnvelope`, for an id's bytes as they come off the wire. */
+  hasEnvelopeBytes(id: Uint8Array): boolean
+  /** As `hasReceipt`, for an id's bytes as they come off the wire. */
+  hasReceiptBytes(id: Uint8Array): boolean
+  /** The digest of the envelope ids held, kept up to date by `apply`; read it, never change it. */
+  envelopeDigest(): IdDigest
   getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]>
   getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]>
-  /** Summaries in `order`, a page at a time, starting after `after` when given (to resume a walk). */
-  summaries(order: SummaryOrder, after?: EnvelopeSummary): AsyncIterable<EnvelopeSummary[]>
+  /**
+   * Summaries in `order`, a page at a time, starting after `after` when given (to resume a walk), and
+   * only of ids `within` these buckets when given.
+   */
+  summaries(
+    order: SummaryOrder,
+    after?: EnvelopeSummary,
+    within?: IdBuckets
+  ): AsyncIterable<EnvelopeSummary[]>
   /** Envelopes whose expiry is at or before `time`, soonest first. */
   expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary>
   /** Receipts whose expiry is at or before `time`, soonest first. */
