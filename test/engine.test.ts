@@ -71,6 +71,37 @@ for (const [storeName, createStore] of [
         expect(net.node('A').actions).to.deep.include({ kind: 'receipt', id: envelope.id })
       })
 
+      it('offers on contact only from the buckets where the two digests differ; each side still gets all it lacks', async () => {
+        const shared = Array.from({ length: 40 }, () => message(tagD))
+        for (const envelope of shared) await submit('A', envelope)
+        await net.connect('A', 'B')
+        await net.disconnect('A', 'B')
+        expect(net.node('B').store.counts().relay).to.equal(shared.length)
+        const newAtA = [message(tagD), message(tagD), message(tagD)]
+        for (const envelope of newAtA) await submit('A', envelope)
+        const fromC = [message(tagD), message(tagD)]
+        for (const envelope of fromC) await submit('C', envelope)
+        await net.connect('B', 'C')
+        await net.disconnect('B', 'C')
+        const offeredEarlier = net.node('A').offeredTo('B').length
+        await net.connect('A', 'B')
+        const offered = net.node('A').offeredTo('B').slice(offeredEarlier)
+        expect(offered).to.include.members(newAtA.map((envelope) => envelope.id))
+        expect(offered.length).to.be.lessThan(shared.length / 2)
+        for (const { id } of [...shared, ...newAtA, ...fromC]) {
+          expect(net.node('A').store.hasEnvelope(id), `A holds ${id}`).to.equal(true)
+          expect(net.node('B').store.hasEnvelope(id), `B holds ${id}`).to.equal(true)
+        }
+      })
+
+      it('offers everything it holds to a peer whose hello carries no digest (an older node)', async () => {
+        const held = Array.from({ length: 5 }, () => message(tagD))
+        for (const envelope of held) await submit('A', envelope)
+        await net.deliver('A', { kind: 'contact-up', peer: 'old' })
+        await net.deliver('A', { kind: 'frame', peer: 'old', frame: meshFrame({ hello: { tags: [tagB] } }) })
+        expect(net.node('A').offeredTo('old')).to.have.members(held.map((envelope) => envelope.id))
+      })
+
       it('delivers an envelope taken unread once a later one opens it, and purges its copies', async () => {
         const early = message(tagC)
         const opener = message(tagC)

@@ -9,7 +9,7 @@ import type {
   LocalEndpoint
 } from '../../node/src/mesh/index.ts'
 import type { MeshStore } from '../../node/src/queue/index.ts'
-import { decodeEnvelope } from '../../node/src/wire/index.ts'
+import { decodeEnvelope, toHex } from '../../node/src/wire/index.ts'
 import type { StoredEnvelope } from '../../node/src/queue/index.ts'
 
 /** Engines joined by in-process links, with a shared manual clock: the engine's own test bench. */
@@ -130,6 +130,13 @@ export class TestNode implements LocalEndpoint {
 
   dropped(): string[] {
     return this.actions.flatMap((action) => (action.kind === 'dropped' ? [action.reason] : []))
+  }
+
+  /** Ids this node offered `peer`, in order. */
+  offeredTo(peer: string): string[] {
+    return this.actions.flatMap((action) =>
+      action.kind === 'send' && action.peer === peer ? action.frame.offers.map(toHex) : []
+    )
   }
 
   /** Envelope ids this node sent, in order. */
