@@ -362,7 +362,7 @@ export class MeshEngine {
     state.offering = {
       pass: holdsForPeer ? 'direct' : 'relay',
       relayTakesDirect: !holdsForPeer,
-      within: digest === undefined ? undefined : cycle.envelopeDigest().differing(digest),
+      within: digest === undefined ? undefined : narrowing(cycle.envelopeDigest().differing(digest)),
       after: undefined,
       awaitingMore: false
     }
@@ -925,6 +925,11 @@ export class MeshEngine {
       this.stats.refusedByPeer[peer] = (this.stats.refusedByPeer[peer] ?? 0) + 1
     }
   }
+}
+
+/** Buckets that leave out at least half of the id space, else undefined: a walk of all costs no more. */
+function narrowing(within: IdBuckets): IdBuckets | undefined {
+  return within.buckets.size * 2 <= 2 ** within.bits ? within : undefined
 }
 
 /** Fisher–Yates, in place, of the items from `start` on. */

@@ -18,6 +18,7 @@ const MIN_SLOTS = 64
  */
 export class IdSet {
   private readonly hex = new Set<string>()
+  private readonly scratch = Buffer.alloc(ID_BYTES)
   private table = new Uint8Array(MIN_SLOTS * ID_BYTES)
   private slotState = new Uint8Array(MIN_SLOTS)
   private used = 0
@@ -51,9 +52,9 @@ export class IdSet {
   }
 
   delete(id: string): void {
-    if (!this.hex.delete(id)) return
-    const bytes = fromHex(id)
-    if (bytes.length !== ID_BYTES) return
+    if (!this.hex.delete(id) || id.length !== 2 * ID_BYTES) return
+    const bytes = this.scratch
+    bytes.write(id, 'hex')
     const slot = this.find(bytes)
     this.slotState[slot] = DELETED
     this.used--

@@ -32,7 +32,7 @@ export class MemoryStore implements MeshStore {
   /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
   /** Summaries by the finest digest bucket of their ids, for walks within a few buckets. */
-  private readonly byBucket = new Map<number, Set<EnvelopeSummary>>()
+  private readonly byBucket = new Map<number, EnvelopeSummary[]>()
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
     (a, b) => a.header.expiresAt - b.header.expiresAt || a.header.id.localeCompare(b.header.id)
   )
@@ -81,9 +81,15 @@ export class MemoryStore implements MeshStore {
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
     this.accounting.envelope(envelope, sign)
     const bucket = bucketOf(envelope.header.idBytes, MAX_DIGEST_BITS)
-    const inBucket = this.byBucket.get(bucket) ?? new Set()
-    if (sign === 1) this.byBucket.set(bucket, inBucket.add(envelope))
-    else if (inBucket.delete(envelope) && inBucket.size === 0) this.byBucket.delete(bucket)
+    const inBucket = this.byBucket.get(bucket)
+    if (sign === 1) {
+      if (inBucket === undefined) this.byBucket.set(bucket, [envelope])
+      else inBucket.push(envelope)
+    } else if (inBucket !== undefined) {
+      const at = inBucket.indexOf(envelope)
+      if (at >= 0) inBucket.splice(at, 1)
+      if (inBucket.length === 0) this.byBucket.delete(bucket)
+    }
     for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
