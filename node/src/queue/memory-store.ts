@@ -2,7 +2,7 @@ import { StoreAccounting } from './accounting.ts'
 import { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { IdSet } from './id-set.ts'
-import { compareSummaries, inWalk, SUMMARY_PAGE } from './order.ts'
+import { compareIds, compareSummaries, inWalk, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
@@ -34,7 +34,7 @@ export class MemoryStore implements MeshStore {
   /** Summaries by the finest digest bucket of their ids, for walks within a few buckets. */
   private readonly byBucket = new Map<number, EnvelopeSummary[]>()
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
-    (a, b) => a.header.expiresAt - b.header.expiresAt || a.header.id.localeCompare(b.header.id)
+    (a, b) => a.header.expiresAt - b.header.expiresAt || compareIds(a.header.id, b.header.id)
   )
 
   async open(): Promise<void> {
@@ -178,7 +178,7 @@ export class MemoryStore implements MeshStore {
 
   async *inbox(after?: InboxCursor): AsyncIterable<InboxEntry> {
     const order = (a: InboxCursor, b: InboxCursor): number =>
-      a.receivedAt - b.receivedAt || a.id.localeCompare(b.id)
+      a.receivedAt - b.receivedAt || compareIds(a.id, b.id)
     yield* this.inboxEntries.filter((entry) => after === undefined || order(entry, after) > 0).sort(order)
   }
 
