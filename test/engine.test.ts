@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { DEFAULT_POLICY, OFFER_BATCH, retryDelay, meshFrame } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
-import { encodeEnvelope } from '../node/src/wire/index.ts'
+import { encodeEnvelope, readHeader, toHex } from '../node/src/wire/index.ts'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
 import { TestFolders } from './helpers/daemons.ts'
 import { EngineNet } from './helpers/engine-net.ts'
@@ -360,6 +360,37 @@ for (const [storeName, createStore] of [
         expect(await held()).to.have.members([critical.id, normal2.id, normal3.id])
         expect(net.node('B').dropped()).to.deep.equal(['evicted', 'evicted', 'evicted', 'store full'])
       })
+    })
+
+    describe('eviction at transfer start and re-sending (the ONE model)', () => {
+      const size = testEnvelope(tagC).content.length
+      const incoming = (envelope: { content: Uint8Array }) =>
+        ({ kind: 'incoming', peer: 'D', header: readHeader(envelope.content) }) as const
+      const sentTo = (from: string, to: string, field: 'offers' | 'requests'): string[] =>
+        net
+          .node(from)
+          .actions.flatMap((action) =>
+            action.kind === 'send' && action.peer === to ? action.frame[field].map((id) => toHex(id)) : []
+          )
+
+      for (const resendDropped of [false, true]) {
+        it(`evicts as an envelope starts arriving${resendDropped ? ', then asks again a peer that offered what it evicted' : ''}`, async () => {
+          await nodes({ maxRelayBytes: size + 10, resendDropped })
+          const first = message(tagC)
+          await submit('A', first)
+          await net.connect('A', 'B')
+          expect(sentTo('B', 'A', 'offers')).to.deep.equal(resendDropped ? [first.id] : [])
+          await net.deliver('B', incoming(message(tagB)))
+          expect(net.node('B').dropped()).to.deep.equal([])
+          await net.deliver('B', incoming(message(tagC)))
+          expect(net.node('B').dropped()).to.deep.equal(['evicted'])
+          expect(sentTo('B', 'A', 'requests')).to.deep.equal(
+            resendDropped ? [first.id, first.id] : [first.id]
+          )
+          await net.settle()
+          expect(net.node('B').store.hasEnvelope(first.id)).to.equal(resendDropped)
+        })
+      }
     })
 
     it('sweeps expired envelopes and receipts a batch at a time', async () => {

@@ -45,7 +45,8 @@ const scenarioSchema = z
     copies: z.int().min(1),
     spray: z.enum(['binary', 'source']),
     receipts: z.boolean(),
-    send_order: z.enum(['oldest', 'random'])
+    send_order: z.enum(['oldest', 'random']),
+    resend: z.boolean()
   })
   .strict()
 
@@ -79,6 +80,7 @@ const SCENARIO_DEFAULTS = {
   spray: 'binary',
   receipts: true,
   send_order: 'oldest',
+  resend: false,
   message_interval: '25-35',
   message_size: '500k-1M',
   priorities: 'normal:1'
@@ -132,6 +134,7 @@ export async function settingsOf(keys: ScenarioKeys, base: string): Promise<SimS
     strategy: strategySpec(keys.strategy, { copies: keys.copies, mode: keys.spray }),
     receipts: keys.receipts,
     randomSendOrder: keys.send_order === 'random',
+    resendDropped: keys.resend,
     seed: keys.seed
   }
 }

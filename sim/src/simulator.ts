@@ -39,6 +39,8 @@ export interface SimSettings {
   receipts: boolean
   /** Nodes send in random order (the ONE's default send queue) instead of oldest first. */
   randomSendOrder: boolean
+  /** Nodes get again what they dropped (the ONE's routers do; the daemon does not). */
+  resendDropped: boolean
   seed: number
 }
 
@@ -70,6 +72,7 @@ const SWEEP_ALL = Number.MAX_SAFE_INTEGER
 type SimEvent =
   | { kind: 'frame'; to: number; from: number; frame: MeshFrame; link: Link }
   | { kind: 'transfer-done'; transfer: Transfer }
+  | { kind: 'transfer-start'; transfer: Transfer }
   | { kind: 'retry'; node: number }
   | { kind: 'expire'; message: number }
 
@@ -85,6 +88,7 @@ interface Transfer {
   link: Link
   from: number
   to: number
+  header: EnvelopeHeader
   bytes: Uint8Array
 }
 
@@ -161,7 +165,8 @@ class SimNode implements LocalEndpoint {
         maxRelayBytesPerRecipient: Infinity,
         shareReceipts: settings.receipts,
         outboxInRelayStore: true,
-        randomSendOrder: settings.randomSendOrder
+        randomSendOrder: settings.randomSendOrder,
+        resendDropped: settings.resendDropped
       }
     })
   }
@@ -266,6 +271,13 @@ export class Simulator {
       case 'transfer-done':
         await this.transferDone(event.transfer)
         return
+      case 'transfer-start': {
+        const { transfer } = event
+        if (transfer.link.active !== transfer) return
+        const { from, to, header } = transfer
+        await this.deliver(to, { kind: 'incoming', peer: String(from), header })
+        return
+      }
       case 'retry':
         await this.deliver(event.node, { kind: 'retry' })
         return
@@ -409,29 +421,53 @@ export class Simulator {
   }
 
   /**
-   * Starts a transfer for a node that is free: first one it sends, else one
-   * it receives. An envelope its sender no longer holds (evicted, expired or
-   * handed over while it waited for the link) is not sent: the receiver is
-   * told it is gone, as the engine tells a request for an envelope it lacks.
+   * Starts a transfer for a node that is free: first one it sends to its
+   * destination, then one it receives as the destination, then one it sends,
+   * else one it receives (the ONE's routers exchange deliverable messages
+   * first, in both directions, whenever a node is free).
    */
   private kick(index: number): void {
     const node = this.node(index)
     if (node.busy !== undefined) return
-    for (const sending of [true, false]) {
-      for (const [peer, link] of node.links) {
-        if (link.active !== undefined || this.node(peer).busy !== undefined) continue
-        const from = sending ? index : peer
-        const queue = link.queueFrom(from)
-        for (let pending = queue.shift(); pending !== undefined; pending = queue.shift()) {
-          if (this.node(from).store.hasEnvelope(pending.header.id)) {
+    for (const deliverable of [true, false]) {
+      for (const sending of [true, false]) {
+        for (const [peer, link] of node.links) {
+          if (link.active !== undefined || this.node(peer).busy !== undefined) continue
+          const pending = this.nextOn(link, sending ? index : peer, deliverable)
+          if (pending !== undefined) {
             this.start(link, pending)
             return
           }
-          const refusals = [{ envelopeId: pending.header.idBytes, reason: 'gone' }]
-          this.send(from, link.other(from), meshFrame({ refusals }))
         }
       }
     }
+  }
+
+  /**
+   * Takes the next envelope `from` has queued on a link, only one for the receiver itself if `deliverable`.
+   * One its sender no longer holds (evicted, expired or handed over while it waited for the link), or its
+   * receiver already holds (got from another peer meanwhile; the ONE's receivers refuse it), is not sent:
+   * the receiver is told, as the engine tells a request for an envelope it lacks.
+   */
+  private nextOn(link: Link, from: number, deliverable: boolean): PendingEnvelope | undefined {
+    const queue = link.queueFrom(from)
+    const sender = this.node(from).store
+    const receiver = this.node(link.other(from))
+    for (let i = 0; i < queue.length;) {
+      const pending = queue[i] as PendingEnvelope
+      const { id, tag } = pending.header
+      if (deliverable && !receiver.tags().has(tag)) {
+        i++
+        continue
+      }
+      queue.splice(i, 1)
+      if (sender.hasEnvelope(id) && !receiver.store.hasEnvelope(id) && !receiver.store.hasReceipt(id)) {
+        return pending
+      }
+      const refusals = [{ envelopeId: pending.header.idBytes, reason: 'gone' }]
+      this.send(from, receiver.index, meshFrame({ refusals }))
+    }
+    return undefined
   }
 
   private start(link: Link, pending: PendingEnvelope): void {
@@ -439,6 +475,7 @@ export class Simulator {
       link,
       from: pending.from,
       to: link.other(pending.from),
+      header: pending.header,
       bytes: pending.bytes
     }
     link.active = transfer
@@ -448,6 +485,8 @@ export class Simulator {
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'started')
     const { bandwidth } = this.settings
     const duration = Number.isFinite(bandwidth) ? (pending.size / bandwidth) * MS : 0
+    // The receiver makes room as the transfer starts, as the ONE's receivers do.
+    this.queue.push(this.now, { kind: 'transfer-start', transfer })
     this.queue.push(this.now + duration, { kind: 'transfer-done', transfer })
   }
 

@@ -68,6 +68,11 @@ export type EngineEvent =
   | { kind: 'contact-up'; peer: string }
   | { kind: 'contact-down'; peer: string }
   | { kind: 'frame'; peer: string; frame: MeshFrame }
+  /**
+   * An envelope from `peer` starts arriving: make room for it now, as its arrival would, so the room is
+   * taken even if the transfer is then cut (the ONE's receivers do). For transports that know in advance.
+   */
+  | { kind: 'incoming'; peer: string; header: EnvelopeHeader }
   | { kind: 'submit'; envelopes: SubmittedEnvelope[] }
   /** Deletes expired envelopes and receipts, at most `limit` of each. */
   | { kind: 'sweep'; limit: number }
@@ -130,6 +135,8 @@ interface PeerState {
   digest: IdDigest | undefined
   /** Ids it offered that we lack and have not requested yet, in its order. */
   wanted: string[]
+  /** Ids it offered, kept under `resendDropped` only: whom to ask again for an envelope evicted here. */
+  offered: Set<string>
   /** Ids requested from it and not yet received. */
   requested: Set<string>
   /** Ids we sent it that it has not acknowledged. */
@@ -247,6 +254,11 @@ export class MeshEngine {
   }
 
   private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
+    await this.processEvent(event, cycle, out)
+    if (this.policy.resendDropped) this.askAgain(cycle, out)
+  }
+
+  private async processEvent(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
     switch (event.kind) {
       case 'contact-up':
         this.contactUp(event.peer, cycle, out)
@@ -256,6 +268,9 @@ export class MeshEngine {
         return
       case 'frame':
         await this.receiveFrame(event.peer, event.frame, cycle, out)
+        return
+      case 'incoming':
+        await this.incoming(event.peer, event.header, cycle, out)
         return
       case 'submit':
         await this.submit(event.envelopes, cycle, out)
@@ -282,6 +297,7 @@ export class MeshEngine {
       tags: undefined,
       digest: undefined,
       wanted: [],
+      offered: new Set(),
       requested: new Set(),
       unacknowledged: new Set(),
       handedOut: new Map(),
@@ -302,9 +318,10 @@ export class MeshEngine {
     }
     const now = this.clock.now()
     const shared = this.strategy.hello?.(now)
+    // A node that asks again for what it dropped needs to hear of every id the peer holds: no digest then.
     const hello = {
       tags: [...this.local.tags(now)].map(fromHex),
-      heldDigest: cycle.envelopeDigest().encode()
+      ...(this.policy.resendDropped ? {} : { heldDigest: cycle.envelopeDigest().encode() })
     }
     out.push(this.frame(peer, { hello: shared === undefined ? hello : { ...hello, strategy: shared } }))
   }
@@ -424,7 +441,7 @@ export class MeshEngine {
   ): void {
     if (envelopes.length === 0) return
     for (const [peer, state] of this.peers) {
-      if (peer === except || state.tags === undefined) continue
+      if ((peer === except && !this.policy.resendDropped) || state.tags === undefined) continue
       const ids = envelopes
         .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
         .map((envelope) => envelope.header.idBytes)
@@ -442,7 +459,7 @@ export class MeshEngine {
   ): 'direct' | 'relay' | 'no' {
     const { header } = summary
     const now = this.clock.now()
-    if (header.expiresAt <= now || summary.fromPeer === peer) return 'no'
+    if (header.expiresAt <= now || (summary.fromPeer === peer && !this.policy.resendDropped)) return 'no'
     if (summary.origin === 'local') {
       if (header.priority === 'low' && now - summary.receivedAt > this.policy.staleLowAfter) {
         cycle.deleteEnvelope(summary)
@@ -470,6 +487,7 @@ export class MeshEngine {
   ): Promise<void> {
     const delivered: string[] = []
     for (const bytes of offers) {
+      if (this.policy.resendDropped) state.offered.add(toHex(bytes))
       if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
       else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(toHex(bytes))
     }
@@ -487,7 +505,8 @@ export class MeshEngine {
     const requests: string[] = []
     while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
       const id = state.wanted.shift()
-      if (id === undefined || cycle.hasEnvelope(id) || cycle.hasReceipt(id) || this.isRequested(id)) continue
+      if (id === undefined || cycle.hasEnvelope(id) || cycle.hasReceipt(id)) continue
+      if (!this.policy.resendDropped && this.isRequested(id)) continue
       state.requested.add(id)
       requests.push(id)
     }
@@ -495,6 +514,13 @@ export class MeshEngine {
     if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
+    }
+  }
+
+  /** Under `resendDropped`: requests from every peer what it offered and this node has evicted since. */
+  private askAgain(cycle: Cycle, out: EngineAction[]): void {
+    for (const [peer, state] of this.peers) {
+      if (state.tags !== undefined && state.wanted.length > 0) this.requestMore(peer, state, cycle, out)
     }
   }
 
@@ -633,10 +659,27 @@ export class MeshEngine {
       }
     }
     if (envelope.origin === 'relay' || this.policy.outboxInRelayStore) {
-      if (!(await this.makeRoom(envelope, cycle, out))) return this.refuse(out, 'store full', envelope)
+      if (!(await this.makeRoom(header, cycle, out))) return this.refuse(out, 'store full', envelope)
     }
     cycle.putEnvelope(envelope)
     return { kind: 'stored' }
+  }
+
+  /** Makes room for an envelope that starts arriving from a peer, if it would be kept for relaying. */
+  private async incoming(
+    peer: string,
+    header: EnvelopeHeader,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Promise<void> {
+    const now = this.clock.now()
+    const { id, size, tag } = header
+    if (header.expiresAt <= now || cycle.hasEnvelope(id) || cycle.hasReceipt(id)) return
+    if (this.local.tags(now).has(tag)) return
+    const { policy } = this
+    if (cycle.relayBytesFrom(peer) + size > policy.maxRelayBytesPerPeer) return
+    if (cycle.relayBytesFor(tag) + size > policy.maxRelayBytesPerRecipient) return
+    await this.makeRoom(header, cycle, out)
   }
 
   /**
@@ -677,31 +720,37 @@ export class MeshEngine {
    * expired ones first, then low, then the oldest normal, critical last, and
    * never one of higher priority than the incoming envelope.
    */
-  private async makeRoom(incoming: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
+  private async makeRoom(incoming: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
     const sharesBuffer = this.policy.outboxInRelayStore
     const held = (): number => cycle.relayBytes() + (sharesBuffer ? cycle.outboxBytes() : 0)
-    const excess = (): number => held() + incoming.header.size - this.policy.maxRelayBytes
+    const excess = (): number => held() + incoming.size - this.policy.maxRelayBytes
     if (excess() <= 0) return true
     const evict = (summary: EnvelopeSummary, why: string): void => {
       cycle.deleteEnvelope(summary)
       if (summary.origin === 'local') this.outboxAttempts.delete(summary.header.id)
       this.drop(out, 'evicted', why, { id: summary.header.id })
+      if (this.policy.resendDropped) this.wantAgain(summary.header.id)
     }
     for await (const summary of this.store.expiredEnvelopes(this.clock.now())) {
       if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) continue
       evict(summary, 'expired, to make room')
       if (excess() <= 0) return true
     }
-    const incomingRank = PRIORITY_RANK[incoming.header.priority]
+    const incomingRank = PRIORITY_RANK[incoming.priority]
     for await (const page of this.store.summaries(sharesBuffer ? 'evict-all' : 'evict')) {
       for (const summary of page) {
         if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
         if (!cycle.stillHeld(summary.header.id)) continue
-        evict(summary, `to make room for a ${incoming.header.priority} envelope`)
+        evict(summary, `to make room for a ${incoming.priority} envelope`)
         if (excess() <= 0) return true
       }
     }
     return false
+  }
+
+  /** An envelope evicted here is wanted again from every peer in contact that offered it. */
+  private wantAgain(id: string): void {
+    for (const state of this.peers.values()) if (state.offered.has(id)) state.wanted.push(id)
   }
 
   private async receiveReceipts(
@@ -852,6 +901,7 @@ export class MeshEngine {
   ): void {
     const id = toHex(refusal.envelopeId)
     state.requested.delete(id)
+    state.offered.delete(id)
     if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
   }
 

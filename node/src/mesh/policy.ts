@@ -33,6 +33,15 @@ export interface EnginePolicy extends EnvelopeLimits {
    * daemon; on only to model the ONE's routers, whose send queue is shuffled.
    */
   randomSendOrder: boolean
+  /**
+   * Get again what this node dropped, as the ONE's routers do (they try every message they hold on every
+   * free link, and a peer takes any it lacks at that moment): offer envelopes to the peer they came from
+   * too, ask again, while in contact, every peer that offered an envelope this node has since evicted, and
+   * ask every peer that offers an envelope this node lacks, not one at a time (the transport is expected
+   * to refuse a transfer whose envelope its receiver got meanwhile). Its hello then carries no digest of
+   * what it holds, so peers offer it everything. Off in the daemon.
+   */
+  resendDropped: boolean
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -47,7 +56,8 @@ export const DEFAULT_POLICY: EnginePolicy = {
   retryCap: 5 * 60_000,
   shareReceipts: true,
   outboxInRelayStore: false,
-  randomSendOrder: false
+  randomSendOrder: false,
+  resendDropped: false
 }
 
 /**
