@@ -5,12 +5,17 @@ import { expect } from 'chai'
 import { LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
 import type { MeshStore } from '../node/src/queue/index.ts'
 import type { Priority } from '../node/src/wire/index.ts'
+import { bucketOf } from '../node/src/queue/id-digest.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = []
   for await (const item of items) all.push(item)
   return all
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i)
 }
 
 async function collectPages<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
@@ -172,6 +177,35 @@ function storeSuite(
       expect(walked).to.deep.equal(envelopes.map((envelope) => envelope.header.id))
       const resumed = await collectPages(store.summaries('send', envelopes[SUMMARY_PAGE + 1]))
       expect(resumed.map((summary) => summary.header.id)).to.deep.equal(walked.slice(SUMMARY_PAGE + 2))
+    })
+
+    it('walks only the ids within given buckets, in the same order as a whole walk, few buckets or many', async () => {
+      const priorities: Priority[] = ['critical', 'normal', 'low']
+      const envelopes = Array.from({ length: 120 }, (_, i) => ({
+        ...storedEnvelope(
+          testEnvelope(tag, { priority: priorities[i % 3] }),
+          i % 4 === 0 ? 'local' : 'relay'
+        ),
+        receivedAt: i % 7
+      }))
+      await store.apply(envelopes.map((envelope) => ({ op: 'put-envelope', envelope })))
+      const bits = 5
+      const idsOf = (summaries: { header: { id: string } }[]) => summaries.map((summary) => summary.header.id)
+      for (const buckets of [
+        new Set([bucketOf(envelopes[0]?.header.idBytes ?? expect.fail(), bits)]),
+        new Set(range(20))
+      ]) {
+        const within = { bits, buckets }
+        for (const order of ['send', 'evict', 'evict-all'] as const) {
+          const whole = await collectPages(store.summaries(order))
+          const expected = whole.filter((summary) => buckets.has(bucketOf(summary.header.idBytes, bits)))
+          expect(expected.length).to.be.greaterThan(0)
+          const walked = await collectPages(store.summaries(order, undefined, within))
+          expect(idsOf(walked), `${order} within ${buckets.size} buckets`).to.deep.equal(idsOf(expected))
+          const resumed = await collectPages(store.summaries(order, expected[0], within))
+          expect(idsOf(resumed)).to.deep.equal(idsOf(expected.slice(1)))
+        }
+      }
     })
 
     it('lists the inbox in order of arrival', async () => {

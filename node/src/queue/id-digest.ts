@@ -103,11 +103,14 @@ export class IdDigest {
 
   private folded(bits: number): Uint32Array {
     if (bits === this.bits) return this.words
+    const { words } = this
     const folded = new Uint32Array(WORDS * 2 ** bits)
     const shift = this.bits - bits
-    for (let i = 0; i < this.words.length; i++) {
-      const at = (Math.floor(i / WORDS) >> shift) * WORDS + (i % WORDS)
-      folded[at] = ((folded[at] ?? 0) + (this.words[i] ?? 0)) >>> 0
+    for (let bucket = 0, at = 0; at < words.length; bucket++, at += WORDS) {
+      const into = (bucket >> shift) * WORDS
+      folded[into] = (folded[into] ?? 0) + (words[at] ?? 0)
+      folded[into + 1] = (folded[into + 1] ?? 0) + (words[at + 1] ?? 0)
+      folded[into + 2] = (folded[into + 2] ?? 0) + (words[at + 2] ?? 0)
     }
     return folded
   }

@@ -2,7 +2,7 @@ import { StoreAccounting } from './accounting.ts'
 import { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { IdSet } from './id-set.ts'
-import { compareIds, compareSummaries, inWalk, SUMMARY_PAGE } from './order.ts'
+import { compareIds, compareSummaries, inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
@@ -15,6 +15,9 @@ import type {
   StoreOp,
   SummaryOrder
 } from './types.ts'
+
+/** Wider than any arrival time in ms (year 5138), so a priority class and an arrival make one number. */
+const CLASS_SPAN = 1e14
 
 /** A walk within buckets gathers and sorts their summaries when they are fewer than 1/8 of all buckets. */
 const GATHER_BELOW = 8
@@ -31,6 +34,10 @@ export class MemoryStore implements MeshStore {
   private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
   /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
+  /** Bumped by every `apply`: a gathering made at an older version is stale. */
+  private version = 0
+  private lastGathered:
+    { within: IdBuckets; order: SummaryOrder; version: number; summaries: EnvelopeSummary[] } | undefined
   /** Summaries by the finest digest bucket of their ids, for walks within a few buckets. */
   private readonly byBucket = new Map<number, EnvelopeSummary[]>()
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
@@ -46,6 +53,7 @@ export class MemoryStore implements MeshStore {
   }
 
   async apply(ops: StoreOp[]): Promise<void> {
+    this.version++
     for (const op of ops) {
       switch (op.op) {
         case 'put-envelope':
@@ -145,26 +153,38 @@ export class MemoryStore implements MeshStore {
     }
   }
 
-  /** Gathers the few summaries in the buckets instead of walking the whole order. */
+  /**
+   * Gathers the few summaries in the buckets instead of walking the whole order. The engine walks the
+   * same buckets twice in a row (the peer's own envelopes, then the rest): the second walk reuses the
+   * first's gathering while the store is unchanged.
+   */
   private *summariesWithin(
     order: SummaryOrder,
     after: EnvelopeSummary | undefined,
     within: IdBuckets
   ): Iterable<EnvelopeSummary[]> {
+    const last = this.lastGathered
+    const gathered =
+      last?.within === within && last.order === order && last.version === this.version
+        ? last.summaries
+        : this.gather(order, within)
+    this.lastGathered = { within, order, version: this.version, summaries: gathered }
+    const from =
+      after === undefined ? 0 : gathered.findIndex((summary) => compareSummaries(order, summary, after) > 0)
+    for (let i = from < 0 ? gathered.length : from; i < gathered.length; i += SUMMARY_PAGE)
+      yield gathered.slice(i, i + SUMMARY_PAGE)
+  }
+
+  private gather(order: SummaryOrder, within: IdBuckets): EnvelopeSummary[] {
     const gathered: EnvelopeSummary[] = []
     const finer = MAX_DIGEST_BITS - within.bits
     for (const bucket of within.buckets) {
       for (let fine = bucket << finer; fine < (bucket + 1) << finer; fine++) {
-        const summaries = this.byBucket.get(fine)
-        if (summaries === undefined) continue
-        for (const summary of summaries) {
-          if (inWalk(order, summary) && (after === undefined || compareSummaries(order, summary, after) > 0))
-            gathered.push(summary)
-        }
+        for (const summary of this.byBucket.get(fine) ?? [])
+          if (inWalk(order, summary)) gathered.push(summary)
       }
     }
-    gathered.sort((a, b) => compareSummaries(order, a, b))
-    for (let i = 0; i < gathered.length; i += SUMMARY_PAGE) yield gathered.slice(i, i + SUMMARY_PAGE)
+    return sortedBy(order, gathered)
   }
 
   async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
@@ -197,4 +217,22 @@ export class MemoryStore implements MeshStore {
   holdsFor(tag: string): boolean {
     return this.accounting.holdsFor(tag)
   }
+}
+
+/**
+ * Sorts summaries in an order by a number per summary (priority class, then arrival), ids breaking ties:
+ * the same order as {@link compareSummaries}, at a fraction of its cost for the hundreds a gathering holds.
+ */
+function sortedBy(order: SummaryOrder, summaries: EnvelopeSummary[]): EnvelopeSummary[] {
+  const keys = summaries.map((summary) => {
+    const rank = PRIORITY_RANK[summary.header.priority]
+    return (order === 'send' ? rank : 2 - rank) * CLASS_SPAN + summary.receivedAt
+  })
+  const positions = summaries.map((_, i) => i)
+  positions.sort(
+    (i, j) =>
+      (keys[i] ?? 0) - (keys[j] ?? 0) ||
+      compareIds(summaries[i]?.header.id ?? '', summaries[j]?.header.id ?? '')
+  )
+  return positions.map((i) => summaries[i] as EnvelopeSummary)
 }

@@ -10,10 +10,13 @@ export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const
 
 /** Compares two summaries in the given order (see {@link SummaryOrder}). */
 export function compareSummaries(order: SummaryOrder, a: EnvelopeSummary, b: EnvelopeSummary): number {
-  const rank = PRIORITY_RANK[a.header.priority] - PRIORITY_RANK[b.header.priority]
-  return (
-    (order === 'send' ? rank : -rank) || a.receivedAt - b.receivedAt || compareIds(a.header.id, b.header.id)
-  )
+  const ha = a.header
+  const hb = b.header
+  if (ha.priority !== hb.priority) {
+    const rank = PRIORITY_RANK[ha.priority] - PRIORITY_RANK[hb.priority]
+    return order === 'send' ? rank : -rank
+  }
+  return a.receivedAt - b.receivedAt || compareIds(ha.id, hb.id)
 }
 
 /** Whether a summary from `order`'s index belongs in a walk of that order, `within` these buckets if given. */
