@@ -192,7 +192,7 @@ function storeSuite(
       const bits = 5
       const idsOf = (summaries: { header: { id: string } }[]) => summaries.map((summary) => summary.header.id)
       for (const buckets of [
-        new Set([bucketOf(envelopes[0]?.header.idBytes ?? expect.fail(), bits)]),
+        new Set([bucketOf(envelopes[1]?.header.idBytes ?? expect.fail(), bits)]),
         new Set(range(20))
       ]) {
         const within = { bits, buckets }

@@ -32,10 +32,18 @@ export function inBuckets(id: Uint8Array, within: IdBuckets): boolean {
  * sums are kept up to date as ids come and go; bits grow with the set.
  */
 export class IdDigest {
+  /** What `encode` returned, until the digest changes: a node's hellos between two changes share it. */
+  private encoded: Uint8Array | undefined
+
   private constructor(
-    private bits: number,
+    private bitCount: number,
     private words: Uint32Array
   ) {}
+
+  /** The id space is split by the ids' first `bits` bits. */
+  get bits(): number {
+    return this.bitCount
+  }
 
   static empty(): IdDigest {
     return new IdDigest(0, new Uint32Array(WORDS))
@@ -55,14 +63,17 @@ export class IdDigest {
     return new IdDigest(bits, new Uint32Array(words.buffer, words.byteOffset, buckets * WORDS))
   }
 
+  /** The digest as it travels; shared between callers, so never to be written to. */
   encode(): Uint8Array {
+    if (this.encoded !== undefined) return this.encoded
     const bytes = new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength).slice()
     if (BIG_ENDIAN) Buffer.from(bytes.buffer).swap32()
+    this.encoded = bytes
     return bytes
   }
 
   clone(): IdDigest {
-    return new IdDigest(this.bits, this.words.slice())
+    return new IdDigest(this.bitCount, this.words.slice())
   }
 
   add(id: Uint8Array): void {
@@ -78,17 +89,18 @@ export class IdDigest {
    * them, from which the sums are made again.
    */
   fit(size: number, ids: () => Iterable<Uint8Array>): void {
-    let bits = this.bits
+    let bits = this.bitCount
     while (bits < MAX_DIGEST_BITS && size > IDS_PER_BUCKET * 2 ** bits) bits++
-    if (bits === this.bits) return
-    this.bits = bits
+    if (bits === this.bitCount) return
+    this.bitCount = bits
+    this.encoded = undefined
     this.words = new Uint32Array(WORDS * 2 ** bits)
     for (const id of ids()) this.add(id)
   }
 
   /** The buckets, at the coarser of the two splits, where this digest and `other` differ. */
   differing(other: IdDigest): IdBuckets {
-    const bits = Math.min(this.bits, other.bits)
+    const bits = Math.min(this.bitCount, other.bits)
     const ours = this.folded(bits)
     const theirs = other.folded(bits)
     const buckets = new Set<number>()
@@ -102,10 +114,10 @@ export class IdDigest {
   }
 
   private folded(bits: number): Uint32Array {
-    if (bits === this.bits) return this.words
+    if (bits === this.bitCount) return this.words
     const { words } = this
     const folded = new Uint32Array(WORDS * 2 ** bits)
-    const shift = this.bits - bits
+    const shift = this.bitCount - bits
     for (let bucket = 0, at = 0; at < words.length; bucket++, at += WORDS) {
       const into = (bucket >> shift) * WORDS
       folded[into] = (folded[into] ?? 0) + (words[at] ?? 0)
@@ -116,7 +128,8 @@ export class IdDigest {
   }
 
   private count(id: Uint8Array, sign: 1 | -1): void {
-    const at = bucketOf(id, this.bits) * WORDS
+    this.encoded = undefined
+    const at = bucketOf(id, this.bitCount) * WORDS
     const { words } = this
     words[at] = ((words[at] ?? 0) + sign) >>> 0
     words[at + 1] = ((words[at + 1] ?? 0) + sign * wordAt(id, 4)) >>> 0

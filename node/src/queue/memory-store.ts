@@ -1,5 +1,6 @@
 import { StoreAccounting } from './accounting.ts'
-import { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
+import { BucketIndex } from './bucket-index.ts'
+import { IdDigest } from './id-digest.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { IdSet } from './id-set.ts'
 import { compareIds, compareSummaries, inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
@@ -38,8 +39,7 @@ export class MemoryStore implements MeshStore {
   private version = 0
   private lastGathered:
     { within: IdBuckets; order: SummaryOrder; version: number; summaries: EnvelopeSummary[] } | undefined
-  /** Summaries by the finest digest bucket of their ids, for walks within a few buckets. */
-  private readonly byBucket = new Map<number, EnvelopeSummary[]>()
+  private readonly byBucket = new BucketIndex()
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
     (a, b) => a.header.expiresAt - b.header.expiresAt || compareIds(a.header.id, b.header.id)
   )
@@ -84,20 +84,13 @@ export class MemoryStore implements MeshStore {
           break
       }
     }
+    this.byBucket.refit(this.digest.bits, () => this.envelopeMap.values())
   }
 
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
     this.accounting.envelope(envelope, sign)
-    const bucket = bucketOf(envelope.header.idBytes, MAX_DIGEST_BITS)
-    const inBucket = this.byBucket.get(bucket)
-    if (sign === 1) {
-      if (inBucket === undefined) this.byBucket.set(bucket, [envelope])
-      else inBucket.push(envelope)
-    } else if (inBucket !== undefined) {
-      const at = inBucket.indexOf(envelope)
-      if (at >= 0) inBucket.splice(at, 1)
-      if (inBucket.length === 0) this.byBucket.delete(bucket)
-    }
+    if (sign === 1) this.byBucket.add(envelope)
+    else this.byBucket.remove(envelope)
     for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
@@ -177,14 +170,11 @@ export class MemoryStore implements MeshStore {
 
   private gather(order: SummaryOrder, within: IdBuckets): EnvelopeSummary[] {
     const gathered: EnvelopeSummary[] = []
-    const finer = MAX_DIGEST_BITS - within.bits
-    for (const bucket of within.buckets) {
-      for (let fine = bucket << finer; fine < (bucket + 1) << finer; fine++) {
-        for (const summary of this.byBucket.get(fine) ?? [])
-          if (inWalk(order, summary)) gathered.push(summary)
-      }
-    }
-    return sortedBy(order, gathered)
+    this.byBucket.gather(within, gathered)
+    return sortedBy(
+      order,
+      gathered.filter((summary) => inWalk(order, summary))
+    )
   }
 
   async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
