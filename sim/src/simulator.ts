@@ -275,6 +275,8 @@ export class Simulator {
         const { transfer } = event
         if (transfer.link.active !== transfer) return
         const { from, to, header } = transfer
+        // Making room is all `incoming` does: an envelope that fits needs no event.
+        if (this.node(to).engine.fits(header.size)) return
         await this.deliver(to, { kind: 'incoming', peer: String(from), header })
         return
       }

@@ -222,6 +222,16 @@ export class MeshEngine {
     while (this.running !== undefined) await this.running
   }
 
+  /**
+   * Whether an envelope of `size` bytes fits the relay store as it stands, evicting nothing: a transport
+   * that announces transfers (`incoming`) may skip those that fit. Read between events, when none is
+   * being processed.
+   */
+  fits(size: number): boolean {
+    const { relayBytes, outboxBytes } = this.store.counts()
+    return this.excess(relayBytes, outboxBytes, size) <= 0
+  }
+
   /** The delivery attempts of an outbox envelope, if any were made. */
   attempts(id: string): Attempts | undefined {
     return this.outboxAttempts.get(id)
@@ -720,10 +730,14 @@ export class MeshEngine {
    * expired ones first, then low, then the oldest normal, critical last, and
    * never one of higher priority than the incoming envelope.
    */
+  /** Bytes over the relay store's cap once `size` more are in, given what it holds. */
+  private excess(relayBytes: number, outboxBytes: number, size: number): number {
+    return relayBytes + (this.policy.outboxInRelayStore ? outboxBytes : 0) + size - this.policy.maxRelayBytes
+  }
+
   private async makeRoom(incoming: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
     const sharesBuffer = this.policy.outboxInRelayStore
-    const held = (): number => cycle.relayBytes() + (sharesBuffer ? cycle.outboxBytes() : 0)
-    const excess = (): number => held() + incoming.size - this.policy.maxRelayBytes
+    const excess = (): number => this.excess(cycle.relayBytes(), cycle.outboxBytes(), incoming.size)
     if (excess() <= 0) return true
     const evict = (summary: EnvelopeSummary, why: string): void => {
       cycle.deleteEnvelope(summary)
