@@ -247,6 +247,7 @@ export class MeshEngine {
         for (const pending of batch) {
           const actions: EngineAction[] = []
           await this.process(pending.event, cycle, actions)
+          if (this.policy.resendDropped) this.askAgain(cycle, actions)
           results.push(actions)
         }
         if (cycle.ops.length > 0) {
@@ -264,11 +265,6 @@ export class MeshEngine {
   }
 
   private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
-    await this.processEvent(event, cycle, out)
-    if (this.policy.resendDropped) this.askAgain(cycle, out)
-  }
-
-  private async processEvent(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
     switch (event.kind) {
       case 'contact-up':
         this.contactUp(event.peer, cycle, out)
