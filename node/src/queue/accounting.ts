@@ -3,13 +3,14 @@ import type { EnvelopeSummary, StoreCounts } from './types.ts'
 /** Counts and per-peer, per-tag byte totals of a store, kept up to date op by op. */
 export class StoreAccounting {
   readonly counts: StoreCounts = { outbox: 0, outboxBytes: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
-  private readonly bytesByPeer = new Map<string, number>()
-  private readonly bytesByTag = new Map<string, number>()
-  private readonly envelopesByTag = new Map<string, number>()
+  // Made on first use: an engine cycle keeps one of these for what it changes, and most change little.
+  private bytesByPeer: Map<string, number> | undefined
+  private bytesByTag: Map<string, number> | undefined
+  private envelopesByTag: Map<string, number> | undefined
 
   /** Adds (`sign` 1) or removes (`sign` -1) an envelope. */
   envelope(envelope: EnvelopeSummary, sign: 1 | -1): void {
-    add(this.envelopesByTag, envelope.header.tag, sign)
+    add((this.envelopesByTag ??= new Map<string, number>()), envelope.header.tag, sign)
     if (envelope.origin === 'local') {
       this.counts.outbox += sign
       this.counts.outboxBytes += sign * envelope.header.size
@@ -18,20 +19,20 @@ export class StoreAccounting {
     const size = sign * envelope.header.size
     this.counts.relay += sign
     this.counts.relayBytes += size
-    add(this.bytesByPeer, envelope.fromPeer, size)
-    add(this.bytesByTag, envelope.header.tag, size)
+    add((this.bytesByPeer ??= new Map<string, number>()), envelope.fromPeer, size)
+    add((this.bytesByTag ??= new Map<string, number>()), envelope.header.tag, size)
   }
 
   bytesFrom(peer: string): number {
-    return this.bytesByPeer.get(peer) ?? 0
+    return this.bytesByPeer?.get(peer) ?? 0
   }
 
   bytesFor(tag: string): number {
-    return this.bytesByTag.get(tag) ?? 0
+    return this.bytesByTag?.get(tag) ?? 0
   }
 
   holdsFor(tag: string): boolean {
-    return this.envelopesByTag.has(tag)
+    return this.envelopesByTag?.has(tag) === true
   }
 }
 
