@@ -94,12 +94,18 @@ for (const [storeName, createStore] of [
         }
       })
 
-      it('offers everything it holds to a peer whose hello carries no digest (an older node)', async () => {
+      it('offers everything it holds to a peer whose hello carries no digest (an older node) or a malformed one', async () => {
         const held = Array.from({ length: 5 }, () => message(tagD))
         for (const envelope of held) await submit('A', envelope)
-        await net.deliver('A', { kind: 'contact-up', peer: 'old' })
-        await net.deliver('A', { kind: 'frame', peer: 'old', frame: meshFrame({ hello: { tags: [tagB] } }) })
-        expect(net.node('A').offeredTo('old')).to.have.members(held.map((envelope) => envelope.id))
+        for (const [peer, heldDigest] of [
+          ['old', undefined],
+          ['faulty', new Uint8Array(13)]
+        ] as const) {
+          await net.deliver('A', { kind: 'contact-up', peer })
+          const hello = heldDigest === undefined ? { tags: [tagB] } : { tags: [tagB], heldDigest }
+          await net.deliver('A', { kind: 'frame', peer, frame: meshFrame({ hello }) })
+          expect(net.node('A').offeredTo(peer), peer).to.have.members(held.map((envelope) => envelope.id))
+        }
       })
 
       it('delivers an envelope taken unread once a later one opens it, and purges its copies', async () => {
