@@ -56,6 +56,7 @@ export class IdSet {
     const bytes = this.scratch
     bytes.write(id, 'hex')
     const slot = this.find(bytes)
+    if (slot < 0) return
     this.slotState[slot] = DELETED
     this.used--
     this.deleted++
