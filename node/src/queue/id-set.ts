@@ -45,7 +45,7 @@ export class IdSet {
     this.hex.add(id)
     const bytes = idBytes ?? fromHex(id)
     if (bytes.length !== ID_BYTES) return
-    if ((this.used + this.deleted + 1) * 2 > this.slotState.length) this.rebuild()
+    if ((this.used + this.deleted + 1) * 4 > this.slotState.length * 3) this.rebuild()
     this.insert(bytes)
     this.digest?.add(bytes)
     this.digest?.fit(this.used, () => this.tableIds())
@@ -95,11 +95,11 @@ export class IdSet {
     }
   }
 
-  /** Drops the deleted slots, and doubles the table when it is more than a quarter full. */
+  /** Drops the deleted slots, and grows the table so that it is at most half full (rebuilt at three quarters). */
   private rebuild(): void {
     const { table, slotState } = this
     let slots = MIN_SLOTS
-    while (slots < (this.used + 1) * 4) slots *= 2
+    while (slots < (this.used + 1) * 2) slots *= 2
     this.table = new Uint8Array(slots * ID_BYTES)
     this.slotState = new Uint8Array(slots)
     this.used = 0
