@@ -58,7 +58,8 @@ export class IdDigest {
     const buckets = bytes.length / (4 * WORDS)
     const bits = Math.log2(buckets)
     if (!Number.isInteger(bits) || bits > MAX_DIGEST_BITS) return undefined
-    const words = bytes.byteOffset % 4 === 0 && !BIG_ENDIAN ? bytes : bytes.slice()
+    // A copy starts at offset 0 (not `slice`, which on a Buffer, as protobuf decoding gives, is a view).
+    const words = bytes.byteOffset % 4 === 0 && !BIG_ENDIAN ? bytes : new Uint8Array(bytes)
     if (BIG_ENDIAN) Buffer.from(words.buffer).swap32()
     return new IdDigest(bits, new Uint32Array(words.buffer, words.byteOffset, buckets * WORDS))
   }
