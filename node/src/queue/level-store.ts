@@ -2,8 +2,7 @@ import { ClassicLevel } from 'classic-level'
 import { logger } from '@libp2p/logger'
 import type { Priority } from '../wire/index.ts'
 import { fromHex, readHeader, toHex } from '../wire/index.ts'
-import { StoreAccounting } from './accounting.ts'
-import { IdDigest } from './id-digest.ts'
+import { HeldInMemory } from './held.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { IdSet } from './id-set.ts'
 import { inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
@@ -13,7 +12,6 @@ import type {
   InboxCursor,
   InboxEntry,
   MeshStore,
-  StoreCounts,
   StoredEnvelope,
   StoredReceipt,
   StoreOp,
@@ -66,7 +64,7 @@ interface PendingWrite {
  * In memory it keeps only the ids present (so looking up a new envelope costs
  * no read) and byte totals per peer and per tag.
  */
-export class LevelStore implements MeshStore {
+export class LevelStore extends HeldInMemory implements MeshStore {
   private readonly db: ClassicLevel<string, Bytes>
   private readonly envelopeLevel: Sublevel
   private readonly orderLevel: Sublevel
@@ -74,16 +72,13 @@ export class LevelStore implements MeshStore {
   private readonly receiptLevel: Sublevel
   private readonly receiptExpiryLevel: Sublevel
   private readonly inboxLevel: Sublevel
-  private readonly accounting = new StoreAccounting()
-  private readonly digest = IdDigest.empty()
-  private readonly envelopeIds = new IdSet(this.digest)
-  private readonly receiptIds = new IdSet()
   private pending: PendingWrite[] = []
   private writing = false
   private deletedBytes = 0
   private compacting: Promise<void> | undefined
 
   constructor(path: string) {
+    super()
     this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.envelopeLevel = openSublevel(this.db, 'envelope')
     this.orderLevel = openSublevel(this.db, 'order')
@@ -96,10 +91,7 @@ export class LevelStore implements MeshStore {
   async open(): Promise<void> {
     await this.db.open()
     for await (const page of this.summaries('send')) {
-      for (const summary of page) {
-        this.accounting.envelope(summary, 1)
-        this.envelopeIds.add(summary.header.id, summary.header.idBytes)
-      }
+      for (const summary of page) this.followEnvelope(summary, 1)
     }
     for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
     this.accounting.counts.receipts = this.receiptIds.size
@@ -117,26 +109,6 @@ export class LevelStore implements MeshStore {
       this.pending.push({ ops, resolve, reject })
       if (!this.writing) void this.writePending()
     })
-  }
-
-  hasEnvelope(id: string): boolean {
-    return this.envelopeIds.has(id)
-  }
-
-  hasReceipt(id: string): boolean {
-    return this.receiptIds.has(id)
-  }
-
-  envelopeDigest(): IdDigest {
-    return this.digest
-  }
-
-  hasEnvelopeBytes(id: Uint8Array): boolean {
-    return this.envelopeIds.hasBytes(id)
-  }
-
-  hasReceiptBytes(id: Uint8Array): boolean {
-    return this.receiptIds.hasBytes(id)
   }
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
@@ -200,22 +172,6 @@ export class LevelStore implements MeshStore {
         record: record.record
       }
     }
-  }
-
-  counts(): StoreCounts {
-    return { ...this.accounting.counts }
-  }
-
-  relayBytesFrom(peer: string): number {
-    return this.accounting.bytesFrom(peer)
-  }
-
-  relayBytesFor(tag: string): number {
-    return this.accounting.bytesFor(tag)
-  }
-
-  holdsFor(tag: string): boolean {
-    return this.accounting.holdsFor(tag)
   }
 
   private async writePending(): Promise<void> {
@@ -298,30 +254,10 @@ export class LevelStore implements MeshStore {
   }
 
   private account(op: StoreOp): void {
-    const { counts } = this.accounting
-    switch (op.op) {
-      case 'put-envelope':
-        this.accounting.envelope(op.envelope, 1)
-        this.envelopeIds.add(op.envelope.header.id, op.envelope.header.idBytes)
-        return
-      case 'delete-envelope':
-        this.accounting.envelope(op.envelope, -1)
-        this.envelopeIds.delete(op.envelope.header.id)
-        this.deletedBytes += op.envelope.header.size
-        if (this.deletedBytes >= COMPACT_AFTER_DELETED_BYTES) this.compact()
-        return
-      case 'put-receipt':
-        counts.receipts++
-        this.receiptIds.add(op.receipt.id)
-        return
-      case 'delete-receipt':
-        counts.receipts--
-        this.receiptIds.delete(op.receipt.id)
-        return
-      case 'put-inbox':
-        counts.inbox++
-        return
-    }
+    this.follow(op)
+    if (op.op !== 'delete-envelope') return
+    this.deletedBytes += op.envelope.header.size
+    if (this.deletedBytes >= COMPACT_AFTER_DELETED_BYTES) this.compact()
   }
 }
 

@@ -1,8 +1,6 @@
-import { StoreAccounting } from './accounting.ts'
 import { BucketIndex } from './bucket-index.ts'
-import { IdDigest } from './id-digest.ts'
+import { HeldInMemory } from './held.ts'
 import type { IdBuckets } from './id-digest.ts'
-import { IdSet } from './id-set.ts'
 import { compareIds, compareSummaries, inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
@@ -10,7 +8,6 @@ import type {
   InboxCursor,
   InboxEntry,
   MeshStore,
-  StoreCounts,
   StoredEnvelope,
   StoredReceipt,
   StoreOp,
@@ -24,14 +21,10 @@ const CLASS_SPAN = 1e14
 const GATHER_BELOW = 8
 
 /** The mesh store in memory: for the simulator and tests. Same semantics as the LevelDB store. */
-export class MemoryStore implements MeshStore {
+export class MemoryStore extends HeldInMemory implements MeshStore {
   private readonly envelopeMap = new Map<string, StoredEnvelope>()
   private readonly receiptMap = new Map<string, StoredReceipt>()
-  private readonly digest = IdDigest.empty()
-  private readonly envelopeIds = new IdSet(this.digest)
-  private readonly receiptIds = new IdSet()
   private readonly inboxEntries: InboxEntry[] = []
-  private readonly accounting = new StoreAccounting()
   private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
   /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
@@ -58,63 +51,42 @@ export class MemoryStore implements MeshStore {
       switch (op.op) {
         case 'put-envelope':
           this.envelopeMap.set(op.envelope.header.id, op.envelope)
-          this.envelopeIds.add(op.envelope.header.id, op.envelope.header.idBytes)
+          this.follow(op)
           this.index(op.envelope, 1)
           break
         case 'delete-envelope': {
           const stored = this.envelopeMap.get(op.envelope.header.id)
+          if (stored === undefined) break
           this.envelopeMap.delete(op.envelope.header.id)
-          this.envelopeIds.delete(op.envelope.header.id)
-          if (stored !== undefined) this.index(stored, -1)
+          this.followEnvelope(stored, -1)
+          this.index(stored, -1)
           break
         }
         case 'put-receipt':
           this.receiptMap.set(op.receipt.id, op.receipt)
-          this.receiptIds.add(op.receipt.id)
-          this.accounting.counts.receipts++
+          this.follow(op)
           break
         case 'delete-receipt':
           this.receiptMap.delete(op.receipt.id)
-          this.receiptIds.delete(op.receipt.id)
-          this.accounting.counts.receipts--
+          this.follow(op)
           break
         case 'put-inbox':
           this.inboxEntries.push(op.entry)
-          this.accounting.counts.inbox++
+          this.follow(op)
           break
       }
     }
-    this.byBucket.refit(this.digest.bits, () => this.envelopeMap.values())
+    this.byBucket.refit(this.envelopeDigest().bits, () => this.envelopeMap.values())
   }
 
+  /** Files an envelope in (or out of) the walk orders and buckets. */
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
-    this.accounting.envelope(envelope, sign)
     if (sign === 1) this.byBucket.add(envelope)
     else this.byBucket.remove(envelope)
     for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
     }
-  }
-
-  hasEnvelope(id: string): boolean {
-    return this.envelopeIds.has(id)
-  }
-
-  hasReceipt(id: string): boolean {
-    return this.receiptIds.has(id)
-  }
-
-  envelopeDigest(): IdDigest {
-    return this.digest
-  }
-
-  hasEnvelopeBytes(id: Uint8Array): boolean {
-    return this.envelopeIds.hasBytes(id)
-  }
-
-  hasReceiptBytes(id: Uint8Array): boolean {
-    return this.receiptIds.hasBytes(id)
   }
 
   async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
@@ -190,22 +162,6 @@ export class MemoryStore implements MeshStore {
     const order = (a: InboxCursor, b: InboxCursor): number =>
       a.receivedAt - b.receivedAt || compareIds(a.id, b.id)
     yield* this.inboxEntries.filter((entry) => after === undefined || order(entry, after) > 0).sort(order)
-  }
-
-  counts(): StoreCounts {
-    return { ...this.accounting.counts }
-  }
-
-  relayBytesFrom(peer: string): number {
-    return this.accounting.bytesFrom(peer)
-  }
-
-  relayBytesFor(tag: string): number {
-    return this.accounting.bytesFor(tag)
-  }
-
-  holdsFor(tag: string): boolean {
-    return this.accounting.holdsFor(tag)
   }
 }
 
