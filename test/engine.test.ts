@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { DEFAULT_POLICY, OFFER_BATCH, retryDelay, meshFrame } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
-import { encodeEnvelope, readHeader, toHex } from '../node/src/wire/index.ts'
+import { encodeEnvelope, readHeader } from '../node/src/wire/index.ts'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
 import { TestFolders } from './helpers/daemons.ts'
 import { EngineNet } from './helpers/engine-net.ts'
@@ -83,9 +83,9 @@ for (const [storeName, createStore] of [
         for (const envelope of fromC) await submit('C', envelope)
         await net.connect('B', 'C')
         await net.disconnect('B', 'C')
-        const offeredEarlier = net.node('A').offeredTo('B').length
+        const offeredEarlier = net.node('A').idsSentTo('B', 'offers').length
         await net.connect('A', 'B')
-        const offered = net.node('A').offeredTo('B').slice(offeredEarlier)
+        const offered = net.node('A').idsSentTo('B', 'offers').slice(offeredEarlier)
         expect(offered).to.include.members(newAtA.map((envelope) => envelope.id))
         expect(offered.length).to.be.lessThan(shared.length / 2)
         for (const { id } of [...shared, ...newAtA, ...fromC]) {
@@ -104,7 +104,9 @@ for (const [storeName, createStore] of [
           await net.deliver('A', { kind: 'contact-up', peer })
           const hello = heldDigest === undefined ? { tags: [tagB] } : { tags: [tagB], heldDigest }
           await net.deliver('A', { kind: 'frame', peer, frame: meshFrame({ hello }) })
-          expect(net.node('A').offeredTo(peer), peer).to.have.members(held.map((envelope) => envelope.id))
+          expect(net.node('A').idsSentTo(peer, 'offers'), peer).to.have.members(
+            held.map((envelope) => envelope.id)
+          )
         }
       })
 
@@ -372,25 +374,18 @@ for (const [storeName, createStore] of [
       const size = testEnvelope(tagC).content.length
       const incoming = (envelope: { content: Uint8Array }) =>
         ({ kind: 'incoming', peer: 'D', header: readHeader(envelope.content) }) as const
-      const sentTo = (from: string, to: string, field: 'offers' | 'requests'): string[] =>
-        net
-          .node(from)
-          .actions.flatMap((action) =>
-            action.kind === 'send' && action.peer === to ? action.frame[field].map((id) => toHex(id)) : []
-          )
-
       for (const resendDropped of [false, true]) {
         it(`evicts as an envelope starts arriving${resendDropped ? ', then asks again a peer that offered what it evicted' : ''}`, async () => {
           await nodes({ maxRelayBytes: size + 10, resendDropped })
           const first = message(tagC)
           await submit('A', first)
           await net.connect('A', 'B')
-          expect(sentTo('B', 'A', 'offers')).to.deep.equal(resendDropped ? [first.id] : [])
+          expect(net.node('B').idsSentTo('A', 'offers')).to.deep.equal(resendDropped ? [first.id] : [])
           await net.deliver('B', incoming(message(tagB)))
           expect(net.node('B').dropped()).to.deep.equal([])
           await net.deliver('B', incoming(message(tagC)))
           expect(net.node('B').dropped()).to.deep.equal(['evicted'])
-          expect(sentTo('B', 'A', 'requests')).to.deep.equal(
+          expect(net.node('B').idsSentTo('A', 'requests')).to.deep.equal(
             resendDropped ? [first.id, first.id] : [first.id]
           )
           await net.settle()

@@ -132,10 +132,10 @@ export class TestNode implements LocalEndpoint {
     return this.actions.flatMap((action) => (action.kind === 'dropped' ? [action.reason] : []))
   }
 
-  /** Ids this node offered `peer`, in order. */
-  offeredTo(peer: string): string[] {
+  /** Ids this node sent `peer` as offers or requests, in order. */
+  idsSentTo(peer: string, field: 'offers' | 'requests'): string[] {
     return this.actions.flatMap((action) =>
-      action.kind === 'send' && action.peer === peer ? action.frame.offers.map(toHex) : []
+      action.kind === 'send' && action.peer === peer ? action.frame[field].map(toHex) : []
     )
   }
 

@@ -656,13 +656,8 @@ export class MeshEngine {
       }
     }
     if (envelope.origin === 'relay') {
-      const { policy } = this
-      if (cycle.relayBytesFrom(envelope.fromPeer) + header.size > policy.maxRelayBytesPerPeer) {
-        return this.refuse(out, 'peer quota', envelope)
-      }
-      if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient) {
-        return this.refuse(out, 'recipient quota', envelope)
-      }
+      const over = this.quotaExceeded(envelope.fromPeer, header, cycle)
+      if (over !== undefined) return this.refuse(out, over, envelope)
     }
     if (envelope.origin === 'relay' || this.policy.outboxInRelayStore) {
       if (!(await this.makeRoom(header, cycle, out))) return this.refuse(out, 'store full', envelope)
@@ -679,13 +674,19 @@ export class MeshEngine {
     out: EngineAction[]
   ): Promise<void> {
     const now = this.clock.now()
-    const { id, size, tag } = header
+    const { id, tag } = header
     if (header.expiresAt <= now || cycle.hasEnvelope(id) || cycle.hasReceipt(id)) return
-    if (this.local.tags(now).has(tag)) return
-    const { policy } = this
-    if (cycle.relayBytesFrom(peer) + size > policy.maxRelayBytesPerPeer) return
-    if (cycle.relayBytesFor(tag) + size > policy.maxRelayBytesPerRecipient) return
+    if (this.local.tags(now).has(tag) || this.quotaExceeded(peer, header, cycle) !== undefined) return
     await this.makeRoom(header, cycle, out)
+  }
+
+  /** The quota an envelope relayed from `peer` would exceed, if any. */
+  private quotaExceeded(peer: string, header: EnvelopeHeader, cycle: Cycle): DropReason | undefined {
+    const { policy } = this
+    if (cycle.relayBytesFrom(peer) + header.size > policy.maxRelayBytesPerPeer) return 'peer quota'
+    if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient)
+      return 'recipient quota'
+    return undefined
   }
 
   /**
@@ -721,16 +722,16 @@ export class MeshEngine {
     return { kind: 'refused', reason }
   }
 
-  /**
-   * Evicts relay envelopes until `incoming` fits under the store's byte cap:
-   * expired ones first, then low, then the oldest normal, critical last, and
-   * never one of higher priority than the incoming envelope.
-   */
   /** Bytes over the relay store's cap once `size` more are in, given what it holds. */
   private excess(relayBytes: number, outboxBytes: number, size: number): number {
     return relayBytes + (this.policy.outboxInRelayStore ? outboxBytes : 0) + size - this.policy.maxRelayBytes
   }
 
+  /**
+   * Evicts relay envelopes until `incoming` fits under the store's byte cap:
+   * expired ones first, then low, then the oldest normal, critical last, and
+   * never one of higher priority than the incoming envelope.
+   */
   private async makeRoom(incoming: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
     const sharesBuffer = this.policy.outboxInRelayStore
     const excess = (): number => this.excess(cycle.relayBytes(), cycle.outboxBytes(), incoming.size)
