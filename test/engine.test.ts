@@ -199,9 +199,34 @@ for (const [storeName, createStore] of [
             action.kind === 'send' && action.frame.offers.length > 0 ? [action.frame.offers.length] : []
           )
         expect(offerFrames).to.deep.equal([OFFER_BATCH, 100])
+        const complete = net
+          .node('A')
+          .actions.flatMap((action) =>
+            action.kind === 'send' && action.frame.offers.length > 0 ? [action.frame.offersComplete] : []
+          )
+        expect(complete).to.deep.equal([false, true])
+        const asked = net
+          .node('B')
+          .actions.filter((action) => action.kind === 'send' && action.frame.moreOffers)
+        expect(asked).to.have.length(1)
         expect(net.node('B').store.counts().relay).to.equal(count)
         expect(new Set(net.node('A').sentEnvelopeIds()).size).to.equal(count)
         expect(net.node('A').sentEnvelopeIds()).to.have.length(count)
+      })
+
+      it('asks for more offers only when they do not say the walk is complete (older peers never say)', async () => {
+        await net.connect('A', 'B')
+        const offers = [Buffer.alloc(32, 7)]
+        const askedFor = async (offersComplete: boolean): Promise<number> => {
+          const before = net.node('B').actions.length
+          await net.deliver('B', { kind: 'frame', peer: 'A', frame: meshFrame({ offers, offersComplete }) })
+          return net
+            .node('B')
+            .actions.slice(before)
+            .filter((action) => action.kind === 'send' && action.frame.moreOffers).length
+        }
+        expect(await askedFor(true)).to.equal(0)
+        expect(await askedFor(false)).to.equal(1)
       })
 
       it('stops forwarding at the hop limit but still hands an envelope to its recipient', async () => {

@@ -146,7 +146,7 @@ interface PeerState {
   view: PeerView
   /** Our walk of the store that offers it what we hold, a batch at a time. */
   offering: Offering
-  /** It sent us offers and has not yet been asked for the next batch. */
+  /** It sent us offers, its walk is not done, and it has not yet been asked for the next batch. */
   moreOffersDue: boolean
 }
 
@@ -365,7 +365,10 @@ export class MeshEngine {
       await this.offerBatch(peer, state, cycle, out)
     }
     if (frame.receipts.length > 0) await this.receiveReceipts(peer, frame.receipts, cycle, out)
-    if (frame.offers.length > 0) await this.receiveOffers(peer, state, frame.offers, cycle, out)
+    if (frame.offers.length > 0) {
+      await this.receiveOffers(peer, state, frame.offers, cycle, out)
+      if (!frame.offersComplete) state.moreOffersDue = true
+    }
     if (frame.requests.length > 0) await this.receiveRequests(peer, state, frame.requests, cycle, out)
     if (frame.envelopes.length > 0) await this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
     this.requestMore(peer, state, cycle, out)
@@ -406,7 +409,7 @@ export class MeshEngine {
       }
     }
     offering.awaitingMore = offering.pass !== 'done'
-    this.sendIds(peer, 'offers', ids, out)
+    this.sendOffers(peer, state, ids, out)
   }
 
   /** Adds what the offering's pass takes to `ids` until the batch is full; whether it walked to the end. */
@@ -451,7 +454,7 @@ export class MeshEngine {
       const ids = envelopes
         .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
         .map((envelope) => envelope.header.idBytes)
-      this.sendIds(peer, 'offers', ids, out)
+      this.sendOffers(peer, state, ids, out)
     }
   }
 
@@ -497,7 +500,6 @@ export class MeshEngine {
       if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
       else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(toHex(bytes))
     }
-    state.moreOffersDue = true
     if (this.policy.shareReceipts && delivered.length > 0) {
       this.sendReceipts(peer, await cycle.receipts(delivered), out)
     }
@@ -961,9 +963,20 @@ export class MeshEngine {
     }
   }
 
-  private sendIds(peer: string, field: 'offers' | 'requests', ids: Uint8Array[], out: EngineAction[]): void {
+  /** Offers ids, telling the peer whether a further batch of our walk for it will follow its `moreOffers`. */
+  private sendOffers(peer: string, state: PeerState, ids: Uint8Array[], out: EngineAction[]): void {
+    this.sendIds(peer, 'offers', ids, out, { offersComplete: !state.offering.awaitingMore })
+  }
+
+  private sendIds(
+    peer: string,
+    field: 'offers' | 'requests',
+    ids: Uint8Array[],
+    out: EngineAction[],
+    fields: Partial<MeshFrame> = {}
+  ): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(this.frame(peer, { [field]: ids.slice(i, i + IDS_PER_FRAME) }))
+      out.push(this.frame(peer, { ...fields, [field]: ids.slice(i, i + IDS_PER_FRAME) }))
     }
   }
 

@@ -17,6 +17,7 @@ export function meshFrame(fields: Partial<MeshFrame>): MeshFrame {
     requests: NONE,
     refusals: NONE,
     moreOffers: false,
+    offersComplete: false,
     ...fields
   }
 }

@@ -147,6 +147,7 @@ export interface MeshFrame {
   requests: Uint8Array[]
   refusals: MeshFrame.Refusal[]
   moreOffers: boolean
+  offersComplete: boolean
 }
 
 export namespace MeshFrame {
@@ -475,6 +476,11 @@ export namespace MeshFrame {
           w.bool(obj.moreOffers)
         }
 
+        if ((obj.offersComplete != null && obj.offersComplete !== false)) {
+          w.uint32(72)
+          w.bool(obj.offersComplete)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -486,7 +492,8 @@ export namespace MeshFrame {
           offers: [],
           requests: [],
           refusals: [],
-          moreOffers: false
+          moreOffers: false,
+          offersComplete: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -555,6 +562,10 @@ export namespace MeshFrame {
             }
             case 8: {
               obj.moreOffers = reader.bool()
+              break
+            }
+            case 9: {
+              obj.offersComplete = reader.bool()
               break
             }
             default: {
@@ -691,6 +702,13 @@ export namespace MeshFrame {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.offersComplete`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -778,6 +796,11 @@ export namespace MeshFrame {
     value: boolean
   }
 
+  export interface MeshFrameOffersCompleteFieldEvent {
+    field: '$.offersComplete'
+    value: boolean
+  }
+
   export function encode (obj: Partial<MeshFrame>): Uint8Array {
     return encodeMessage(obj, MeshFrame.codec())
   }
@@ -786,7 +809,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameHelloHeldDigestFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameHelloHeldDigestFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent | MeshFrameOffersCompleteFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }
