@@ -76,6 +76,12 @@ type SimEvent =
   | { kind: 'retry'; node: number }
   | { kind: 'expire'; message: number }
 
+/**
+ * What an event makes the loop do, in order: hand an engine event to a node (`via`: the peer a frame came
+ * from) and carry out its actions, or let a node start a transfer if it is free.
+ */
+type Step = { node: number; event: EngineEvent; via?: number } | { kick: number }
+
 interface PendingEnvelope {
   from: number
   header: EnvelopeHeader
@@ -204,7 +210,8 @@ export class Simulator {
   private readonly holders: Set<number>[]
   private readonly deliveredAt: (number | undefined)[]
   private readonly scale: number
-  /** Scratch of `deliver` and `followCopies`, reused because they run once per event. */
+  /** Scratch of the loop and `followCopies`, reused because they run once per event. */
+  private readonly steps: Step[] = []
   private readonly evicted: string[] = []
   private readonly put = new Set<string>()
   private events = 0
@@ -243,33 +250,52 @@ export class Simulator {
       this.now = time
       this.events++
       if (queued <= traceTime) {
-        await this.handle(this.queue.pop() as SimEvent)
+        this.handle(this.queue.pop() as SimEvent)
       } else if (message !== undefined && message.event.time * MS === traceTime) {
         nextMessage++
-        await this.create(message)
+        this.create(message)
       } else if (contact !== undefined) {
         nextContact++
-        await this.contact(contact)
+        this.contact(contact)
       }
+      await this.takeSteps()
       if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
     }
     this.now = end
     return { stats: this.stats, messages: this.messages, deliveredAt: this.deliveredAt, events: this.events }
   }
 
-  private async handle(event: SimEvent): Promise<void> {
+  /**
+   * Takes the steps the event left, in order (steps may add more). The only await of the loop: the engines
+   * answer at once, as their stores are in memory, and each further async layer would cost every event.
+   */
+  private async takeSteps(): Promise<void> {
+    const { steps } = this
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as Step
+      if ('kick' in step) {
+        this.kick(step.kick)
+        continue
+      }
+      const node = this.node(step.node)
+      this.carryOut(node, await node.engine.handle(step.event), step.via)
+    }
+    steps.length = 0
+  }
+
+  private deliver(node: number, event: EngineEvent, via?: number): void {
+    this.steps.push(via === undefined ? { node, event } : { node, event, via })
+  }
+
+  private handle(event: SimEvent): void {
     switch (event.kind) {
       case 'frame':
         if (event.link.up) {
-          await this.deliver(
-            event.to,
-            { kind: 'frame', peer: String(event.from), frame: event.frame },
-            event.from
-          )
+          this.deliver(event.to, { kind: 'frame', peer: String(event.from), frame: event.frame }, event.from)
         }
         return
       case 'transfer-done':
-        await this.transferDone(event.transfer)
+        this.transferDone(event.transfer)
         return
       case 'transfer-start': {
         const { transfer } = event
@@ -277,31 +303,30 @@ export class Simulator {
         const { from, to, header } = transfer
         // Making room is all `incoming` does: an envelope that fits needs no event.
         if (this.node(to).engine.fits(header.size)) return
-        await this.deliver(to, { kind: 'incoming', peer: String(from), header })
+        this.deliver(to, { kind: 'incoming', peer: String(from), header })
         return
       }
       case 'retry':
-        await this.deliver(event.node, { kind: 'retry' })
+        this.deliver(event.node, { kind: 'retry' })
         return
       case 'expire':
-        for (const node of [...(this.holders[event.message] ?? [])]) {
-          await this.deliver(node, { kind: 'sweep', limit: SWEEP_ALL })
-        }
+        for (const node of this.holders[event.message] ?? [])
+          this.deliver(node, { kind: 'sweep', limit: SWEEP_ALL })
         return
     }
   }
 
-  private async create(message: SimMessage): Promise<void> {
+  private create(message: SimMessage): void {
     this.stats.created++
     this.node(message.event.from).hops.set(message.index, 0)
     this.queue.push(message.expiresAt * MS, { kind: 'expire', message: message.index })
-    await this.deliver(message.event.from, {
+    this.deliver(message.event.from, {
       kind: 'submit',
       envelopes: [{ content: message.content, hopLimit: HOP_LIMIT }]
     })
   }
 
-  private async contact({ a, b, up }: ContactEvent): Promise<void> {
+  private contact({ a, b, up }: ContactEvent): void {
     if (a === b) return
     let link = this.node(a).links.get(b)
     if (up) {
@@ -309,8 +334,8 @@ export class Simulator {
       link = new Link(Math.min(a, b), Math.max(a, b))
       this.node(a).links.set(b, link)
       this.node(b).links.set(a, link)
-      await this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
-      await this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
+      this.deliver(link.a, { kind: 'contact-up', peer: String(link.b) })
+      this.deliver(link.b, { kind: 'contact-up', peer: String(link.a) })
       return
     }
     if (link === undefined) return
@@ -325,16 +350,13 @@ export class Simulator {
     link.queues[1].length = 0
     this.node(a).links.delete(b)
     this.node(b).links.delete(a)
-    await this.deliver(link.a, { kind: 'contact-down', peer: String(link.b) })
-    await this.deliver(link.b, { kind: 'contact-down', peer: String(link.a) })
-    this.kick(link.a)
-    this.kick(link.b)
+    this.deliver(link.a, { kind: 'contact-down', peer: String(link.b) })
+    this.deliver(link.b, { kind: 'contact-down', peer: String(link.a) })
+    this.steps.push({ kick: link.a }, { kick: link.b })
   }
 
-  /** Hands an event to a node's engine and carries out what it asks; `via` is the peer a frame came from. */
-  private async deliver(index: number, event: EngineEvent, via?: number): Promise<void> {
-    const node = this.node(index)
-    const actions = await node.engine.handle(event)
+  /** Carries out what a node's engine asks after an event; `via` is the peer a frame came from. */
+  private carryOut(node: SimNode, actions: EngineAction[], via: number | undefined): void {
     const { evicted } = this
     evicted.length = 0
     for (const action of actions) this.act(node, action, via, evicted)
@@ -498,18 +520,17 @@ export class Simulator {
     this.node(transfer.to).busy = undefined
   }
 
-  private async transferDone(transfer: Transfer): Promise<void> {
+  private transferDone(transfer: Transfer): void {
     const { link } = transfer
     if (link.active !== transfer) return
     this.release(transfer)
     this.stats.relayed++
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'relayed')
     const frame = meshFrame({ envelopes: [transfer.bytes] })
-    await this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
+    this.deliver(transfer.to, { kind: 'frame', peer: String(transfer.from), frame }, transfer.from)
     // The sender goes on before its peer may use the link, as in the ONE, where a sender finishes a
     // transfer and starts its next in the same update: a contact is one side's dump, then the other's.
-    this.kick(transfer.from)
-    this.kick(transfer.to)
+    this.steps.push({ kick: transfer.from }, { kick: transfer.to })
   }
 
   private node(index: number): SimNode {

@@ -32,9 +32,6 @@ export function inBuckets(id: Uint8Array, within: IdBuckets): boolean {
  * sums are kept up to date as ids come and go; bits grow with the set.
  */
 export class IdDigest {
-  /** What `encode` returned, until the digest changes: a node's hellos between two changes share it. */
-  private encoded: Uint8Array | undefined
-
   private constructor(
     private bitCount: number,
     private words: Uint32Array
@@ -64,13 +61,18 @@ export class IdDigest {
     return new IdDigest(bits, new Uint32Array(words.buffer, words.byteOffset, buckets * WORDS))
   }
 
-  /** The digest as it travels; shared between callers, so never to be written to. */
+  /**
+   * The digest as it travels: where the platform is little-endian, a view of the live words, not a copy,
+   * so it reads as the digest is when the frame is encoded (at once by the daemon; on arrival in the
+   * simulator, whose frames travel as objects), which serves the peer as well. A copy per hello cost more
+   * than the rest of the contact where stores are large and change between contacts. Never written to.
+   */
   encode(): Uint8Array {
-    if (this.encoded !== undefined) return this.encoded
-    const bytes = new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength).slice()
-    if (BIG_ENDIAN) Buffer.from(bytes.buffer).swap32()
-    this.encoded = bytes
-    return bytes
+    const bytes = new Uint8Array(this.words.buffer, this.words.byteOffset, this.words.byteLength)
+    if (!BIG_ENDIAN) return bytes
+    const swapped = bytes.slice()
+    Buffer.from(swapped.buffer).swap32()
+    return swapped
   }
 
   clone(): IdDigest {
@@ -94,7 +96,6 @@ export class IdDigest {
     while (bits < MAX_DIGEST_BITS && size > IDS_PER_BUCKET * 2 ** bits) bits++
     if (bits === this.bitCount) return
     this.bitCount = bits
-    this.encoded = undefined
     this.words = new Uint32Array(WORDS * 2 ** bits)
     for (const id of ids()) this.add(id)
   }
@@ -129,7 +130,6 @@ export class IdDigest {
   }
 
   private count(id: Uint8Array, sign: 1 | -1): void {
-    this.encoded = undefined
     const at = bucketOf(id, this.bitCount) * WORDS
     const { words } = this
     words[at] = ((words[at] ?? 0) + sign) >>> 0
