@@ -63,7 +63,7 @@ export function buildMessage(
       expiresAt: Math.round(expiresAt * 1000),
       priority: event.priority,
       receiptHash,
-      payload: new Uint8Array(Math.max(0, payloadBytes))
+      payload: zeros(Math.max(0, payloadBytes))
     })
   let payload = target
   let content = make(payload)
@@ -72,4 +72,12 @@ export function buildMessage(
     content = make(payload)
   }
   return { index, event, content, id: readHeader(content).id, secret, expiresAt }
+}
+
+/** Payloads are zeros (only their size matters): views of one buffer, grown as needed, not one each. */
+let zeroBuffer = new Uint8Array(0)
+
+function zeros(length: number): Uint8Array {
+  if (zeroBuffer.length < length) zeroBuffer = new Uint8Array(Math.max(length, 2 * zeroBuffer.length))
+  return zeroBuffer.subarray(0, length)
 }
