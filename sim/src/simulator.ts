@@ -301,8 +301,6 @@ export class Simulator {
         const { transfer } = event
         if (transfer.link.active !== transfer) return
         const { from, to, header } = transfer
-        // Making room is all `incoming` does: an envelope that fits needs no event.
-        if (this.node(to).engine.fits(header.size)) return
         this.deliver(to, { kind: 'incoming', peer: String(from), header })
         return
       }
@@ -509,8 +507,12 @@ export class Simulator {
     this.observer.transfer?.(transfer.from, transfer.to, this.now / MS, 'started')
     const { bandwidth } = this.settings
     const duration = Number.isFinite(bandwidth) ? (pending.size / bandwidth) * MS : 0
-    // The receiver makes room as the transfer starts, as the ONE's receivers do.
-    this.queue.push(this.now, { kind: 'transfer-start', transfer })
+    // The receiver makes room as the transfer starts, as the ONE's receivers do. Making room is all
+    // `incoming` does, so an envelope that fits now needs no event: until the event would run (the other
+    // events already queued for this instant) the receiver, busy with this transfer, takes nothing in.
+    if (!this.node(transfer.to).engine.fits(pending.header.size)) {
+      this.queue.push(this.now, { kind: 'transfer-start', transfer })
+    }
     this.queue.push(this.now + duration, { kind: 'transfer-done', transfer })
   }
 
