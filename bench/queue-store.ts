@@ -177,7 +177,7 @@ async function applyWindowed(
   const inFlight = new Set<Promise<void>>()
   for await (const ops of source) {
     if (inFlight.size >= WORKLOAD.appliesInFlight) await Promise.race(inFlight)
-    const applying: Promise<void> = store.apply(ops).finally(() => inFlight.delete(applying))
+    const applying: Promise<void> = Promise.resolve(store.apply(ops)).finally(() => inFlight.delete(applying))
     inFlight.add(applying)
   }
   await Promise.all(inFlight)

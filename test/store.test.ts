@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
-import type { MeshStore } from '../node/src/queue/index.ts'
+import type { MeshStore, Walk } from '../node/src/queue/index.ts'
 import type { Priority } from '../node/src/wire/index.ts'
 import { bucketOf } from '../node/src/queue/id-digest.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+async function collect<T>(items: Walk<T>): Promise<T[]> {
   const all: T[] = []
   for await (const item of items) all.push(item)
   return all
@@ -18,7 +18,7 @@ function range(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i)
 }
 
-async function collectPages<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+async function collectPages<T>(pages: Walk<T[]>): Promise<T[]> {
   return (await collect(pages)).flat()
 }
 
@@ -139,9 +139,9 @@ function storeSuite(
       await store.apply(
         [lowNew, critical, ownCritical, normal, lowOld].map((envelope) => ({ op: 'put-envelope', envelope }))
       )
-      const ids = async (items: AsyncIterable<{ header: { id: string } }>) =>
+      const ids = async (items: Walk<{ header: { id: string } }>) =>
         (await collect(items)).map((item) => item.header.id)
-      const pageIds = async (pages: AsyncIterable<{ header: { id: string } }[]>) =>
+      const pageIds = async (pages: Walk<{ header: { id: string } }[]>) =>
         (await collectPages(pages)).map((item) => item.header.id)
       expect(await pageIds(store.summaries('send'))).to.deep.equal(
         [critical, ownCritical, normal, lowOld, lowNew].map((e) => e.header.id)
@@ -223,7 +223,7 @@ function storeSuite(
 
     it('commits concurrent writes, each visible once it resolves', async () => {
       const envelopes = Array.from({ length: 50 }, () => storedEnvelope(testEnvelope(tag)))
-      await Promise.all(envelopes.map((envelope) => store.apply([{ op: 'put-envelope', envelope }])))
+      await Promise.all(envelopes.map(async (envelope) => store.apply([{ op: 'put-envelope', envelope }])))
       expect(store.counts().relay).to.equal(50)
       const got = await store.getEnvelopes(envelopes.map((envelope) => envelope.header.id))
       expect(got.every((envelope) => envelope !== undefined)).to.equal(true)

@@ -8,7 +8,7 @@ import type {
   StrategySpec
 } from '../../node/src/mesh/index.ts'
 import { MemoryStore } from '../../node/src/queue/index.ts'
-import type { StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
+import type { Later, StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
 import { toHex } from '../../node/src/wire/index.ts'
 import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'
@@ -127,8 +127,8 @@ class ObservedStore extends MemoryStore {
     super()
   }
 
-  override async apply(ops: StoreOp[]): Promise<void> {
-    await super.apply(ops)
+  override apply(ops: StoreOp[]): void {
+    super.apply(ops)
     this.onApply(ops)
   }
 }
@@ -181,10 +181,10 @@ class SimNode implements LocalEndpoint {
     return this.tagSet
   }
 
-  accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+  accept(envelope: StoredEnvelope): Acceptance | undefined {
     const message = this.sim.messageById(envelope.header.id)
-    if (message?.event.to !== this.index) return Promise.resolve(undefined)
-    return Promise.resolve({ receiptSecret: message.secret, ops: [] })
+    if (message?.event.to !== this.index) return undefined
+    return { receiptSecret: message.secret, ops: [] }
   }
 }
 
@@ -258,7 +258,8 @@ export class Simulator {
         nextContact++
         this.contact(contact)
       }
-      await this.takeSteps()
+      const taken = this.takeSteps()
+      if (taken instanceof Promise) await taken
       if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
     }
     this.now = end
@@ -266,19 +267,26 @@ export class Simulator {
   }
 
   /**
-   * Takes the steps the event left, in order (steps may add more). The only await of the loop: the engines
-   * answer at once, as their stores are in memory, and each further async layer would cost every event.
+   * Takes the steps the event left, in order (steps may add more). The engines answer at once, as their
+   * stores are in memory, so the loop never waits: an await per event would cost every event.
    */
-  private async takeSteps(): Promise<void> {
+  private takeSteps(from = 0): Later<void> {
     const { steps } = this
-    for (let i = 0; i < steps.length; i++) {
+    for (let i = from; i < steps.length; i++) {
       const step = steps[i] as Step
       if ('kick' in step) {
         this.kick(step.kick)
         continue
       }
       const node = this.node(step.node)
-      this.carryOut(node, await node.engine.handle(step.event), step.via)
+      const actions = node.engine.handleNow(step.event)
+      if (actions instanceof Promise) {
+        return actions.then((later) => {
+          this.carryOut(node, later, step.via)
+          return this.takeSteps(i + 1)
+        })
+      }
+      this.carryOut(node, actions, step.via)
     }
     steps.length = 0
   }

@@ -1,7 +1,8 @@
-import { StoreAccounting } from '../queue/index.ts'
+import { forEach, StoreAccounting, then } from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   IdDigest,
+  Later,
   MeshStore,
   StoredEnvelope,
   StoredReceipt,
@@ -62,50 +63,52 @@ export class Cycle {
   }
 
   /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */
-  async envelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
+  envelopes(ids: string[]): Later<(StoredEnvelope | undefined)[]> {
     const unread = ids.filter(
       (id) => this.envelopeWrites?.has(id) !== true && this.recent.get(id) === undefined
     )
-    const stored = new Map(
-      (await this.store.getEnvelopes(unread)).map((envelope, i) => [unread[i], envelope])
-    )
-    return ids.map((id) => {
-      const written = this.envelopeWrites?.get(id)
-      if (written !== undefined) return written ?? undefined
-      return this.recent.get(id) ?? stored.get(id)
+    return then(this.store.getEnvelopes(unread), (read) => {
+      const stored = new Map(read.map((envelope, i) => [unread[i], envelope]))
+      return ids.map((id) => {
+        const written = this.envelopeWrites?.get(id)
+        if (written !== undefined) return written ?? undefined
+        return this.recent.get(id) ?? stored.get(id)
+      })
     })
   }
 
   /** Reads receipts of these ids in one batched lookup, for the single lookups that follow. */
-  async prefetchReceipts(ids: string[]): Promise<void> {
+  prefetchReceipts(ids: string[]): Later<void> {
     const wanted = ids.filter(
       (id) =>
         this.hasReceipt(id) && this.receiptWrites?.has(id) !== true && this.receiptReads?.has(id) !== true
     )
     if (wanted.length === 0) return
-    const stored = await this.store.getReceipts(wanted)
-    const reads = (this.receiptReads ??= new Map())
-    wanted.forEach((id, i) => reads.set(id, stored[i]))
+    return then(this.store.getReceipts(wanted), (stored) => {
+      const reads = (this.receiptReads ??= new Map())
+      wanted.forEach((id, i) => reads.set(id, stored[i]))
+    })
   }
 
   /** The receipts of these ids that are held: one batched read. */
-  async receipts(ids: string[]): Promise<StoredReceipt[]> {
-    await this.prefetchReceipts(ids)
+  receipts(ids: string[]): Later<StoredReceipt[]> {
     const receipts: StoredReceipt[] = []
-    for (const id of ids) {
-      const receipt = await this.receipt(id)
-      if (receipt !== undefined) receipts.push(receipt)
-    }
-    return receipts
+    const read = then(this.prefetchReceipts(ids), () =>
+      forEach(ids, (id) =>
+        then(this.receipt(id), (receipt) => {
+          if (receipt !== undefined) receipts.push(receipt)
+        })
+      )
+    )
+    return then(read, () => receipts)
   }
 
-  async receipt(id: string): Promise<StoredReceipt | undefined> {
+  receipt(id: string): Later<StoredReceipt | undefined> {
     const written = this.receiptWrites?.get(id)
     if (written !== undefined) return written ?? undefined
     if (!this.store.hasReceipt(id)) return undefined
     if (this.receiptReads?.has(id) === true) return this.receiptReads.get(id)
-    const [stored] = await this.store.getReceipts([id])
-    return stored
+    return then(this.store.getReceipts([id]), ([stored]) => stored)
   }
 
   /** Whether an envelope listed by a store iterator is still there in this cycle. */

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto'
-import { IdDigest, PRIORITY_RANK } from '../queue/index.ts'
+import { forEach, IdDigest, PRIORITY_RANK, then, walk } from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   IdBuckets,
+  Later,
   MeshStore,
   StoredEnvelope,
   StoredReceipt,
@@ -42,7 +43,7 @@ export interface LocalEndpoint {
   /** Hex tags this node takes delivery for at `now`. */
   tags(now: number): ReadonlySet<string>
   /** Opens an envelope whose tag is ours; undefined if it is not for us after all. */
-  accept(envelope: StoredEnvelope): Promise<Acceptance | undefined>
+  accept(envelope: StoredEnvelope): Later<Acceptance | undefined>
 }
 
 export interface EngineInit {
@@ -184,7 +185,9 @@ type Admission =
  * from the other's offers, a bounded number at a time. Events are processed
  * in arrival order; all events waiting when a cycle starts share one atomic
  * store write, and their actions are released only once it is on disk, so an
- * acknowledgement never precedes durability.
+ * acknowledgement never precedes durability. Steps chain on the store's
+ * answers (`Later`), so a store that answers at once gets each event
+ * processed within the call.
  */
 export class MeshEngine {
   readonly stats: EngineStats = { dropped: {}, refusedByPeer: {} }
@@ -199,6 +202,8 @@ export class MeshEngine {
   private readonly recent = new RecentEnvelopes()
   private timerAt = Infinity
   private queue: Pending[] = []
+  /** A batch is being processed (`running`: one that waits on the store). */
+  private draining = false
   private running: Promise<void> | undefined
 
   constructor(init: EngineInit) {
@@ -210,10 +215,28 @@ export class MeshEngine {
     this.random = init.random ?? Math.random
   }
 
-  handle(event: EngineEvent): Promise<EngineAction[]> {
+  async handle(event: EngineEvent): Promise<EngineAction[]> {
+    return this.handleNow(event)
+  }
+
+  /**
+   * As `handle`, with the actions at once instead of a promise when no event is waiting and the store
+   * answers at once (the memory store: the simulator's loop then never suspends).
+   */
+  handleNow(event: EngineEvent): Later<EngineAction[]> {
+    const settled: { actions?: EngineAction[]; error?: Error } = {}
+    const pending: Pending = {
+      event,
+      resolve: (actions) => (settled.actions = actions),
+      reject: (error) => (settled.error = error)
+    }
+    this.queue.push(pending)
+    this.drain()
+    if (settled.error !== undefined) throw settled.error
+    if (settled.actions !== undefined) return settled.actions
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject })
-      this.running ??= this.run()
+      pending.resolve = resolve
+      pending.reject = reject
     })
   }
 
@@ -237,34 +260,61 @@ export class MeshEngine {
     return this.outboxAttempts.get(id)
   }
 
-  private async run(): Promise<void> {
+  /** Processes the waiting events a batch at a time, at once while the store answers at once. */
+  private drain(): void {
+    if (this.draining) return
+    this.draining = true
     while (this.queue.length > 0) {
       const batch = this.queue
       this.queue = []
-      const cycle = new Cycle(this.store, this.recent)
-      const results: EngineAction[][] = []
-      try {
-        for (const pending of batch) {
-          const actions: EngineAction[] = []
-          await this.process(pending.event, cycle, actions)
-          if (this.policy.resendDropped) this.askAgain(cycle, actions)
-          results.push(actions)
-        }
-        if (cycle.ops.length > 0) {
-          await this.store.apply(cycle.ops)
-          this.recent.committed(cycle.ops)
-        }
-        batch.forEach((pending, i) => {
-          pending.resolve(results[i] ?? [])
+      const done = this.runBatch(batch)
+      if (done instanceof Promise) {
+        this.running = done.then(() => {
+          this.running = undefined
+          this.draining = false
+          this.drain()
         })
-      } catch (err) {
-        for (const pending of batch) pending.reject(err as Error)
+        return
       }
     }
-    this.running = undefined
+    this.draining = false
   }
 
-  private async process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Promise<void> {
+  /** One cycle: the batch's events, then its one atomic write; settles each event's promise, never throws. */
+  private runBatch(batch: Pending[]): Later<void> {
+    const cycle = new Cycle(this.store, this.recent)
+    const results: EngineAction[][] = []
+    const fail = (err: unknown): void => {
+      for (const pending of batch) pending.reject(err as Error)
+    }
+    const finish = (): void => {
+      batch.forEach((pending, i) => {
+        pending.resolve(results[i] ?? [])
+      })
+    }
+    try {
+      const processed = forEach(batch, (pending) => {
+        const actions: EngineAction[] = []
+        results.push(actions)
+        return then(this.process(pending.event, cycle, actions), () => {
+          if (this.policy.resendDropped) this.askAgain(cycle, actions)
+        })
+      })
+      const done = then(processed, () => {
+        if (cycle.ops.length === 0) return
+        return then(this.store.apply(cycle.ops), () => {
+          this.recent.committed(cycle.ops)
+        })
+      })
+      if (done instanceof Promise) return done.then(finish, fail)
+      finish()
+    } catch (err) {
+      fail(err)
+    }
+    return undefined
+  }
+
+  private process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Later<void> {
     switch (event.kind) {
       case 'contact-up':
         this.contactUp(event.peer, cycle, out)
@@ -273,28 +323,21 @@ export class MeshEngine {
         this.contactDown(event.peer, out)
         return
       case 'frame':
-        await this.receiveFrame(event.peer, event.frame, cycle, out)
-        return
+        return this.receiveFrame(event.peer, event.frame, cycle, out)
       case 'incoming':
-        await this.incoming(event.peer, event.header, cycle, out)
-        return
+        return this.incoming(event.peer, event.header, cycle, out)
       case 'submit':
-        await this.submit(event.envelopes, cycle, out)
-        return
+        return this.submit(event.envelopes, cycle, out)
       case 'sweep':
-        await this.sweep(event.limit, cycle, out)
-        return
+        return this.sweep(event.limit, cycle, out)
       case 'retry':
         this.timerAt = Infinity
-        await this.offerToAll(cycle, out)
-        return
+        return this.offerToAll(cycle, out)
       case 'flush':
         for (const attempts of this.outboxAttempts.values()) attempts.nextAttemptAt = 0
-        await this.offerToAll(cycle, out)
-        return
+        return this.offerToAll(cycle, out)
       case 'discard':
-        await this.discard(event.ids, cycle, out)
-        return
+        return this.discard(event.ids, cycle, out)
     }
   }
 
@@ -340,47 +383,76 @@ export class MeshEngine {
     for (const id of state.unacknowledged) this.failed(id, `contact with ${peer} lost before its ack`, out)
   }
 
-  private async receiveFrame(
-    peer: string,
-    frame: MeshFrame,
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
+  private receiveFrame(peer: string, frame: MeshFrame, cycle: Cycle, out: EngineAction[]): Later<void> {
     const state = this.peers.get(peer)
     if (state === undefined) {
       this.drop(out, 'malformed', 'frame from a peer not in contact', { peer })
       return
     }
-    if (frame.acks.length > 0) await this.acknowledged(state, frame.acks, cycle, out)
-    for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
-    if (frame.hello !== undefined) {
-      const tags = new Set(frame.hello.tags.map(toHex))
-      state.tags = tags
-      state.digest = IdDigest.decode(frame.hello.heldDigest)
-      this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
-      await this.startOffering(peer, state, cycle, out)
+    return this.frameParts(peer, state, frame, cycle, out, 0)
+  }
+
+  /** Handles a frame's parts in order from `part` on; a part that waits on the store holds up the rest. */
+  private frameParts(
+    peer: string,
+    state: PeerState,
+    frame: MeshFrame,
+    cycle: Cycle,
+    out: EngineAction[],
+    part: number
+  ): Later<void> {
+    for (let next = part; next < FRAME_PARTS; next++) {
+      const pending = this.framePart(next, peer, state, frame, cycle, out)
+      if (pending instanceof Promise) {
+        return pending.then(() => this.frameParts(peer, state, frame, cycle, out, next + 1))
+      }
     }
-    if (frame.moreOffers && state.offering.awaitingMore) {
-      state.offering.awaitingMore = false
-      await this.offerBatch(peer, state, cycle, out)
-    }
-    if (frame.receipts.length > 0) await this.receiveReceipts(peer, frame.receipts, cycle, out)
-    if (frame.offers.length > 0) {
-      await this.receiveOffers(peer, state, frame.offers, cycle, out)
-      if (!frame.offersComplete) state.moreOffersDue = true
-    }
-    if (frame.requests.length > 0) await this.receiveRequests(peer, state, frame.requests, cycle, out)
-    if (frame.envelopes.length > 0) await this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
     this.requestMore(peer, state, cycle, out)
   }
 
-  /** Starts offering a peer everything it may take: its own envelopes first, then by priority and age. */
-  private async startOffering(
+  private framePart(
+    part: number,
     peer: string,
     state: PeerState,
+    frame: MeshFrame,
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<void> {
+  ): Later<void> {
+    switch (part) {
+      case 0:
+        return frame.acks.length > 0 ? this.acknowledged(state, frame.acks, cycle, out) : undefined
+      case 1: {
+        for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
+        if (frame.hello === undefined) return
+        const tags = new Set(frame.hello.tags.map(toHex))
+        state.tags = tags
+        state.digest = IdDigest.decode(frame.hello.heldDigest)
+        this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
+        return this.startOffering(peer, state, cycle, out)
+      }
+      case 2:
+        if (!frame.moreOffers || !state.offering.awaitingMore) return
+        state.offering.awaitingMore = false
+        return this.offerBatch(peer, state, cycle, out)
+      case 3:
+        return frame.receipts.length > 0 ? this.receiveReceipts(peer, frame.receipts, cycle, out) : undefined
+      case 4:
+        if (frame.offers.length === 0) return
+        if (!frame.offersComplete) state.moreOffersDue = true
+        return this.receiveOffers(peer, state, frame.offers, cycle, out)
+      case 5:
+        return frame.requests.length > 0
+          ? this.receiveRequests(peer, state, frame.requests, cycle, out)
+          : undefined
+      default:
+        return frame.envelopes.length > 0
+          ? this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
+          : undefined
+    }
+  }
+
+  /** Starts offering a peer everything it may take: its own envelopes first, then by priority and age. */
+  private startOffering(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Later<void> {
     // A walk for the peer's own envelopes is skipped when the store holds none for its tags.
     const holdsForPeer = [...(state.tags ?? [])].some((tag) => this.store.holdsFor(tag))
     const { digest } = state
@@ -392,36 +464,43 @@ export class MeshEngine {
       after: undefined,
       awaitingMore: false
     }
-    await this.offerBatch(peer, state, cycle, out)
+    return this.offerBatch(peer, state, cycle, out)
   }
 
   /** Walks on from where the last batch stopped until a batch is full or both passes are done. */
-  private async offerBatch(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private offerBatch(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): Later<void> {
     const { offering } = state
     const ids: Uint8Array[] = []
-    while (offering.pass !== 'done' && ids.length < OFFER_BATCH) {
-      const passStart = ids.length
-      const walkedToEnd = await this.walkPass(peer, state, ids, cycle, out)
-      if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
-      if (walkedToEnd) {
-        offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
-        offering.after = undefined
+    const walkOn = (): Later<void> => {
+      if (offering.pass === 'done' || ids.length >= OFFER_BATCH) {
+        offering.awaitingMore = offering.pass !== 'done'
+        this.sendOffers(peer, state, ids, out)
+        return
       }
+      const passStart = ids.length
+      return then(this.walkPass(peer, state, ids, cycle, out), (walkedToEnd) => {
+        if (this.policy.randomSendOrder) shuffle(ids, passStart, this.random)
+        if (walkedToEnd) {
+          offering.pass = offering.pass === 'direct' ? 'relay' : 'done'
+          offering.after = undefined
+        }
+        return walkOn()
+      })
     }
-    offering.awaitingMore = offering.pass !== 'done'
-    this.sendOffers(peer, state, ids, out)
+    return walkOn()
   }
 
   /** Adds what the offering's pass takes to `ids` until the batch is full; whether it walked to the end. */
-  private async walkPass(
+  private walkPass(
     peer: string,
     state: PeerState,
     ids: Uint8Array[],
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<boolean> {
+  ): Later<boolean> {
     const { offering } = state
-    for await (const page of this.store.summaries('send', offering.after, offering.within)) {
+    const pages = this.store.summaries('send', offering.after, offering.within)
+    const filled = walk(pages, (page) => {
       for (const summary of page) {
         offering.after = summary
         if (!cycle.stillHeld(summary.header.id)) continue
@@ -429,16 +508,17 @@ export class MeshEngine {
         if (verdict === offering.pass || (verdict === 'direct' && offering.relayTakesDirect)) {
           ids.push(summary.header.idBytes)
         }
-        if (ids.length >= OFFER_BATCH) return false
+        if (ids.length >= OFFER_BATCH) return true
       }
-    }
-    return true
+      return false
+    })
+    return then(filled, (batchFull) => !batchFull)
   }
 
-  private async offerToAll(cycle: Cycle, out: EngineAction[]): Promise<void> {
-    for (const [peer, state] of this.peers) {
-      if (state.tags !== undefined) await this.startOffering(peer, state, cycle, out)
-    }
+  private offerToAll(cycle: Cycle, out: EngineAction[]): Later<void> {
+    return forEach([...this.peers], ([peer, state]) =>
+      state.tags === undefined ? undefined : this.startOffering(peer, state, cycle, out)
+    )
   }
 
   /** Offers freshly stored envelopes to every peer in contact that may take them. */
@@ -487,22 +567,23 @@ export class MeshEngine {
     return summary.hopsLeft > 0 && this.strategy.shouldForward(summary, state.view) ? 'relay' : 'no'
   }
 
-  private async receiveOffers(
+  private receiveOffers(
     peer: string,
     state: PeerState,
     offers: Uint8Array[],
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<void> {
+  ): Later<void> {
     const delivered: string[] = []
     for (const bytes of offers) {
       if (this.policy.resendDropped) state.offered.add(toHex(bytes))
       if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
       else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(toHex(bytes))
     }
-    if (this.policy.shareReceipts && delivered.length > 0) {
-      this.sendReceipts(peer, await cycle.receipts(delivered), out)
-    }
+    if (!this.policy.shareReceipts || delivered.length === 0) return
+    return then(cycle.receipts(delivered), (receipts) => {
+      this.sendReceipts(peer, receipts, out)
+    })
   }
 
   /**
@@ -537,15 +618,26 @@ export class MeshEngine {
     return false
   }
 
-  private async receiveRequests(
+  private receiveRequests(
     peer: string,
     state: PeerState,
     requests: Uint8Array[],
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<void> {
-    const ids = requests.map(toHex)
-    const envelopes = await cycle.envelopes(ids)
+  ): Later<void> {
+    return then(cycle.envelopes(requests.map(toHex)), (envelopes) => {
+      this.sendRequested(peer, state, requests, envelopes, out)
+    })
+  }
+
+  /** Sends the envelopes a peer requested, refusing those no longer held. */
+  private sendRequested(
+    peer: string,
+    state: PeerState,
+    requests: Uint8Array[],
+    envelopes: (StoredEnvelope | undefined)[],
+    out: EngineAction[]
+  ): void {
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
     const headers: EnvelopeHeader[] = []
@@ -575,13 +667,13 @@ export class MeshEngine {
     })
   }
 
-  private async receiveEnvelopes(
+  private receiveEnvelopes(
     peer: string,
     state: PeerState,
     raw: Uint8Array[],
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<void> {
+  ): Later<void> {
     const now = this.clock.now()
     const acks: Uint8Array[] = []
     const refusals: MeshFrame.Refusal[] = []
@@ -595,12 +687,11 @@ export class MeshEngine {
         this.drop(out, 'malformed', (err as Error).message, { peer })
       }
     }
-    await cycle.prefetchReceipts(decoded.map(({ header }) => header.id))
-    for (const { header, content, hopsLeft, copies } of decoded) {
+    const takeIn = ({ header, content, hopsLeft, copies }: DecodedEnvelope): Later<void> => {
       state.requested.delete(header.id)
       if (header.expiresAt <= now) {
         this.drop(out, 'expired', 'arrived expired', { peer, id: header.id })
-        continue
+        return
       }
       const envelope: StoredEnvelope = {
         header,
@@ -612,74 +703,96 @@ export class MeshEngine {
         recipient: '',
         ...(copies === undefined ? {} : { copies })
       }
-      const receipt = await cycle.receipt(header.id)
-      if (receipt !== undefined) {
-        if (receiptMatches(receipt.secret, envelope)) {
-          acks.push(header.idBytes)
-          this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
-          if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
-          continue
+      return then(cycle.receipt(header.id), (receipt) => {
+        if (receipt !== undefined) {
+          if (receiptMatches(receipt.secret, envelope)) {
+            acks.push(header.idBytes)
+            this.drop(out, 'already delivered', 'a receipt for it is known', { peer, id: header.id })
+            if (this.policy.shareReceipts) this.sendReceipts(peer, [receipt], out)
+            return
+          }
+          cycle.deleteReceipt(receipt)
         }
-        cycle.deleteReceipt(receipt)
-      }
-      if (cycle.hasEnvelope(header.id)) {
-        acks.push(header.idBytes)
-        continue
-      }
-      const admission = await this.admit(envelope, cycle, out)
-      if (admission.kind === 'refused') {
-        refusals.push({ envelopeId: header.idBytes, reason: admission.reason })
-        this.countRefusal(peer, admission.reason)
-        continue
-      }
-      acks.push(header.idBytes)
-      if (admission.kind === 'delivered') receipts.push(...admission.receipts)
-      else stored.push(envelope)
+        if (cycle.hasEnvelope(header.id)) {
+          acks.push(header.idBytes)
+          return
+        }
+        return then(this.admit(envelope, cycle, out), (admission) => {
+          if (admission.kind === 'refused') {
+            refusals.push({ envelopeId: header.idBytes, reason: admission.reason })
+            this.countRefusal(peer, admission.reason)
+            return
+          }
+          acks.push(header.idBytes)
+          if (admission.kind === 'delivered') receipts.push(...admission.receipts)
+          else stored.push(envelope)
+        })
+      })
     }
-    if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, { acks, refusals }))
-    this.spreadReceipts(receipts, out)
-    this.offerNew(stored, peer, cycle, out)
+    const prefetched = cycle.prefetchReceipts(decoded.map(({ header }) => header.id))
+    return then(
+      then(prefetched, () => forEach(decoded, takeIn)),
+      () => {
+        if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, { acks, refusals }))
+        this.spreadReceipts(receipts, out)
+        this.offerNew(stored, peer, cycle, out)
+      }
+    )
   }
 
   /** Takes an envelope in: delivers it if it is ours, else keeps it for relaying, within the quotas. */
-  private async admit(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Promise<Admission> {
+  private admit(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Later<Admission> {
+    if (!this.local.tags(this.clock.now()).has(envelope.header.tag)) return this.keep(envelope, cycle, out)
+    return then(this.local.accept(envelope), (acceptance) =>
+      acceptance === undefined
+        ? this.keep(envelope, cycle, out)
+        : this.deliverHere(envelope, acceptance, cycle, out)
+    )
+  }
+
+  /** Commits the receipt of an envelope our user accepted (and of those it made readable). */
+  private deliverHere(
+    envelope: StoredEnvelope,
+    acceptance: Acceptance,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Later<Admission> {
     const { header } = envelope
-    if (this.local.tags(this.clock.now()).has(header.tag)) {
-      const acceptance = await this.local.accept(envelope)
-      if (acceptance !== undefined) {
-        if (!receiptMatches(acceptance.receiptSecret, envelope))
-          return { kind: 'refused', reason: 'not acceptable' }
-        const receipt = { id: header.id, secret: acceptance.receiptSecret, expiresAt: header.expiresAt }
-        cycle.putReceipt(receipt)
-        cycle.ops.push(...acceptance.ops)
-        out.push({ kind: 'delivered', id: header.id })
-        const late = await this.lateReceipts(acceptance.late ?? [], cycle, out)
-        return { kind: 'delivered', receipts: [receipt, ...late] }
-      }
-    }
+    if (!receiptMatches(acceptance.receiptSecret, envelope))
+      return { kind: 'refused', reason: 'not acceptable' }
+    const receipt = { id: header.id, secret: acceptance.receiptSecret, expiresAt: header.expiresAt }
+    cycle.putReceipt(receipt)
+    cycle.ops.push(...acceptance.ops)
+    out.push({ kind: 'delivered', id: header.id })
+    return then(this.lateReceipts(acceptance.late ?? [], cycle, out), (late) => ({
+      kind: 'delivered' as const,
+      receipts: [receipt, ...late]
+    }))
+  }
+
+  /** Keeps an envelope that is not for our user, within the quotas, making room if it must. */
+  private keep(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Later<Admission> {
+    const { header } = envelope
     if (envelope.origin === 'relay') {
       const over = this.quotaExceeded(envelope.fromPeer, header, cycle)
       if (over !== undefined) return this.refuse(out, over, envelope)
     }
-    if (envelope.origin === 'relay' || this.policy.outboxInRelayStore) {
-      if (!(await this.makeRoom(header, cycle, out))) return this.refuse(out, 'store full', envelope)
-    }
-    cycle.putEnvelope(envelope)
-    return { kind: 'stored' }
+    const room =
+      envelope.origin === 'relay' || this.policy.outboxInRelayStore ? this.makeRoom(header, cycle, out) : true
+    return then(room, (made): Admission => {
+      if (!made) return this.refuse(out, 'store full', envelope)
+      cycle.putEnvelope(envelope)
+      return { kind: 'stored' }
+    })
   }
 
   /** Makes room for an envelope that starts arriving from a peer, if it would be kept for relaying. */
-  private async incoming(
-    peer: string,
-    header: EnvelopeHeader,
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
+  private incoming(peer: string, header: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Later<void> {
     const now = this.clock.now()
     const { id, tag } = header
     if (header.expiresAt <= now || cycle.hasEnvelope(id) || cycle.hasReceipt(id)) return
     if (this.local.tags(now).has(tag) || this.quotaExceeded(peer, header, cycle) !== undefined) return
-    await this.makeRoom(header, cycle, out)
+    return then(this.makeRoom(header, cycle, out), () => undefined)
   }
 
   /** The quota an envelope relayed from `peer` would exceed, if any. */
@@ -696,12 +809,23 @@ export class MeshEngine {
    * its copy and gets its receipt. One no longer held (expired, evicted), or whose secret does not match,
    * gets none.
    */
-  private async lateReceipts(
+  private lateReceipts(
     late: { id: string; secret: Uint8Array }[],
     cycle: Cycle,
     out: EngineAction[]
-  ): Promise<StoredReceipt[]> {
-    const envelopes = await cycle.envelopes(late.map(({ id }) => id))
+  ): Later<StoredReceipt[]> {
+    if (late.length === 0) return []
+    return then(cycle.envelopes(late.map(({ id }) => id)), (envelopes) =>
+      this.deliverLate(late, envelopes, cycle, out)
+    )
+  }
+
+  private deliverLate(
+    late: { id: string; secret: Uint8Array }[],
+    envelopes: (StoredEnvelope | undefined)[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): StoredReceipt[] {
     const receipts: StoredReceipt[] = []
     late.forEach(({ id, secret }, i) => {
       const envelope = envelopes[i]
@@ -734,7 +858,7 @@ export class MeshEngine {
    * expired ones first, then low, then the oldest normal, critical last, and
    * never one of higher priority than the incoming envelope.
    */
-  private async makeRoom(incoming: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Promise<boolean> {
+  private makeRoom(incoming: EnvelopeHeader, cycle: Cycle, out: EngineAction[]): Later<boolean> {
     const sharesBuffer = this.policy.outboxInRelayStore
     const excess = (): number => this.excess(cycle.relayBytes(), cycle.outboxBytes(), incoming.size)
     if (excess() <= 0) return true
@@ -744,21 +868,27 @@ export class MeshEngine {
       this.drop(out, 'evicted', why, { id: summary.header.id })
       if (this.policy.resendDropped) this.wantAgain(summary.header.id)
     }
-    for await (const summary of this.store.expiredEnvelopes(this.clock.now())) {
-      if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) continue
+    const expired = walk(this.store.expiredEnvelopes(this.clock.now()), (summary) => {
+      if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) return false
       evict(summary, 'expired, to make room')
-      if (excess() <= 0) return true
-    }
-    const incomingRank = PRIORITY_RANK[incoming.priority]
-    for await (const page of this.store.summaries(sharesBuffer ? 'evict-all' : 'evict')) {
-      for (const summary of page) {
-        if (PRIORITY_RANK[summary.header.priority] < incomingRank) return false
-        if (!cycle.stillHeld(summary.header.id)) continue
-        evict(summary, `to make room for a ${incoming.priority} envelope`)
-        if (excess() <= 0) return true
-      }
-    }
-    return false
+      return excess() <= 0
+    })
+    return then(expired, (made) => {
+      if (made) return true
+      const incomingRank = PRIORITY_RANK[incoming.priority]
+      let outranked = false
+      const evicted = walk(this.store.summaries(sharesBuffer ? 'evict-all' : 'evict'), (page) => {
+        for (const summary of page) {
+          outranked = PRIORITY_RANK[summary.header.priority] < incomingRank
+          if (outranked) return true
+          if (!cycle.stillHeld(summary.header.id)) continue
+          evict(summary, `to make room for a ${incoming.priority} envelope`)
+          if (excess() <= 0) return true
+        }
+        return false
+      })
+      return then(evicted, (stopped) => stopped && !outranked)
+    })
   }
 
   /** An envelope evicted here is wanted again from every peer in contact that offered it. */
@@ -766,49 +896,45 @@ export class MeshEngine {
     for (const state of this.peers.values()) if (state.offered.has(id)) state.wanted.push(id)
   }
 
-  private async receiveReceipts(
-    peer: string,
-    receipts: Receipt[],
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
+  private receiveReceipts(peer: string, receipts: Receipt[], cycle: Cycle, out: EngineAction[]): Later<void> {
     const now = this.clock.now()
-    const learned: StoredReceipt[] = []
     const ids = receipts.map((wire) => toHex(wire.envelopeId))
-    const envelopes = await cycle.envelopes(ids)
-    receipts.forEach((wire, i) => {
-      const id = ids[i] ?? ''
-      for (const state of this.peers.values()) state.requested.delete(id)
-      if (cycle.hasReceipt(id)) return
-      const receipt: StoredReceipt = {
-        id,
-        secret: wire.secret,
-        expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
-      }
-      const envelope = envelopes[i]
-      if (envelope !== undefined && cycle.hasEnvelope(id)) {
-        if (!receiptMatches(receipt.secret, envelope)) {
-          this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
-          return
+    return then(cycle.envelopes(ids), (envelopes) => {
+      const learned: StoredReceipt[] = []
+      receipts.forEach((wire, i) => {
+        const id = ids[i] ?? ''
+        for (const state of this.peers.values()) state.requested.delete(id)
+        if (cycle.hasReceipt(id)) return
+        const receipt: StoredReceipt = {
+          id,
+          secret: wire.secret,
+          expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
         }
-        cycle.deleteEnvelope(envelope)
-        if (envelope.origin === 'local') {
-          this.outboxAttempts.delete(id)
-          out.push({ kind: 'receipt', id })
+        const envelope = envelopes[i]
+        if (envelope !== undefined && cycle.hasEnvelope(id)) {
+          if (!receiptMatches(receipt.secret, envelope)) {
+            this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
+            return
+          }
+          cycle.deleteEnvelope(envelope)
+          if (envelope.origin === 'local') {
+            this.outboxAttempts.delete(id)
+            out.push({ kind: 'receipt', id })
+          }
         }
-      }
-      cycle.putReceipt(receipt)
-      learned.push(receipt)
+        cycle.putReceipt(receipt)
+        learned.push(receipt)
+      })
+      this.spreadReceipts(learned, out, peer)
     })
-    this.spreadReceipts(learned, out, peer)
   }
 
-  private async submit(submitted: SubmittedEnvelope[], cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private submit(submitted: SubmittedEnvelope[], cycle: Cycle, out: EngineAction[]): Later<void> {
     const now = this.clock.now()
     const fresh: StoredEnvelope[] = []
     const receipts: StoredReceipt[] = []
     const copies = this.strategy.initialCopies
-    for (const { content, hopLimit, recipient } of submitted) {
+    const admitted = forEach(submitted, ({ content, hopLimit, recipient }) => {
       const envelope: StoredEnvelope = {
         header: readHeader(content),
         content,
@@ -819,41 +945,50 @@ export class MeshEngine {
         recipient: recipient ?? '',
         ...(copies === undefined ? {} : { copies })
       }
-      if (cycle.hasEnvelope(envelope.header.id)) continue
-      const admission = await this.admit(envelope, cycle, out)
-      if (admission.kind === 'delivered') receipts.push(...admission.receipts)
-      else if (admission.kind === 'stored') fresh.push(envelope)
-    }
-    this.spreadReceipts(receipts, out)
-    this.offerNew(fresh, undefined, cycle, out)
+      if (cycle.hasEnvelope(envelope.header.id)) return
+      return then(this.admit(envelope, cycle, out), (admission) => {
+        if (admission.kind === 'delivered') receipts.push(...admission.receipts)
+        else if (admission.kind === 'stored') fresh.push(envelope)
+      })
+    })
+    return then(admitted, () => {
+      this.spreadReceipts(receipts, out)
+      this.offerNew(fresh, undefined, cycle, out)
+    })
   }
 
-  private async sweep(limit: number, cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private sweep(limit: number, cycle: Cycle, out: EngineAction[]): Later<void> {
     const now = this.clock.now()
     let envelopes = 0
-    for await (const summary of this.store.expiredEnvelopes(now)) {
-      if (envelopes >= limit) break
-      if (!cycle.stillHeld(summary.header.id)) continue
+    let receipts = 0
+    const sweptEnvelopes = walk(this.store.expiredEnvelopes(now), (summary) => {
+      if (envelopes >= limit) return true
+      if (!cycle.stillHeld(summary.header.id)) return false
       envelopes++
       cycle.deleteEnvelope(summary)
       if (summary.origin === 'local') {
         this.outboxAttempts.delete(summary.header.id)
         this.drop(out, 'expired', 'expired before delivery', { id: summary.header.id })
       }
-    }
-    let receipts = 0
-    for await (const receipt of this.store.expiredReceipts(now)) {
-      if (receipts >= limit) break
-      if (!cycle.hasReceipt(receipt.id)) continue
-      receipts++
-      cycle.deleteReceipt(receipt)
-    }
-    out.push({ kind: 'swept', envelopes, receipts })
+      return false
+    })
+    const sweptReceipts = then(sweptEnvelopes, () =>
+      walk(this.store.expiredReceipts(now), (receipt) => {
+        if (receipts >= limit) return true
+        if (!cycle.hasReceipt(receipt.id)) return false
+        receipts++
+        cycle.deleteReceipt(receipt)
+        return false
+      })
+    )
+    return then(sweptReceipts, () => {
+      out.push({ kind: 'swept', envelopes, receipts })
+    })
   }
 
-  private async discard(ids: string[] | undefined, cycle: Cycle, out: EngineAction[]): Promise<void> {
+  private discard(ids: string[] | undefined, cycle: Cycle, out: EngineAction[]): Later<void> {
     const wanted = ids === undefined ? undefined : new Set(ids)
-    for await (const page of this.store.summaries('send')) {
+    const discarded = walk(this.store.summaries('send'), (page) => {
       for (const summary of page) {
         const { id } = summary.header
         if (summary.origin !== 'local' || (wanted !== undefined && !wanted.has(id)) || !cycle.stillHeld(id))
@@ -862,15 +997,12 @@ export class MeshEngine {
         this.outboxAttempts.delete(id)
         this.drop(out, 'discarded', 'discarded by the user', { id })
       }
-    }
+      return false
+    })
+    return then(discarded, () => undefined)
   }
 
-  private async acknowledged(
-    state: PeerState,
-    acks: Uint8Array[],
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
+  private acknowledged(state: PeerState, acks: Uint8Array[], cycle: Cycle, out: EngineAction[]): Later<void> {
     const handed: string[] = []
     for (const bytes of acks) {
       const id = toHex(bytes)
@@ -879,30 +1011,26 @@ export class MeshEngine {
       if (attempts !== undefined) attempts.failures = 0
       if (state.handedOut.has(id)) handed.push(id)
     }
-    if (handed.length > 0) await this.handedOver(state, handed, cycle, out)
+    if (handed.length > 0) return this.handedOver(state, handed, cycle, out)
   }
 
   /** A peer took copies of envelopes from us: keep what the strategy says is left, or delete the envelope. */
-  private async handedOver(
-    state: PeerState,
-    ids: string[],
-    cycle: Cycle,
-    out: EngineAction[]
-  ): Promise<void> {
-    const envelopes = await cycle.envelopes(ids)
-    envelopes.forEach((envelope, i) => {
-      const id = ids[i] ?? ''
-      const given = state.handedOut.get(id) ?? 0
-      state.handedOut.delete(id)
-      if (envelope === undefined || this.strategy.keep === undefined) return
-      const kept = this.strategy.keep(envelope.copies ?? 1, given)
-      if (kept === (envelope.copies ?? 1)) return
-      cycle.deleteEnvelope(envelope)
-      if (kept > 0) cycle.putEnvelope({ ...envelope, copies: kept })
-      else if (envelope.origin === 'local') {
-        this.outboxAttempts.delete(id)
-        out.push({ kind: 'handed-over', id })
-      }
+  private handedOver(state: PeerState, ids: string[], cycle: Cycle, out: EngineAction[]): Later<void> {
+    return then(cycle.envelopes(ids), (envelopes) => {
+      envelopes.forEach((envelope, i) => {
+        const id = ids[i] ?? ''
+        const given = state.handedOut.get(id) ?? 0
+        state.handedOut.delete(id)
+        if (envelope === undefined || this.strategy.keep === undefined) return
+        const kept = this.strategy.keep(envelope.copies ?? 1, given)
+        if (kept === (envelope.copies ?? 1)) return
+        cycle.deleteEnvelope(envelope)
+        if (kept > 0) cycle.putEnvelope({ ...envelope, copies: kept })
+        else if (envelope.origin === 'local') {
+          this.outboxAttempts.delete(id)
+          out.push({ kind: 'handed-over', id })
+        }
+      })
     })
   }
 
@@ -1000,6 +1128,9 @@ export class MeshEngine {
     }
   }
 }
+
+/** A frame's parts (`framePart`): acks; refusals and hello; more offers; receipts; offers; requests; envelopes. */
+const FRAME_PARTS = 7
 
 /** Buckets that leave out at least half of the id space, else undefined: a walk of all costs no more. */
 function narrowing(within: IdBuckets): IdBuckets | undefined {

@@ -45,7 +45,7 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
     // Nothing to close.
   }
 
-  async apply(ops: StoreOp[]): Promise<void> {
+  apply(ops: StoreOp[]): void {
     this.version++
     for (const op of ops) {
       switch (op.op) {
@@ -89,19 +89,15 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
     }
   }
 
-  async getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]> {
+  getEnvelopes(ids: string[]): (StoredEnvelope | undefined)[] {
     return ids.map((id) => this.envelopeMap.get(id))
   }
 
-  async getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]> {
+  getReceipts(ids: string[]): (StoredReceipt | undefined)[] {
     return ids.map((id) => this.receiptMap.get(id))
   }
 
-  async *summaries(
-    order: SummaryOrder,
-    after?: EnvelopeSummary,
-    within?: IdBuckets
-  ): AsyncIterable<EnvelopeSummary[]> {
+  *summaries(order: SummaryOrder, after?: EnvelopeSummary, within?: IdBuckets): Iterable<EnvelopeSummary[]> {
     if (within !== undefined && within.buckets.size * GATHER_BELOW < 2 ** within.bits) {
       yield* this.summariesWithin(order, after, within)
       return
@@ -149,13 +145,13 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
     )
   }
 
-  async *expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary> {
-    yield* this.expiryOrder.takeWhile((envelope) => envelope.header.expiresAt <= time)
+  expiredEnvelopes(time: number): EnvelopeSummary[] {
+    return this.expiryOrder.takeWhile((envelope) => envelope.header.expiresAt <= time)
   }
 
-  async *expiredReceipts(time: number): AsyncIterable<StoredReceipt> {
+  expiredReceipts(time: number): StoredReceipt[] {
     const expired = [...this.receiptMap.values()].filter((receipt) => receipt.expiresAt <= time)
-    yield* expired.sort((a, b) => a.expiresAt - b.expiresAt)
+    return expired.sort((a, b) => a.expiresAt - b.expiresAt)
   }
 
   async *inbox(after?: InboxCursor): AsyncIterable<InboxEntry> {

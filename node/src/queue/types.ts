@@ -1,5 +1,6 @@
 import type { EnvelopeHeader } from '../wire/index.ts'
 import type { IdBuckets, IdDigest } from './id-digest.ts'
+import type { Later, Walk } from './later.ts'
 
 /** Whose an envelope is: this node's user's (outbox) or someone else's (relay store). */
 export type EnvelopeOrigin = 'local' | 'relay'
@@ -75,13 +76,15 @@ export type SummaryOrder = 'send' | 'evict' | 'evict-all'
 /**
  * Persistent state of the mesh engine. `apply` is atomic: after it resolves,
  * every op is on disk, and after a crash either all of them are or none.
+ * Reads and writes answer at once where nothing must be waited for (the
+ * memory store), so the engine handles an event without suspending.
  * Iterators stream from disk; what a store keeps in memory is per id and per
  * peer or tag, never per byte of content.
  */
 export interface MeshStore {
   open(): Promise<void>
   close(): Promise<void>
-  apply(ops: StoreOp[]): Promise<void>
+  apply(ops: StoreOp[]): Later<void>
   hasEnvelope(id: string): boolean
   hasReceipt(id: string): boolean
   /** As `hasEnvelope`, for an id's bytes as they come off the wire. */
@@ -90,21 +93,17 @@ export interface MeshStore {
   hasReceiptBytes(id: Uint8Array): boolean
   /** The digest of the envelope ids held, kept up to date by `apply`; read it, never change it. */
   envelopeDigest(): IdDigest
-  getEnvelopes(ids: string[]): Promise<(StoredEnvelope | undefined)[]>
-  getReceipts(ids: string[]): Promise<(StoredReceipt | undefined)[]>
+  getEnvelopes(ids: string[]): Later<(StoredEnvelope | undefined)[]>
+  getReceipts(ids: string[]): Later<(StoredReceipt | undefined)[]>
   /**
    * Summaries in `order`, a page at a time, starting after `after` when given (to resume a walk), and
    * only of ids `within` these buckets when given.
    */
-  summaries(
-    order: SummaryOrder,
-    after?: EnvelopeSummary,
-    within?: IdBuckets
-  ): AsyncIterable<EnvelopeSummary[]>
+  summaries(order: SummaryOrder, after?: EnvelopeSummary, within?: IdBuckets): Walk<EnvelopeSummary[]>
   /** Envelopes whose expiry is at or before `time`, soonest first. */
-  expiredEnvelopes(time: number): AsyncIterable<EnvelopeSummary>
+  expiredEnvelopes(time: number): Walk<EnvelopeSummary>
   /** Receipts whose expiry is at or before `time`, soonest first. */
-  expiredReceipts(time: number): AsyncIterable<StoredReceipt>
+  expiredReceipts(time: number): Walk<StoredReceipt>
   /** The inbox in order of arrival, starting after `after` when given (to read it a page at a time). */
   inbox(after?: InboxCursor): AsyncIterable<InboxEntry>
   counts(): StoreCounts
