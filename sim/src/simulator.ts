@@ -66,6 +66,14 @@ const MS = 1000
 /** Every message hops this many times at most: the ONE has no hop limit. */
 const HOP_LIMIT = 255
 
+/** What a free node looks for, in this order (see `kick`): [only for the receiver itself, sent by the node]. */
+const TRANSFER_CHOICES = [
+  [true, true],
+  [true, false],
+  [false, true],
+  [false, false]
+] as const
+
 /** Sweeps delete every expired envelope of a node at once. */
 const SWEEP_ALL = Number.MAX_SAFE_INTEGER
 
@@ -459,15 +467,14 @@ export class Simulator {
   private kick(index: number): void {
     const node = this.node(index)
     if (node.busy !== undefined) return
-    for (const deliverable of [true, false]) {
-      for (const sending of [true, false]) {
-        for (const [peer, link] of node.links) {
-          if (link.active !== undefined || this.node(peer).busy !== undefined) continue
-          const pending = this.nextOn(link, sending ? index : peer, deliverable)
-          if (pending !== undefined) {
-            this.start(link, pending)
-            return
-          }
+    for (const [deliverable, sending] of TRANSFER_CHOICES) {
+      for (const link of node.links.values()) {
+        const peer = link.other(index)
+        if (link.active !== undefined || this.node(peer).busy !== undefined) continue
+        const pending = this.nextOn(link, sending ? index : peer, deliverable)
+        if (pending !== undefined) {
+          this.start(link, pending)
+          return
         }
       }
     }

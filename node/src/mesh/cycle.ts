@@ -68,11 +68,11 @@ export class Cycle {
       (id) => this.envelopeWrites?.has(id) !== true && this.recent.get(id) === undefined
     )
     return then(this.store.getEnvelopes(unread), (read) => {
-      const stored = new Map(read.map((envelope, i) => [unread[i], envelope]))
+      let nextRead = 0
       return ids.map((id) => {
         const written = this.envelopeWrites?.get(id)
         if (written !== undefined) return written ?? undefined
-        return this.recent.get(id) ?? stored.get(id)
+        return this.recent.get(id) ?? read[nextRead++]
       })
     })
   }
