@@ -171,10 +171,12 @@ function sortedBy(order: SummaryOrder, summaries: EnvelopeSummary[]): EnvelopeSu
     return (order === 'send' ? rank : 2 - rank) * CLASS_SPAN + summary.receivedAt
   })
   const positions = summaries.map((_, i) => i)
-  positions.sort(
-    (i, j) =>
-      (keys[i] ?? 0) - (keys[j] ?? 0) ||
-      compareIds(summaries[i]?.header.id ?? '', summaries[j]?.header.id ?? '')
-  )
+  // -1, 0 or 1, not the keys' difference: a difference this large is a double, allocated at every comparison.
+  positions.sort((i, j) => {
+    const a = keys[i] ?? 0
+    const b = keys[j] ?? 0
+    if (a !== b) return a < b ? -1 : 1
+    return compareIds(summaries[i]?.header.id ?? '', summaries[j]?.header.id ?? '')
+  })
   return positions.map((i) => summaries[i] as EnvelopeSummary)
 }
