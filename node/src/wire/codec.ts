@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
-import { Envelope, EnvelopeContent } from './envelope.pb.ts'
+import { EnvelopeContent } from './envelope.pb.ts'
 import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
 import { fromHex, toHex } from './hex.ts'
+import { FieldReader, fieldKey, LENGTH_DELIMITED, VARINT, varintLength, writeVarint } from './protobuf.ts'
 
 export type Priority = 'critical' | 'normal' | 'low'
 
@@ -12,11 +13,8 @@ const toWire = {
   low: EnvelopeContent.Priority.LOW
 } as const satisfies Record<Priority, EnvelopeContent.Priority>
 
-const fromWire: Record<EnvelopeContent.Priority, Priority> = {
-  [EnvelopeContent.Priority.CRITICAL]: 'critical',
-  [EnvelopeContent.Priority.NORMAL]: 'normal',
-  [EnvelopeContent.Priority.LOW]: 'low'
-}
+/** The priorities by their number on the wire (envelope.proto's enum). */
+const PRIORITY_NUMBERS: readonly Priority[] = ['normal', 'critical', 'low']
 
 /** What every node may read of an envelope: its routing header, never the payload's meaning. */
 export interface EnvelopeHeader {
@@ -76,15 +74,22 @@ export function encodeEnvelopeContent(envelope: NewEnvelope): Uint8Array {
   })
 }
 
-/** Keys of the Envelope fields (envelope.proto): field number << 3 | wire type (2: bytes, 0: varint). */
-const CONTENT_KEY = (1 << 3) | 2
-const HOPS_LEFT_KEY = 2 << 3
-const COPIES_KEY = 3 << 3
+/** Keys of the Envelope fields (envelope.proto). */
+const CONTENT_KEY = fieldKey(1, LENGTH_DELIMITED)
+const HOPS_LEFT_KEY = fieldKey(2, VARINT)
+const COPIES_KEY = fieldKey(3, VARINT)
 
-/**
- * The bytes `Envelope.encode` gives, written directly: every envelope a node sends goes through here, and
- * protons' general writer costs several times the copy of the content (the wire test holds them equal).
- */
+/** Keys of the EnvelopeContent fields (envelope.proto). */
+const VERSION_KEY = fieldKey(1, VARINT)
+const RECIPIENT_TAG_KEY = fieldKey(2, LENGTH_DELIMITED)
+const EXPIRES_AT_KEY = fieldKey(3, VARINT)
+const PRIORITY_KEY = fieldKey(4, VARINT)
+const RECEIPT_HASH_KEY = fieldKey(5, LENGTH_DELIMITED)
+const PAYLOAD_KEY = fieldKey(6, LENGTH_DELIMITED)
+
+const NO_BYTES: Uint8Array = new Uint8Array(0)
+
+/** The bytes `Envelope.encode` gives (`protobuf.ts` says why it is written directly). */
 export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: number): Uint8Array {
   let size = content.length > 0 ? 1 + varintLength(content.length) + content.length : 0
   if (hopsLeft !== 0) size += 1 + varintLength(hopsLeft)
@@ -108,22 +113,63 @@ export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: n
   return bytes
 }
 
-/** Bytes of the varint of an unsigned 32-bit value. */
-function varintLength(value: number): number {
-  let length = 1
-  for (let rest = value >>> 7; rest > 0; rest >>>= 7) length++
-  return length
+/** What `Envelope.decode` gives, read directly (see `protobuf.ts`); a RangeError where it is not one. */
+function readEnvelope(bytes: Uint8Array): { content: Uint8Array; hopsLeft: number; copies?: number } {
+  const fields = new FieldReader(bytes)
+  let content = NO_BYTES
+  let hopsLeft = 0
+  let copies: number | undefined
+  while (!fields.done) {
+    const key = fields.varint()
+    if (key === CONTENT_KEY) content = fields.lengthDelimited()
+    else if (key === HOPS_LEFT_KEY) hopsLeft = fields.uint32()
+    else if (key === COPIES_KEY) copies = fields.uint32()
+    else fields.skip(key)
+  }
+  return copies === undefined ? { content, hopsLeft } : { content, hopsLeft, copies }
 }
 
-/** Writes a varint of an unsigned 32-bit value at `at`; returns the offset after it. */
-function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  let rest = value >>> 0
-  while (rest > 0x7f) {
-    bytes[at++] = (rest & 0x7f) | 0x80
-    rest >>>= 7
+/** EnvelopeContent's fields as the header needs them. */
+interface ContentFields {
+  version: number
+  recipientTag: Uint8Array
+  expiresAt: number
+  priority: Priority
+  receiptHash: Uint8Array
+  payload: Uint8Array
+}
+
+/**
+ * What `EnvelopeContent.decode` gives, read directly (see `protobuf.ts`), with the expiry as a number; a
+ * RangeError where it is not one, or where its priority is not one of ours.
+ */
+function readContent(content: Uint8Array): ContentFields {
+  const fields = new FieldReader(content)
+  const decoded: ContentFields = {
+    version: 0,
+    recipientTag: NO_BYTES,
+    expiresAt: 0,
+    priority: 'normal',
+    receiptHash: NO_BYTES,
+    payload: NO_BYTES
   }
-  bytes[at++] = rest
-  return at
+  while (!fields.done) {
+    const key = fields.varint()
+    if (key === VERSION_KEY) decoded.version = fields.uint32()
+    else if (key === RECIPIENT_TAG_KEY) decoded.recipientTag = fields.lengthDelimited()
+    else if (key === EXPIRES_AT_KEY) decoded.expiresAt = fields.varint()
+    else if (key === PRIORITY_KEY) decoded.priority = priorityOf(fields.varint())
+    else if (key === RECEIPT_HASH_KEY) decoded.receiptHash = fields.lengthDelimited()
+    else if (key === PAYLOAD_KEY) decoded.payload = fields.lengthDelimited()
+    else fields.skip(key)
+  }
+  return decoded
+}
+
+function priorityOf(number: number): Priority {
+  const priority = PRIORITY_NUMBERS[number]
+  if (priority === undefined) throw new RangeError(`unknown priority ${number}`)
+  return priority
 }
 
 /** Decodes an envelope from a peer, enforcing the format and the size limit. */
@@ -131,9 +177,9 @@ export function decodeEnvelope(bytes: Uint8Array, limits: EnvelopeLimits): Decod
   if (bytes.length > MAX_ENVELOPE_BYTES) {
     throw new OversizeEnvelopeError(`envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE_BYTES}`)
   }
-  let envelope: Envelope
+  let envelope: ReturnType<typeof readEnvelope>
   try {
-    envelope = Envelope.decode(bytes)
+    envelope = readEnvelope(bytes)
   } catch (err) {
     throw new MalformedEnvelopeError(`envelope does not decode: ${(err as Error).message}`)
   }
@@ -154,9 +200,9 @@ export function readHeader(
   limits: EnvelopeLimits = UNLIMITED,
   id?: string
 ): EnvelopeHeader {
-  let decoded: EnvelopeContent
+  let decoded: ContentFields
   try {
-    decoded = EnvelopeContent.decode(content)
+    decoded = readContent(content)
   } catch (err) {
     throw new MalformedEnvelopeError(`envelope content does not decode: ${(err as Error).message}`)
   }
@@ -176,8 +222,8 @@ export function readHeader(
     id: id ?? toHex(idBytes),
     idBytes,
     tag: toHex(decoded.recipientTag),
-    expiresAt: Number(decoded.expiresAt),
-    priority: fromWire[decoded.priority],
+    expiresAt: decoded.expiresAt,
+    priority: decoded.priority,
     receiptHash: toHex(decoded.receiptHash),
     size: content.length
   }
@@ -185,7 +231,7 @@ export function readHeader(
 
 /** The payload of content bytes, for the end-to-end layer at the recipient. */
 export function readPayload(content: Uint8Array): Uint8Array {
-  return EnvelopeContent.decode(content).payload
+  return readContent(content).payload
 }
 
 export function envelopeId(content: Uint8Array): string {
