@@ -129,13 +129,25 @@ class Link {
   }
 }
 
-/** A MemoryStore that reports each committed batch, so the simulator can follow copies. */
+/**
+ * A MemoryStore that reports each committed batch, so the simulator can follow copies. Every node's copy of a
+ * message keeps the one content of the message, not the bytes it arrived in (the same bytes: their hash is
+ * the id), so what arrives dies young and memory holds each message once, not once per copy.
+ */
 class ObservedStore extends MemoryStore {
-  constructor(private readonly onApply: (ops: StoreOp[]) => void) {
+  constructor(
+    private readonly contentOf: (id: string) => Uint8Array | undefined,
+    private readonly onApply: (ops: StoreOp[]) => void
+  ) {
     super()
   }
 
   override apply(ops: StoreOp[]): void {
+    ops.forEach((op, i) => {
+      if (op.op !== 'put-envelope') return
+      const content = this.contentOf(op.envelope.header.id)
+      if (content !== undefined) ops[i] = { op: 'put-envelope', envelope: { ...op.envelope, content } }
+    })
     super.apply(ops)
     this.onApply(ops)
   }
@@ -163,7 +175,10 @@ class SimNode implements LocalEndpoint {
     scale: number
   ) {
     this.tagSet = new Set([toHex(nodeTag(index))])
-    this.store = new ObservedStore((ops) => this.committed.push(...ops))
+    this.store = new ObservedStore(
+      (id) => sim.messageById(id)?.content,
+      (ops) => this.committed.push(...ops)
+    )
     const random = new Random(settings.seed * 1_000_003 + index)
     const relayBytes = Math.floor(settings.buffer / scale)
     this.engine = new MeshEngine({
