@@ -7,7 +7,7 @@ import type {
   MeshFrame,
   StrategySpec
 } from '../../node/src/mesh/index.ts'
-import { MemoryStore } from '../../node/src/queue/index.ts'
+import { forEach, MemoryStore, then } from '../../node/src/queue/index.ts'
 import type { Later, StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
 import { toHex } from '../../node/src/wire/index.ts'
 import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
@@ -281,8 +281,9 @@ export class Simulator {
         nextContact++
         this.contact(contact)
       }
-      const taken = this.takeSteps()
+      const taken = forEach(this.steps, (step) => this.take(step))
       if (taken instanceof Promise) await taken
+      this.steps.length = 0
       if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
     }
     this.now = end
@@ -290,28 +291,18 @@ export class Simulator {
   }
 
   /**
-   * Takes the steps the event left, in order (steps may add more). The engines answer at once, as their
-   * stores are in memory, so the loop never waits: an await per event would cost every event.
+   * Takes one of the steps an event left. The engines answer at once, as their stores are in memory, so
+   * the loop never waits: an await per event would cost every event.
    */
-  private takeSteps(from = 0): Later<void> {
-    const { steps } = this
-    for (let i = from; i < steps.length; i++) {
-      const step = steps[i] as Step
-      if ('kick' in step) {
-        this.kick(step.kick)
-        continue
-      }
-      const node = this.node(step.node)
-      const actions = node.engine.handleNow(step.event)
-      if (actions instanceof Promise) {
-        return actions.then((later) => {
-          this.carryOut(node, later, step.via)
-          return this.takeSteps(i + 1)
-        })
-      }
-      this.carryOut(node, actions, step.via)
+  private take(step: Step): Later<void> {
+    if ('kick' in step) {
+      this.kick(step.kick)
+      return
     }
-    steps.length = 0
+    const node = this.node(step.node)
+    return then(node.engine.handleNow(step.event), (actions) => {
+      this.carryOut(node, actions, step.via)
+    })
   }
 
   private deliver(node: number, event: EngineEvent, via?: number): void {

@@ -389,29 +389,15 @@ export class MeshEngine {
       this.drop(out, 'malformed', 'frame from a peer not in contact', { peer })
       return
     }
-    return this.frameParts(peer, state, frame, cycle, out, 0)
+    const parts = forEach(FRAME_PARTS, (part) => this.framePart(part, peer, state, frame, cycle, out))
+    return then(parts, () => {
+      this.requestMore(peer, state, cycle, out)
+    })
   }
 
-  /** Handles a frame's parts in order from `part` on; a part that waits on the store holds up the rest. */
-  private frameParts(
-    peer: string,
-    state: PeerState,
-    frame: MeshFrame,
-    cycle: Cycle,
-    out: EngineAction[],
-    part: number
-  ): Later<void> {
-    for (let next = part; next < FRAME_PARTS; next++) {
-      const pending = this.framePart(next, peer, state, frame, cycle, out)
-      if (pending instanceof Promise) {
-        return pending.then(() => this.frameParts(peer, state, frame, cycle, out, next + 1))
-      }
-    }
-    this.requestMore(peer, state, cycle, out)
-  }
-
+  /** One part of a frame; a part that waits on the store holds up the parts after it. */
   private framePart(
-    part: number,
+    part: FramePart,
     peer: string,
     state: PeerState,
     frame: MeshFrame,
@@ -419,9 +405,9 @@ export class MeshEngine {
     out: EngineAction[]
   ): Later<void> {
     switch (part) {
-      case 0:
+      case 'acks':
         return frame.acks.length > 0 ? this.acknowledged(state, frame.acks, cycle, out) : undefined
-      case 1: {
+      case 'hello': {
         for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
         if (frame.hello === undefined) return
         const tags = new Set(frame.hello.tags.map(toHex))
@@ -430,21 +416,21 @@ export class MeshEngine {
         this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
         return this.startOffering(peer, state, cycle, out)
       }
-      case 2:
+      case 'moreOffers':
         if (!frame.moreOffers || !state.offering.awaitingMore) return
         state.offering.awaitingMore = false
         return this.offerBatch(peer, state, cycle, out)
-      case 3:
+      case 'receipts':
         return frame.receipts.length > 0 ? this.receiveReceipts(peer, frame.receipts, cycle, out) : undefined
-      case 4:
+      case 'offers':
         if (frame.offers.length === 0) return
         if (!frame.offersComplete) state.moreOffersDue = true
         return this.receiveOffers(peer, state, frame.offers, cycle, out)
-      case 5:
+      case 'requests':
         return frame.requests.length > 0
           ? this.receiveRequests(peer, state, frame.requests, cycle, out)
           : undefined
-      default:
+      case 'envelopes':
         return frame.envelopes.length > 0
           ? this.receiveEnvelopes(peer, state, frame.envelopes, cycle, out)
           : undefined
@@ -897,36 +883,48 @@ export class MeshEngine {
   }
 
   private receiveReceipts(peer: string, receipts: Receipt[], cycle: Cycle, out: EngineAction[]): Later<void> {
-    const now = this.clock.now()
     const ids = receipts.map((wire) => toHex(wire.envelopeId))
     return then(cycle.envelopes(ids), (envelopes) => {
-      const learned: StoredReceipt[] = []
-      receipts.forEach((wire, i) => {
-        const id = ids[i] ?? ''
-        for (const state of this.peers.values()) state.requested.delete(id)
-        if (cycle.hasReceipt(id)) return
-        const receipt: StoredReceipt = {
-          id,
-          secret: wire.secret,
-          expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
-        }
-        const envelope = envelopes[i]
-        if (envelope !== undefined && cycle.hasEnvelope(id)) {
-          if (!receiptMatches(receipt.secret, envelope)) {
-            this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
-            return
-          }
-          cycle.deleteEnvelope(envelope)
-          if (envelope.origin === 'local') {
-            this.outboxAttempts.delete(id)
-            out.push({ kind: 'receipt', id })
-          }
-        }
-        cycle.putReceipt(receipt)
-        learned.push(receipt)
-      })
-      this.spreadReceipts(learned, out, peer)
+      this.learnReceipts(peer, receipts, ids, envelopes, cycle, out)
     })
+  }
+
+  /** Takes in a peer's receipts: each deletes our copy of its envelope (if the secret matches) and spreads. */
+  private learnReceipts(
+    peer: string,
+    receipts: Receipt[],
+    ids: string[],
+    envelopes: (StoredEnvelope | undefined)[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): void {
+    const now = this.clock.now()
+    const learned: StoredReceipt[] = []
+    receipts.forEach((wire, i) => {
+      const id = ids[i] ?? ''
+      for (const state of this.peers.values()) state.requested.delete(id)
+      if (cycle.hasReceipt(id)) return
+      const receipt: StoredReceipt = {
+        id,
+        secret: wire.secret,
+        expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
+      }
+      const envelope = envelopes[i]
+      if (envelope !== undefined && cycle.hasEnvelope(id)) {
+        if (!receiptMatches(receipt.secret, envelope)) {
+          this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
+          return
+        }
+        cycle.deleteEnvelope(envelope)
+        if (envelope.origin === 'local') {
+          this.outboxAttempts.delete(id)
+          out.push({ kind: 'receipt', id })
+        }
+      }
+      cycle.putReceipt(receipt)
+      learned.push(receipt)
+    })
+    this.spreadReceipts(learned, out, peer)
   }
 
   private submit(submitted: SubmittedEnvelope[], cycle: Cycle, out: EngineAction[]): Later<void> {
@@ -1129,8 +1127,9 @@ export class MeshEngine {
   }
 }
 
-/** A frame's parts (`framePart`): acks; refusals and hello; more offers; receipts; offers; requests; envelopes. */
-const FRAME_PARTS = 7
+/** The parts of a frame, in the order `framePart` handles them (refusals go with the hello). */
+const FRAME_PARTS = ['acks', 'hello', 'moreOffers', 'receipts', 'offers', 'requests', 'envelopes'] as const
+type FramePart = (typeof FRAME_PARTS)[number]
 
 /** Buckets that leave out at least half of the id space, else undefined: a walk of all costs no more. */
 function narrowing(within: IdBuckets): IdBuckets | undefined {
