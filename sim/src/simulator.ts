@@ -129,27 +129,38 @@ class Link {
   }
 }
 
+/** A copy of a message that a node's store took in (`put`) or let go, in a committed batch. */
+interface CopyChange {
+  put: boolean
+  header: EnvelopeHeader
+  message: SimMessage
+}
+
 /**
- * A MemoryStore that reports each committed batch, so the simulator can follow copies. Every node's copy of a
- * message keeps the one content of the message, not the bytes it arrived in (the same bytes: their hash is
- * the id), so what arrives dies young and memory holds each message once, not once per copy.
+ * A MemoryStore that lists the copies each committed batch took in or let go, so the simulator can follow
+ * them. Every node's copy of a message keeps the one content of the message, not the bytes it arrived in
+ * (the same bytes: their hash is the id), so what arrives dies young and memory holds each message once, not
+ * once per copy.
  */
 class ObservedStore extends MemoryStore {
-  constructor(
-    private readonly contentOf: (id: string) => Uint8Array | undefined,
-    private readonly onApply: (ops: StoreOp[]) => void
-  ) {
+  /** The changes committed by the event being handled, read once its actions are in. */
+  readonly changes: CopyChange[] = []
+
+  constructor(private readonly messageOf: (id: string) => SimMessage | undefined) {
     super()
   }
 
   override apply(ops: StoreOp[]): void {
     ops.forEach((op, i) => {
-      if (op.op !== 'put-envelope') return
-      const content = this.contentOf(op.envelope.header.id)
-      if (content !== undefined) ops[i] = { op: 'put-envelope', envelope: { ...op.envelope, content } }
+      if (op.op !== 'put-envelope' && op.op !== 'delete-envelope') return
+      const { header } = op.envelope
+      const message = this.messageOf(header.id)
+      if (message === undefined) return
+      const put = op.op === 'put-envelope'
+      if (put) ops[i] = { op: 'put-envelope', envelope: { ...op.envelope, content: message.content } }
+      this.changes.push({ put, header, message })
     })
     super.apply(ops)
-    this.onApply(ops)
   }
 }
 
@@ -163,8 +174,6 @@ class SimNode implements LocalEndpoint {
   readonly held = new Map<number, number>()
   /** Message index → hops of the copy this node received (kept after the copy is gone). */
   readonly hops = new Map<number, number>()
-  /** Store ops committed by the event being handled, read once its actions are in. */
-  readonly committed: StoreOp[] = []
   bufferBytes = 0
   private readonly tagSet: ReadonlySet<string>
 
@@ -175,10 +184,7 @@ class SimNode implements LocalEndpoint {
     scale: number
   ) {
     this.tagSet = new Set([toHex(nodeTag(index))])
-    this.store = new ObservedStore(
-      (id) => sim.messageById(id)?.content,
-      (ops) => this.committed.push(...ops)
-    )
+    this.store = new ObservedStore((id) => sim.messageById(id))
     const random = new Random(settings.seed * 1_000_003 + index)
     const relayBytes = Math.floor(settings.buffer / scale)
     this.engine = new MeshEngine({
@@ -236,7 +242,6 @@ export class Simulator {
   /** Scratch of the loop and `followCopies`, reused because they run once per event. */
   private readonly steps: Step[] = []
   private readonly evicted: string[] = []
-  private readonly put = new Set<string>()
   private events = 0
 
   constructor(
@@ -380,9 +385,9 @@ export class Simulator {
     const { evicted } = this
     evicted.length = 0
     for (const action of actions) this.act(node, action, via, evicted)
-    const ops = node.committed
-    if (ops.length > 0) this.followCopies(node, ops, via, evicted)
-    ops.length = 0
+    const { changes } = node.store
+    if (changes.length > 0) this.followCopies(node, changes, via, evicted)
+    changes.length = 0
   }
 
   private act(node: SimNode, action: EngineAction, via: number | undefined, evicted: string[]): void {
@@ -415,30 +420,32 @@ export class Simulator {
     }
   }
 
-  /** Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. */
-  private followCopies(node: SimNode, ops: StoreOp[], via: number | undefined, evicted: string[]): void {
-    const put = this.put
-    put.clear()
-    for (const op of ops) if (op.op === 'put-envelope') put.add(op.envelope.header.id)
+  /**
+   * Follows the copies a node's store took in or let go, for hop counts, buffer times and drop counts. A copy
+   * let go and taken in again by one event stays.
+   */
+  private followCopies(
+    node: SimNode,
+    changes: CopyChange[],
+    via: number | undefined,
+    evicted: string[]
+  ): void {
     const before = node.bufferBytes
-    for (const op of ops) {
-      if (op.op !== 'put-envelope' && op.op !== 'delete-envelope') continue
-      const { header } = op.envelope
-      const message = this.byId.get(header.id)
-      if (message === undefined) continue
-      if (op.op === 'put-envelope') {
-        if (node.held.has(message.index)) continue
-        node.held.set(message.index, this.now / MS)
+    for (const { put, header, message } of changes) {
+      const { index } = message
+      if (put) {
+        if (node.held.has(index)) continue
+        node.held.set(index, this.now / MS)
         node.bufferBytes += header.size * this.scale
-        this.holders[message.index]?.add(node.index)
-        if (via !== undefined) node.hops.set(message.index, (this.node(via).hops.get(message.index) ?? 0) + 1)
+        this.holders[index]?.add(node.index)
+        if (via !== undefined) node.hops.set(index, (this.node(via).hops.get(index) ?? 0) + 1)
         continue
       }
-      if (put.has(header.id)) continue
-      const since = node.held.get(message.index)
-      node.held.delete(message.index)
+      if (changes.some((change) => change.put && change.message === message)) continue
+      const since = node.held.get(index)
+      node.held.delete(index)
       node.bufferBytes -= header.size * this.scale
-      this.holders[message.index]?.delete(node.index)
+      this.holders[index]?.delete(node.index)
       if (since !== undefined) this.stats.bufferTimes.push(this.now / MS - since)
       if (evicted.includes(header.id) || header.expiresAt <= this.now) this.stats.dropped++
       else this.stats.removed++

@@ -202,7 +202,7 @@ export class MeshEngine {
   private readonly recent = new RecentEnvelopes()
   private timerAt = Infinity
   private queue: Pending[] = []
-  /** A batch is being processed (`running`: one that waits on the store). */
+  /** A cycle is being processed (`running`: one that waits on the store, and the events queued behind it). */
   private draining = false
   private running: Promise<void> | undefined
 
@@ -224,20 +224,24 @@ export class MeshEngine {
    * answers at once (the memory store: the simulator's loop then never suspends).
    */
   handleNow(event: EngineEvent): Later<EngineAction[]> {
-    const settled: { actions?: EngineAction[]; error?: Error } = {}
-    const pending: Pending = {
-      event,
-      resolve: (actions) => (settled.actions = actions),
-      reject: (error) => (settled.error = error)
+    if (this.draining) return new Promise((resolve, reject) => this.queue.push({ event, resolve, reject }))
+    this.draining = true
+    let done: Later<EngineAction[][]>
+    try {
+      done = this.runCycle([event])
+    } catch (err) {
+      this.draining = false
+      throw err
     }
-    this.queue.push(pending)
-    this.drain()
-    if (settled.error !== undefined) throw settled.error
-    if (settled.actions !== undefined) return settled.actions
-    return new Promise((resolve, reject) => {
-      pending.resolve = resolve
-      pending.reject = reject
-    })
+    if (done instanceof Promise) {
+      const actions = done.then(([first]) => first ?? [])
+      const drainQueued = (): Promise<void> => this.drainQueued()
+      this.running = done.then(drainQueued, drainQueued)
+      return actions
+    }
+    if (this.queue.length > 0) this.running = this.drainQueued()
+    else this.draining = false
+    return done[0] ?? []
   }
 
   /** Resolves once every event handed in so far has been processed and committed. */
@@ -260,58 +264,42 @@ export class MeshEngine {
     return this.outboxAttempts.get(id)
   }
 
-  /** Processes the waiting events a batch at a time, at once while the store answers at once. */
-  private drain(): void {
-    if (this.draining) return
-    this.draining = true
+  /** Runs the events that arrived while a cycle waited on the store, all waiting ones as one batch. */
+  private async drainQueued(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue
       this.queue = []
-      const done = this.runBatch(batch)
-      if (done instanceof Promise) {
-        this.running = done.then(() => {
-          this.running = undefined
-          this.draining = false
-          this.drain()
+      try {
+        const results = await this.runCycle(batch.map((pending) => pending.event))
+        batch.forEach((pending, i) => {
+          pending.resolve(results[i] ?? [])
         })
-        return
+      } catch (err) {
+        for (const pending of batch) pending.reject(err as Error)
       }
     }
+    this.running = undefined
     this.draining = false
   }
 
-  /** One cycle: the batch's events, then its one atomic write; settles each event's promise, never throws. */
-  private runBatch(batch: Pending[]): Later<void> {
+  /** One cycle: the events in order, then their one atomic write; each event's actions. */
+  private runCycle(events: readonly EngineEvent[]): Later<EngineAction[][]> {
     const cycle = new Cycle(this.store, this.recent)
     const results: EngineAction[][] = []
-    const fail = (err: unknown): void => {
-      for (const pending of batch) pending.reject(err as Error)
-    }
-    const finish = (): void => {
-      batch.forEach((pending, i) => {
-        pending.resolve(results[i] ?? [])
+    const processed = forEach(events, (event) => {
+      const actions: EngineAction[] = []
+      results.push(actions)
+      return then(this.process(event, cycle, actions), () => {
+        if (this.policy.resendDropped) this.askAgain(cycle, actions)
       })
-    }
-    try {
-      const processed = forEach(batch, (pending) => {
-        const actions: EngineAction[] = []
-        results.push(actions)
-        return then(this.process(pending.event, cycle, actions), () => {
-          if (this.policy.resendDropped) this.askAgain(cycle, actions)
-        })
+    })
+    return then(processed, () => {
+      if (cycle.ops.length === 0) return results
+      return then(this.store.apply(cycle.ops), () => {
+        this.recent.committed(cycle.ops)
+        return results
       })
-      const done = then(processed, () => {
-        if (cycle.ops.length === 0) return
-        return then(this.store.apply(cycle.ops), () => {
-          this.recent.committed(cycle.ops)
-        })
-      })
-      if (done instanceof Promise) return done.then(finish, fail)
-      finish()
-    } catch (err) {
-      fail(err)
-    }
-    return undefined
+    })
   }
 
   private process(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Later<void> {
