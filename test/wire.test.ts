@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import {
   decodeEnvelope,
   encodeEnvelope,
+  encodeEnvelopeContent,
   MalformedEnvelopeError,
   readHeader,
   readPayload,
@@ -51,6 +52,41 @@ describe('envelope wire format', () => {
           ])
         }
       }
+    }
+  })
+
+  it('encodes contents byte for byte as the protobuf schema does: every priority, large expiries, empty fields', () => {
+    const priorities = [
+      ['normal', EnvelopeContent.Priority.NORMAL],
+      ['critical', EnvelopeContent.Priority.CRITICAL],
+      ['low', EnvelopeContent.Priority.LOW]
+    ] as const
+    const byteFields = [new Uint8Array(0), new Uint8Array([7]), new Uint8Array(300).fill(9)]
+    for (const [priority, wirePriority] of priorities) {
+      for (const expiresAt of [0, 1, 127, 128, 2 ** 32, 1_700_000_000_000, 2 ** 53 - 1]) {
+        for (const bytes of byteFields) {
+          const fields = { tag: bytes, receiptHash: bytes.subarray(0, 1), payload: bytes }
+          expect(Buffer.from(encodeEnvelopeContent({ ...fields, expiresAt, priority }))).to.deep.equal(
+            Buffer.from(
+              EnvelopeContent.encode({
+                version: 1,
+                recipientTag: fields.tag,
+                expiresAt: BigInt(expiresAt),
+                priority: wirePriority,
+                receiptHash: fields.receiptHash,
+                payload: fields.payload
+              })
+            )
+          )
+        }
+      }
+    }
+  })
+
+  it('refuses to encode an expiry that is not a whole number of milliseconds', () => {
+    const fields = { tag: new Uint8Array(1), receiptHash: new Uint8Array(32), payload: new Uint8Array(0) }
+    for (const expiresAt of [-1, 1.5, 2 ** 53, NaN]) {
+      expect(() => encodeEnvelopeContent({ ...fields, expiresAt, priority: 'normal' })).to.throw(RangeError)
     }
   })
 

@@ -1,17 +1,21 @@
 import { hash } from 'node:crypto'
 import { ENVELOPE_VERSION, MAX_ENVELOPE_BYTES } from './constants.ts'
-import { EnvelopeContent } from './envelope.pb.ts'
 import { MalformedEnvelopeError, OversizeEnvelopeError } from './errors.ts'
 import { fromHex, toHex } from './hex.ts'
-import { FieldReader, fieldKey, LENGTH_DELIMITED, VARINT, varintLength, writeVarint } from './protobuf.ts'
+import {
+  bytesFieldLength,
+  FieldReader,
+  fieldKey,
+  LENGTH_DELIMITED,
+  VARINT,
+  varintFieldLength,
+  varintLength,
+  writeBytesField,
+  writeVarint,
+  writeVarintField
+} from './protobuf.ts'
 
 export type Priority = 'critical' | 'normal' | 'low'
-
-const toWire = {
-  critical: EnvelopeContent.Priority.CRITICAL,
-  normal: EnvelopeContent.Priority.NORMAL,
-  low: EnvelopeContent.Priority.LOW
-} as const satisfies Record<Priority, EnvelopeContent.Priority>
 
 /** The priorities by their number on the wire (envelope.proto's enum). */
 const PRIORITY_NUMBERS: readonly Priority[] = ['normal', 'critical', 'low']
@@ -62,16 +66,31 @@ export function createEnvelopeContent(envelope: NewEnvelope): {
   return { content, header: readHeader(content, UNLIMITED) }
 }
 
-/** The content bytes alone, without reading back their header (and hashing them). */
+/**
+ * The content bytes alone, without reading back their header (and hashing them): the bytes
+ * `EnvelopeContent.encode` gives (`protobuf.ts` says why it is written directly).
+ */
 export function encodeEnvelopeContent(envelope: NewEnvelope): Uint8Array {
-  return EnvelopeContent.encode({
-    version: ENVELOPE_VERSION,
-    recipientTag: envelope.tag,
-    expiresAt: BigInt(envelope.expiresAt),
-    priority: toWire[envelope.priority],
-    receiptHash: envelope.receiptHash,
-    payload: envelope.payload
-  })
+  const { tag, expiresAt, receiptHash, payload } = envelope
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) {
+    throw new RangeError(`expiry ${expiresAt} is not a time in milliseconds`)
+  }
+  const priority = PRIORITY_NUMBERS.indexOf(envelope.priority)
+  const bytes = Buffer.allocUnsafe(
+    varintFieldLength(ENVELOPE_VERSION) +
+      bytesFieldLength(tag) +
+      varintFieldLength(expiresAt) +
+      varintFieldLength(priority) +
+      bytesFieldLength(receiptHash) +
+      bytesFieldLength(payload)
+  )
+  let at = writeVarintField(bytes, 0, VERSION_KEY, ENVELOPE_VERSION)
+  at = writeBytesField(bytes, at, RECIPIENT_TAG_KEY, tag)
+  at = writeVarintField(bytes, at, EXPIRES_AT_KEY, expiresAt)
+  at = writeVarintField(bytes, at, PRIORITY_KEY, priority)
+  at = writeBytesField(bytes, at, RECEIPT_HASH_KEY, receiptHash)
+  writeBytesField(bytes, at, PAYLOAD_KEY, payload)
+  return bytes
 }
 
 /** Keys of the Envelope fields (envelope.proto). */
@@ -91,21 +110,14 @@ const NO_BYTES: Uint8Array = new Uint8Array(0)
 
 /** The bytes `Envelope.encode` gives (`protobuf.ts` says why it is written directly). */
 export function encodeEnvelope(content: Uint8Array, hopsLeft: number, copies?: number): Uint8Array {
-  let size = content.length > 0 ? 1 + varintLength(content.length) + content.length : 0
-  if (hopsLeft !== 0) size += 1 + varintLength(hopsLeft)
-  if (copies !== undefined) size += 1 + varintLength(copies)
-  const bytes = Buffer.allocUnsafe(size)
-  let at = 0
-  if (content.length > 0) {
-    bytes[at++] = CONTENT_KEY
-    at = writeVarint(bytes, at, content.length)
-    bytes.set(content, at)
-    at += content.length
-  }
-  if (hopsLeft !== 0) {
-    bytes[at++] = HOPS_LEFT_KEY
-    at = writeVarint(bytes, at, hopsLeft)
-  }
+  // `copies` is an optional field: written when set, even to zero.
+  const bytes = Buffer.allocUnsafe(
+    bytesFieldLength(content) +
+      varintFieldLength(hopsLeft) +
+      (copies === undefined ? 0 : 1 + varintLength(copies))
+  )
+  let at = writeBytesField(bytes, 0, CONTENT_KEY, content)
+  at = writeVarintField(bytes, at, HOPS_LEFT_KEY, hopsLeft)
   if (copies !== undefined) {
     bytes[at++] = COPIES_KEY
     writeVarint(bytes, at, copies)

@@ -20,22 +20,48 @@ export function fieldKey(field: number, wireType: number): number {
   return (field << 3) | wireType
 }
 
-/** Bytes of the varint of a non-negative integer up to 2^32 - 1. */
+/** Bytes of the varint of a non-negative integer up to 2^53 - 1. */
 export function varintLength(value: number): number {
   let length = 1
-  for (let rest = value >>> 7; rest > 0; rest >>>= 7) length++
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++
   return length
 }
 
-/** Writes the varint of a non-negative integer up to 2^32 - 1 at `at`; returns the offset after it. */
+/** Writes the varint of a non-negative integer up to 2^53 - 1 at `at`; returns the offset after it. */
 export function writeVarint(bytes: Uint8Array, at: number, value: number): number {
-  let rest = value >>> 0
-  while (rest > 0x7f) {
-    bytes[at++] = (rest & 0x7f) | 0x80
-    rest >>>= 7
+  let rest = value
+  while (rest >= 0x80) {
+    bytes[at++] = (rest % 0x80) | 0x80
+    rest = Math.floor(rest / 0x80)
   }
   bytes[at++] = rest
   return at
+}
+
+/** Bytes of a length-delimited field (key, length, bytes); none for empty bytes, which proto3 leaves out. */
+export function bytesFieldLength(bytes: Uint8Array): number {
+  return bytes.length === 0 ? 0 : 1 + varintLength(bytes.length) + bytes.length
+}
+
+/** Writes a length-delimited field whose key is one byte, unless the bytes are empty; the offset after it. */
+export function writeBytesField(out: Uint8Array, at: number, key: number, bytes: Uint8Array): number {
+  if (bytes.length === 0) return at
+  out[at++] = key
+  at = writeVarint(out, at, bytes.length)
+  out.set(bytes, at)
+  return at + bytes.length
+}
+
+/** Bytes of a varint field (key and value); none for zero, which proto3 leaves out. */
+export function varintFieldLength(value: number): number {
+  return value === 0 ? 0 : 1 + varintLength(value)
+}
+
+/** Writes a varint field whose key is one byte, unless the value is zero; the offset after it. */
+export function writeVarintField(out: Uint8Array, at: number, key: number, value: number): number {
+  if (value === 0) return at
+  out[at++] = key
+  return writeVarint(out, at, value)
 }
 
 /** Reads a message's fields in order; throws a RangeError where the bytes end inside a field. */
