@@ -226,22 +226,21 @@ export class MeshEngine {
   handleNow(event: EngineEvent): Later<EngineAction[]> {
     if (this.draining) return new Promise((resolve, reject) => this.queue.push({ event, resolve, reject }))
     this.draining = true
-    let done: Later<EngineAction[][]>
+    let done: Later<EngineAction[]>
     try {
-      done = this.runCycle([event])
+      done = this.runOne(event)
     } catch (err) {
       this.draining = false
       throw err
     }
     if (done instanceof Promise) {
-      const actions = done.then(([first]) => first ?? [])
       const drainQueued = (): Promise<void> => this.drainQueued()
       this.running = done.then(drainQueued, drainQueued)
-      return actions
+      return done
     }
     if (this.queue.length > 0) this.running = this.drainQueued()
     else this.draining = false
-    return done[0] ?? []
+    return done
   }
 
   /** Resolves once every event handed in so far has been processed and committed. */
@@ -270,7 +269,7 @@ export class MeshEngine {
       const batch = this.queue
       this.queue = []
       try {
-        const results = await this.runCycle(batch.map((pending) => pending.event))
+        const results = await this.runBatch(batch.map((pending) => pending.event))
         batch.forEach((pending, i) => {
           pending.resolve(results[i] ?? [])
         })
@@ -282,23 +281,38 @@ export class MeshEngine {
     this.draining = false
   }
 
-  /** One cycle: the events in order, then their one atomic write; each event's actions. */
-  private runCycle(events: readonly EngineEvent[]): Later<EngineAction[][]> {
+  /** One event as a cycle of its own: the event, then its atomic write; its actions. */
+  private runOne(event: EngineEvent): Later<EngineAction[]> {
+    const cycle = new Cycle(this.store, this.recent)
+    const actions: EngineAction[] = []
+    return then(this.processEvent(event, cycle, actions), () => then(this.commit(cycle), () => actions))
+  }
+
+  /** One cycle for several events: each in order, then their one atomic write; each event's actions. */
+  private runBatch(events: readonly EngineEvent[]): Later<EngineAction[][]> {
     const cycle = new Cycle(this.store, this.recent)
     const results: EngineAction[][] = []
     const processed = forEach(events, (event) => {
       const actions: EngineAction[] = []
       results.push(actions)
-      return then(this.process(event, cycle, actions), () => {
-        if (this.policy.resendDropped) this.askAgain(cycle, actions)
-      })
+      return this.processEvent(event, cycle, actions)
     })
+    return then(processed, () => then(this.commit(cycle), () => results))
+  }
+
+  private processEvent(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Later<void> {
+    const processed = this.process(event, cycle, out)
+    if (!this.policy.resendDropped) return processed
     return then(processed, () => {
-      if (cycle.ops.length === 0) return results
-      return then(this.store.apply(cycle.ops), () => {
-        this.recent.committed(cycle.ops)
-        return results
-      })
+      this.askAgain(cycle, out)
+    })
+  }
+
+  /** Writes a cycle's ops in one atomic batch. */
+  private commit(cycle: Cycle): Later<void> {
+    if (cycle.ops.length === 0) return
+    return then(this.store.apply(cycle.ops), () => {
+      this.recent.committed(cycle.ops)
     })
   }
 
