@@ -503,7 +503,9 @@ export class Simulator {
     const queue = link.queueFrom(from)
     const sender = this.node(from).store
     const receiver = this.node(link.other(from))
-    for (let i = 0; i < queue.length;) {
+    const refusals: MeshFrame.Refusal[] = []
+    let next: PendingEnvelope | undefined
+    for (let i = 0; i < queue.length && next === undefined;) {
       const pending = queue[i] as PendingEnvelope
       const { id, tag } = pending.header
       if (deliverable && !receiver.tags().has(tag)) {
@@ -512,12 +514,13 @@ export class Simulator {
       }
       queue.splice(i, 1)
       if (sender.hasEnvelope(id) && !receiver.store.hasEnvelope(id) && !receiver.store.hasReceipt(id)) {
-        return pending
+        next = pending
+      } else {
+        refusals.push({ envelopeId: pending.header.idBytes, reason: 'gone' })
       }
-      const refusals = [{ envelopeId: pending.header.idBytes, reason: 'gone' }]
-      this.send(from, receiver.index, meshFrame({ refusals }))
     }
-    return undefined
+    if (refusals.length > 0) this.send(from, receiver.index, meshFrame({ refusals }))
+    return next
   }
 
   private start(link: Link, pending: PendingEnvelope): void {
