@@ -32,11 +32,11 @@ interface Case extends SimCase {
   runs: number
 }
 
-/** What the runs of a case gave: the median run's figures, the fastest wall time and the highest peak RSS. */
+/** What the runs of a case gave: the median run's figures, every run's wall time and the highest peak RSS. */
 interface CaseResult {
   median: SimCaseFigures
-  minSeconds: number
-  runs: number
+  /** Fastest first. */
+  seconds: number[]
   peakRssBytes: number | undefined
 }
 
@@ -70,6 +70,7 @@ function week(nodes: number): Case {
 }
 
 const REFERENCE_SAW = 'reference, spray and wait'
+const REFERENCE_EPIDEMIC = 'reference, epidemic'
 const REFERENCE_UNCONSTRAINED = 'reference, unconstrained epidemic'
 const WEEK_10K = week(10_000)
 
@@ -81,7 +82,7 @@ const CASES: Case[] = [
     runs: REFERENCE_RUNS
   },
   {
-    label: 'reference, epidemic',
+    label: REFERENCE_EPIDEMIC,
     file: join(SCENARIOS, 'reference-epidemic.toml'),
     flags: {},
     runs: REFERENCE_RUNS
@@ -121,8 +122,7 @@ export const simulator: Benchmark = {
         whole(median.messages),
         whole(median.events),
         `${median.seconds.toFixed(2)} s`,
-        `${result.minSeconds.toFixed(2)} s`,
-        String(result.runs),
+        result.seconds.map((seconds) => seconds.toFixed(2)).join(', '),
         whole(median.events / median.seconds),
         oneNumber(median.deliveryProb),
         megabytes(result.peakRssBytes)
@@ -133,7 +133,8 @@ export const simulator: Benchmark = {
       '',
       'Method: each `qpq-sim` scenario runs in fresh processes of its own (single core, cold start), timing',
       '`runScenario` (the simulation and its oracle, not reading or generating the trace), several times one',
-      'after the other: the wall time is the median run, the aims are judged on it. Peak RSS is the highest',
+      'after the other: the wall time is the median run, the aims are judged on it; every run is listed, fastest',
+      'first, as this machine is shared and its speed varies between runs. Peak RSS is the highest',
       "process high-water mark (VmHWM) of the runs. The reference scenarios are the ONE's 100-node, 24-hour trace",
       "(`sim/scenarios/`); the generated weeks hold each node's rates steady as the node count grows",
       `(${CONTACTS_PER_NODE} contacts and ${MESSAGES_PER_NODE} messages per node over 7 days, so the`,
@@ -146,8 +147,7 @@ export const simulator: Benchmark = {
           'messages',
           'events',
           'wall time (median)',
-          'fastest',
-          'runs',
+          'every run (s)',
           'events/s',
           'delivery_prob',
           'peak RSS'
@@ -171,7 +171,7 @@ function runCase({ file, flags }: SimCase, progress: Progress): Promise<SimCaseF
   )
 }
 
-/** The median run by wall time (the slower middle one of an even count), the fastest, the highest peak RSS. */
+/** The median run by wall time (the slower middle one of an even count), every run's, the highest peak RSS. */
 function summarise(runs: SimCaseFigures[]): CaseResult {
   const sorted = runs.toSorted((a, b) => a.seconds - b.seconds)
   const median = sorted[Math.floor(sorted.length / 2)]
@@ -179,8 +179,7 @@ function summarise(runs: SimCaseFigures[]): CaseResult {
   const peaks = runs.flatMap((run) => (run.peakRssBytes === undefined ? [] : [run.peakRssBytes]))
   return {
     median,
-    minSeconds: sorted[0]?.seconds ?? median.seconds,
-    runs: runs.length,
+    seconds: sorted.map((run) => run.seconds),
     peakRssBytes: peaks.length === 0 ? undefined : Math.max(...peaks)
   }
 }
@@ -194,6 +193,10 @@ function aims(results: Map<string, CaseResult>): string {
       [
         `reference spray and wait under ${AIM_REFERENCE_SECONDS} s (ten times faster than the ONE)`,
         met(seconds(REFERENCE_SAW) < AIM_REFERENCE_SECONDS)
+      ],
+      [
+        `reference epidemic under ${AIM_REFERENCE_SECONDS} s (the same aim, read for both of the ONE's constrained runs)`,
+        met(seconds(REFERENCE_EPIDEMIC) < AIM_REFERENCE_SECONDS)
       ],
       [
         `reference unconstrained epidemic under ${AIM_UNCONSTRAINED_SECONDS} s (a hundred times faster than the ONE)`,
