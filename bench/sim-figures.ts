@@ -8,6 +8,8 @@ export interface SimCase {
 export interface SimCaseFigures {
   /** Wall time of `runScenario` (the simulation and its oracle, not reading or generating the trace). */
   seconds: number
+  /** From the process's start to the end of `runScenario`: Node's start, loading the code and the trace, the run. */
+  processSeconds: number
   contacts: number
   messages: number
   events: number

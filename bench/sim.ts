@@ -5,6 +5,7 @@ import { megabytes, met, table, whole } from './format.ts'
 import type { Progress } from './progress.ts'
 import type { SimCase, SimCaseFigures, SimCaseMessage } from './sim-figures.ts'
 import { oneNumber } from '../sim/src/message-stats.ts'
+import { SIM_V8_FLAGS } from '../sim/src/v8-flags.ts'
 
 /** dist/bench/sim.js reads the scenarios from the source tree. */
 const SCENARIOS = join(import.meta.dirname, '..', '..', 'sim', 'scenarios')
@@ -123,6 +124,7 @@ export const simulator: Benchmark = {
         whole(median.events),
         `${median.seconds.toFixed(2)} s`,
         result.seconds.map((seconds) => seconds.toFixed(2)).join(', '),
+        `${median.processSeconds.toFixed(2)} s`,
         whole(median.events / median.seconds),
         oneNumber(median.deliveryProb),
         megabytes(result.peakRssBytes)
@@ -134,7 +136,10 @@ export const simulator: Benchmark = {
       'Method: each `qpq-sim` scenario runs in fresh processes of its own (single core, cold start), timing',
       '`runScenario` (the simulation and its oracle, not reading or generating the trace), several times one',
       'after the other: the wall time is the median run, the aims are judged on it; every run is listed, fastest',
-      'first, as this machine is shared and its speed varies between runs. Peak RSS is the highest',
+      'first, as this machine is shared and its speed varies between runs. "Whole process" is the median',
+      "run's time from the process's start to its end of the run (Node's start, loading the code, reading",
+      'the trace, the run), what `qpq-sim run` takes without writing reports. The processes run with the',
+      `V8 flags of the \`qpq-sim\` bin (\`${SIM_V8_FLAGS.join(' ')}\`). Peak RSS is the highest`,
       "process high-water mark (VmHWM) of the runs. The reference scenarios are the ONE's 100-node, 24-hour trace",
       "(`sim/scenarios/`); the generated weeks hold each node's rates steady as the node count grows",
       `(${CONTACTS_PER_NODE} contacts and ${MESSAGES_PER_NODE} messages per node over 7 days, so the`,
@@ -148,6 +153,7 @@ export const simulator: Benchmark = {
           'events',
           'wall time (median)',
           'every run (s)',
+          'whole process',
           'events/s',
           'delivery_prob',
           'peak RSS'
@@ -163,7 +169,7 @@ export const simulator: Benchmark = {
 /** Runs one scenario in its own process and relays its progress; resolves with its figures. */
 function runCase({ file, flags }: SimCase, progress: Progress): Promise<SimCaseFigures> {
   return runWorkload<SimCaseMessage>(
-    [CHILD, JSON.stringify({ file, flags })],
+    [...SIM_V8_FLAGS, CHILD, JSON.stringify({ file, flags })],
     { timeoutMs: CASE_TIMEOUT_MS, what: 'the scenario' },
     (message) => {
       progress.update(message.update)

@@ -11,11 +11,14 @@ import { oneReport, runScenario, writeReports } from '../sim/src/run.ts'
 import { loadScenario, settingsOf } from '../sim/src/scenario.ts'
 import type { SimSettings } from '../sim/src/simulator.ts'
 import { parseBandwidth, parseDuration, parseSize } from '../sim/src/units.ts'
+import { SIM_SHEBANG } from '../sim/src/v8-flags.ts'
 import { TestFolders } from './helpers/daemons.ts'
 
 const run = promisify(execFile)
 const SCENARIOS = join(import.meta.dirname, '..', 'sim', 'scenarios')
 const CLI = join(import.meta.dirname, '..', 'sim', 'src', 'cli.ts')
+/** The bin as npm links it: built by `npm test`'s pretest. */
+const BIN = join(import.meta.dirname, '..', 'dist', 'sim', 'src', 'cli.js')
 const NODE = process.execPath
 
 const folders = new TestFolders()
@@ -257,6 +260,15 @@ describe('qpq-sim command line', () => {
     const { stdout } = await run(NODE, ['--import', 'tsx', CLI, 'compare', ...dirs])
     expect(stdout).to.match(/strategy\s+epidemic\s+direct-delivery/)
     expect(stdout).to.match(/delivered\s+1\s+0/)
+  })
+
+  it('runs as a bin with the V8 flags the benchmark measures it with', async () => {
+    for (const file of [CLI, BIN]) {
+      const [firstLine] = (await readFile(file, 'utf8')).split('\n')
+      expect(firstLine, file).to.equal(SIM_SHEBANG)
+    }
+    const { stdout } = await run(BIN, ['run', join(SCENARIOS, 'tiny.toml'), '--report', 'one'])
+    expect(stdout).to.include('delivered: 1\n')
   })
 
   it('exits 2 with a message on a bad flag or scenario', async () => {

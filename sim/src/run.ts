@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { htmlReport } from './html-report.ts'
 import { average, formatMessageStats, reportValues } from './message-stats.ts'
 import { oracle } from './oracle.ts'
 import { Simulator } from './simulator.ts'
@@ -127,5 +126,7 @@ export async function writeReports(report: RunReport, dir: string): Promise<void
   await writeFile(join(dir, 'message-stats.txt'), oneReport(report))
   await writeFile(join(dir, 'report.json'), `${json}\n`)
   await writeFile(join(dir, 'series.csv'), `${csv}\n`)
+  // Loaded only here: the charting libraries take longer to load than a small scenario takes to run.
+  const { htmlReport } = await import('./html-report.ts')
   await writeFile(join(dir, 'report.html'), htmlReport(report))
 }
