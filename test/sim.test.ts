@@ -267,7 +267,14 @@ describe('qpq-sim command line', () => {
       const [firstLine] = (await readFile(file, 'utf8')).split('\n')
       expect(firstLine, file).to.equal(SIM_SHEBANG)
     }
-    const { stdout } = await run(BIN, ['run', join(SCENARIOS, 'tiny.toml'), '--report', 'one'])
+    // As a user runs it: npx makes the bin executable and runs it through its first line.
+    const { stdout } = await run(
+      'npx',
+      ['--no', 'qpq-sim', 'run', join(SCENARIOS, 'tiny.toml'), '--report', 'one'],
+      {
+        cwd: join(import.meta.dirname, '..')
+      }
+    )
     expect(stdout).to.include('delivered: 1\n')
   })
 
