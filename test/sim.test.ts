@@ -267,7 +267,7 @@ describe('qpq-sim command line', () => {
       const [firstLine] = (await readFile(file, 'utf8')).split('\n')
       expect(firstLine, file).to.equal(SIM_SHEBANG)
     }
-    // As a user runs it: npx makes the bin executable and runs it through its first line.
+    // As a user runs it: npx runs the bin (made executable by the build) through its first line.
     const { stdout } = await run(
       'npx',
       ['--no', 'qpq-sim', 'run', join(SCENARIOS, 'tiny.toml'), '--report', 'one'],

@@ -1,7 +1,6 @@
 export { StoreAccounting } from './accounting.ts'
 export { IdDigest } from './id-digest.ts'
 export type { IdBuckets } from './id-digest.ts'
-export { forEach, then, walk } from './later.ts'
 export type { Later, Walk } from './later.ts'
 export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
