@@ -406,6 +406,13 @@ for (const [storeName, createStore] of [
           await submit('A', first)
           await net.connect('A', 'B')
           expect(net.node('B').idsSentTo('A', 'offers')).to.deep.equal(resendDropped ? [first.id] : [])
+          // The offer back to the sender goes in the frame that acknowledges the envelope.
+          const answers = net
+            .node('B')
+            .actions.filter((action) => action.kind === 'send' && action.frame.acks.length > 0)
+          expect(answers.map((action) => action.kind === 'send' && action.frame.offers.length)).to.deep.equal(
+            [resendDropped ? 1 : 0]
+          )
           await net.deliver('B', incoming(message(tagB)))
           expect(net.node('B').dropped()).to.deep.equal([])
           await net.deliver('B', incoming(message(tagC)))

@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
+import { EventQueue } from '../sim/src/event-queue.ts'
 import { edgeContacts, generateTraffic, poissonContacts } from '../sim/src/generators.ts'
 import { parseMessageStats } from '../sim/src/message-stats.ts'
 import { parseOneEvents } from '../sim/src/one-events.ts'
 import { oracle } from '../sim/src/oracle.ts'
+import { Random } from '../sim/src/random.ts'
 import { oneReport, runScenario, writeReports } from '../sim/src/run.ts'
 import { loadScenario, settingsOf } from '../sim/src/scenario.ts'
 import type { SimSettings } from '../sim/src/simulator.ts'
@@ -134,6 +136,41 @@ describe('simulator inputs', () => {
       error = err as Error
     }
     expect(error?.message).to.match(/strategy: /)
+  })
+})
+
+describe('simulator event queue', () => {
+  it('gives events by time, and at one time in the order they were scheduled, whether for now or later', () => {
+    const random = new Random(7)
+    const queue = new EventQueue<number>()
+    const scheduled: { time: number; seq: number }[] = []
+    const popped: number[] = []
+    let now = 0
+    const schedule = (time: number): void => {
+      queue.push(time, scheduled.length)
+      scheduled.push({ time, seq: scheduled.length })
+    }
+    for (let i = 0; i < 2000; i++) {
+      const roll = random.next()
+      if (roll < 0.3) schedule(now)
+      else if (roll < 0.5) schedule(now + random.int(1, 5))
+      else if (roll < 0.6) {
+        now += random.int(0, 2)
+        if (queue.peekTime() < now) now = queue.peekTime()
+        queue.begin(now)
+      } else if (queue.size > 0) {
+        now = queue.peekTime()
+        popped.push(queue.pop() as number)
+      }
+    }
+    while (queue.size > 0) popped.push(queue.pop() as number)
+    const order = [...scheduled].sort((a, b) => a.time - b.time || a.seq - b.seq).map(({ seq }) => seq)
+    expect(popped).to.deep.equal(order)
+    queue.begin(now + 10)
+    queue.push(now + 10, 0)
+    expect(() => {
+      queue.begin(now + 11)
+    }).to.throw(RangeError)
   })
 })
 

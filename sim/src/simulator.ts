@@ -276,6 +276,7 @@ export class Simulator {
       const time = Math.min(queued, traceTime)
       if (time > end || time === Infinity) break
       this.now = time
+      this.queue.begin(time)
       this.events++
       if (queued <= traceTime) {
         this.handle(this.queue.pop() as SimEvent)

@@ -506,7 +506,7 @@ export class MeshEngine {
     )
   }
 
-  /** Offers freshly stored envelopes to every peer in contact that may take them. */
+  /** Offers freshly stored envelopes to every peer in contact that may take them, but `except`. */
   private offerNew(
     envelopes: EnvelopeSummary[],
     except: string | undefined,
@@ -515,12 +515,24 @@ export class MeshEngine {
   ): void {
     if (envelopes.length === 0) return
     for (const [peer, state] of this.peers) {
-      if ((peer === except && !this.policy.resendDropped) || state.tags === undefined) continue
-      const ids = envelopes
-        .filter((envelope) => this.offerable(peer, state, envelope, cycle, out) !== 'no')
-        .map((envelope) => envelope.header.idBytes)
-      this.sendOffers(peer, state, ids, out)
+      if (peer === except || state.tags === undefined) continue
+      this.sendOffers(peer, state, this.offerableIds(peer, state, envelopes, cycle, out), out)
     }
+  }
+
+  /** The ids of those envelopes that may be offered to a peer now. */
+  private offerableIds(
+    peer: string,
+    state: PeerState,
+    envelopes: EnvelopeSummary[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Uint8Array[] {
+    const ids: Uint8Array[] = []
+    for (const envelope of envelopes) {
+      if (this.offerable(peer, state, envelope, cycle, out) !== 'no') ids.push(envelope.header.idBytes)
+    }
+    return ids
   }
 
   /** Whether and how an envelope may be offered to a peer now; drops it if it is stale. */
@@ -718,7 +730,11 @@ export class MeshEngine {
     return then(
       then(prefetched, () => forEach(decoded, takeIn)),
       () => {
-        if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, { acks, refusals }))
+        // A node that gets again what it dropped offers what it stored to the sender too: in the answer.
+        const answer = { acks, refusals }
+        const back = this.policy.resendDropped ? this.offerableIds(peer, state, stored, cycle, out) : []
+        if (back.length > 0) this.sendOffers(peer, state, back, out, answer)
+        else if (acks.length > 0 || refusals.length > 0) out.push(this.frame(peer, answer))
         this.spreadReceipts(receipts, out)
         this.offerNew(stored, peer, cycle, out)
       }
@@ -1088,20 +1104,34 @@ export class MeshEngine {
     }
   }
 
-  /** Offers ids, telling the peer whether a further batch of our walk for it will follow its `moreOffers`. */
-  private sendOffers(peer: string, state: PeerState, ids: Uint8Array[], out: EngineAction[]): void {
-    this.sendIds(peer, 'offers', ids, out, { offersComplete: !state.offering.awaitingMore })
+  /**
+   * Offers ids, telling the peer whether a further batch of our walk for it will follow its `moreOffers`;
+   * `first`: other fields of the first frame.
+   */
+  private sendOffers(
+    peer: string,
+    state: PeerState,
+    ids: Uint8Array[],
+    out: EngineAction[],
+    first: Partial<MeshFrame> = {}
+  ): void {
+    this.sendIds(peer, 'offers', ids, out, { offersComplete: !state.offering.awaitingMore }, first)
   }
 
+  /** Ids in frames of `IDS_PER_FRAME`, each with `fields`, the first also with `first`. */
   private sendIds(
     peer: string,
     field: 'offers' | 'requests',
     ids: Uint8Array[],
     out: EngineAction[],
-    fields: Partial<MeshFrame> = {}
+    fields: Partial<MeshFrame> = {},
+    first: Partial<MeshFrame> = {}
   ): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(this.frame(peer, { ...fields, [field]: ids.slice(i, i + IDS_PER_FRAME) }))
+      const chunk = ids.slice(i, i + IDS_PER_FRAME)
+      out.push(
+        this.frame(peer, i === 0 ? { ...first, ...fields, [field]: chunk } : { ...fields, [field]: chunk })
+      )
     }
   }
 
