@@ -17,8 +17,11 @@ export class Cycle {
   private envelopeWrites: Map<string, StoredEnvelope | null> | undefined
   private receiptWrites: Map<string, StoredReceipt | null> | undefined
   private receiptReads: Map<string, StoredReceipt | undefined> | undefined
-  /** What this cycle's writes add to (or take from) the store's totals. */
-  private delta: StoreAccounting | undefined
+  /** What this cycle's writes add to (or take from) the store's relay and outbox bytes. */
+  private relayDelta = 0
+  private outboxDelta = 0
+  /** The same per peer and tag: made from the ops when first asked for (quotas), then kept up to date. */
+  private keyedDelta: StoreAccounting | undefined
 
   constructor(
     private readonly store: MeshStore,
@@ -113,19 +116,19 @@ export class Cycle {
   }
 
   relayBytes(): number {
-    return this.store.counts().relayBytes + (this.delta?.counts.relayBytes ?? 0)
+    return this.store.counts().relayBytes + this.relayDelta
   }
 
   outboxBytes(): number {
-    return this.store.counts().outboxBytes + (this.delta?.counts.outboxBytes ?? 0)
+    return this.store.counts().outboxBytes + this.outboxDelta
   }
 
   relayBytesFrom(peer: string): number {
-    return this.store.relayBytesFrom(peer) + (this.delta?.bytesFrom(peer) ?? 0)
+    return this.store.relayBytesFrom(peer) + this.keyed().bytesFrom(peer)
   }
 
   relayBytesFor(tag: string): number {
-    return this.store.relayBytesFor(tag) + (this.delta?.bytesFor(tag) ?? 0)
+    return this.store.relayBytesFor(tag) + this.keyed().bytesFor(tag)
   }
 
   putEnvelope(envelope: StoredEnvelope): void {
@@ -150,9 +153,21 @@ export class Cycle {
     this.ops.push({ op: 'delete-receipt', receipt })
   }
 
+  private keyed(): StoreAccounting {
+    if (this.keyedDelta !== undefined) return this.keyedDelta
+    const delta = new StoreAccounting()
+    for (const op of this.ops) {
+      if (op.op === 'put-envelope') delta.envelope(op.envelope, 1)
+      else if (op.op === 'delete-envelope') delta.envelope(op.envelope, -1)
+    }
+    this.keyedDelta = delta
+    return delta
+  }
+
   private writeEnvelope(envelope: EnvelopeSummary, written: StoredEnvelope | null, sign: 1 | -1): void {
-    this.delta ??= new StoreAccounting()
-    this.delta.envelope(envelope, sign)
+    if (envelope.origin === 'local') this.outboxDelta += sign * envelope.header.size
+    else this.relayDelta += sign * envelope.header.size
+    this.keyedDelta?.envelope(envelope, sign)
     this.envelopeWrites ??= new Map()
     this.envelopeWrites.set(envelope.header.id, written)
   }

@@ -131,8 +131,8 @@ interface PeerState {
   tags: Set<string> | undefined
   /** The digest of what it held when it sent its hello, until the first walk of our store uses it. */
   digest: IdDigest | undefined
-  /** Ids it offered that we lack and have not requested yet, in its order. */
-  wanted: string[]
+  /** Ids it offered that we lack and have not requested yet, in its order, as bytes: they go out as such. */
+  wanted: Uint8Array[]
   /** Ids it offered, kept under `resendDropped` only: whom to ask again for an envelope evicted here. */
   offered: Set<string>
   /** Ids requested from it and not yet received. */
@@ -575,7 +575,7 @@ export class MeshEngine {
     for (const bytes of offers) {
       if (this.policy.resendDropped) state.offered.add(toHex(bytes))
       if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
-      else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(toHex(bytes))
+      else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(bytes)
     }
     if (!this.policy.shareReceipts || delivered.length === 0) return
     return then(cycle.receipts(delivered), (receipts) => {
@@ -588,15 +588,16 @@ export class MeshEngine {
    * number in flight, and asks for its next batch of offers once few are left.
    */
   private requestMore(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): void {
-    const requests: string[] = []
+    const requests: Uint8Array[] = []
     while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
-      const id = state.wanted.shift()
-      if (id === undefined || cycle.hasEnvelope(id) || cycle.hasReceipt(id)) continue
+      const bytes = state.wanted.shift()
+      if (bytes === undefined || cycle.hasEnvelopeBytes(bytes) || cycle.hasReceiptBytes(bytes)) continue
+      const id = toHex(bytes)
       if (!this.policy.resendDropped && this.isRequested(id)) continue
       state.requested.add(id)
-      requests.push(id)
+      requests.push(bytes)
     }
-    this.sendIds(peer, 'requests', requests.map(fromHex), out)
+    this.sendIds(peer, 'requests', requests, out)
     if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
@@ -796,11 +797,15 @@ export class MeshEngine {
     return then(this.makeRoom(header, cycle, out), () => undefined)
   }
 
-  /** The quota an envelope relayed from `peer` would exceed, if any. */
+  /** The quota an envelope relayed from `peer` would exceed, if any (unlimited ones are not counted). */
   private quotaExceeded(peer: string, header: EnvelopeHeader, cycle: Cycle): DropReason | undefined {
-    const { policy } = this
-    if (cycle.relayBytesFrom(peer) + header.size > policy.maxRelayBytesPerPeer) return 'peer quota'
-    if (cycle.relayBytesFor(header.tag) + header.size > policy.maxRelayBytesPerRecipient)
+    const { maxRelayBytesPerPeer, maxRelayBytesPerRecipient } = this.policy
+    if (maxRelayBytesPerPeer !== Infinity && cycle.relayBytesFrom(peer) + header.size > maxRelayBytesPerPeer)
+      return 'peer quota'
+    if (
+      maxRelayBytesPerRecipient !== Infinity &&
+      cycle.relayBytesFor(header.tag) + header.size > maxRelayBytesPerRecipient
+    )
       return 'recipient quota'
     return undefined
   }
@@ -867,7 +872,7 @@ export class MeshEngine {
       cycle.deleteEnvelope(summary)
       if (summary.origin === 'local') this.outboxAttempts.delete(summary.header.id)
       this.drop(out, 'evicted', why, { id: summary.header.id })
-      if (this.policy.resendDropped) this.wantAgain(summary.header.id)
+      if (this.policy.resendDropped) this.wantAgain(summary.header)
     }
     const expired = walk(this.store.expiredEnvelopes(this.clock.now()), (summary) => {
       if ((summary.origin !== 'relay' && !sharesBuffer) || !cycle.stillHeld(summary.header.id)) return false
@@ -893,8 +898,8 @@ export class MeshEngine {
   }
 
   /** An envelope evicted here is wanted again from every peer in contact that offered it. */
-  private wantAgain(id: string): void {
-    for (const state of this.peers.values()) if (state.offered.has(id)) state.wanted.push(id)
+  private wantAgain({ id, idBytes }: EnvelopeHeader): void {
+    for (const state of this.peers.values()) if (state.offered.has(id)) state.wanted.push(idBytes)
   }
 
   private receiveReceipts(peer: string, receipts: Receipt[], cycle: Cycle, out: EngineAction[]): Later<void> {
