@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto'
 import { TAG_BYTES } from '../../node/src/identity/constants.ts'
 import { encodeEnvelopeContent, readHeader } from '../../node/src/wire/index.ts'
+import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import type { MessageEvent } from './trace.ts'
 
 /** A simulated message as its source's engine gets it: real envelope bytes, scaled down in size. */
@@ -8,6 +9,8 @@ export interface SimMessage {
   index: number
   event: MessageEvent
   content: Uint8Array
+  /** The header every copy of the message has (read once, as every node would read it). */
+  header: EnvelopeHeader
   /** Hex envelope id. */
   id: string
   secret: Uint8Array
@@ -71,7 +74,8 @@ export function buildMessage(
     payload += target - content.length
     content = make(payload)
   }
-  return { index, event, content, id: readHeader(content).id, secret, expiresAt }
+  const header = readHeader(content)
+  return { index, event, content, header, id: header.id, secret, expiresAt }
 }
 
 /** Payloads are zeros (only their size matters): views of one buffer, grown as needed, not one each. */

@@ -5,7 +5,7 @@ import { meshFrame } from '../../node/src/mesh/frames.ts'
 import type { MeshFrame } from '../../node/src/mesh/mesh.pb.ts'
 import { createStrategy } from '../../node/src/mesh/strategies.ts'
 import type { StrategySpec } from '../../node/src/mesh/strategies.ts'
-import { forEach, then } from '../../node/src/queue/later.ts'
+import { forEach } from '../../node/src/queue/later.ts'
 import type { Later } from '../../node/src/queue/later.ts'
 import { MemoryStore } from '../../node/src/queue/memory-store.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/types.ts'
@@ -138,9 +138,9 @@ interface CopyChange {
 
 /**
  * A MemoryStore that lists the copies each committed batch took in or let go, so the simulator can follow
- * them. Every node's copy of a message keeps the one content of the message, not the bytes it arrived in
- * (the same bytes: their hash is the id), so what arrives dies young and memory holds each message once, not
- * once per copy.
+ * them. Every node's copy of a message keeps the one content and header of the message, not the bytes it
+ * arrived in and the header read from them (the same bytes: their hash is the id), so what arrives dies
+ * young and memory holds each message once, not once per copy.
  */
 class ObservedStore extends MemoryStore {
   /** The changes committed by the event being handled, read once its actions are in. */
@@ -151,15 +151,21 @@ class ObservedStore extends MemoryStore {
   }
 
   override apply(ops: StoreOp[]): void {
-    ops.forEach((op, i) => {
-      if (op.op !== 'put-envelope' && op.op !== 'delete-envelope') return
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as StoreOp
+      if (op.op !== 'put-envelope' && op.op !== 'delete-envelope') continue
       const { header } = op.envelope
       const message = this.messageOf(header.id)
-      if (message === undefined) return
+      if (message === undefined) continue
       const put = op.op === 'put-envelope'
-      if (put) ops[i] = { op: 'put-envelope', envelope: { ...op.envelope, content: message.content } }
+      if (put) {
+        ops[i] = {
+          op: 'put-envelope',
+          envelope: { ...op.envelope, header: message.header, content: message.content }
+        }
+      }
       this.changes.push({ put, header, message })
-    })
+    }
     super.apply(ops)
   }
 }
@@ -287,7 +293,7 @@ export class Simulator {
         nextContact++
         this.contact(contact)
       }
-      const taken = forEach(this.steps, (step) => this.take(step))
+      const taken = forEach(this.steps, this.take)
       if (taken instanceof Promise) await taken
       this.steps.length = 0
       if ((this.events & 0xfff) === 0) this.observer.progress?.(time / MS)
@@ -300,15 +306,19 @@ export class Simulator {
    * Takes one of the steps an event left. The engines answer at once, as their stores are in memory, so
    * the loop never waits: an await per event would cost every event.
    */
-  private take(step: Step): Later<void> {
+  private readonly take = (step: Step): Later<void> => {
     if ('kick' in step) {
       this.kick(step.kick)
       return
     }
     const node = this.node(step.node)
-    return then(node.engine.handleNow(step.event), (actions) => {
-      this.carryOut(node, actions, step.via)
-    })
+    const actions = node.engine.handleNow(step.event)
+    if (actions instanceof Promise) {
+      return actions.then((later) => {
+        this.carryOut(node, later, step.via)
+      })
+    }
+    this.carryOut(node, actions, step.via)
   }
 
   private deliver(node: number, event: EngineEvent, via?: number): void {
