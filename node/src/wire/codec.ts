@@ -250,7 +250,7 @@ export function envelopeId(content: Uint8Array): string {
   return hash('sha256', content, 'hex')
 }
 
+/** A Buffer (which `toHex` converts without wrapping it first). */
 function sha256(content: Uint8Array): Uint8Array {
-  const digest = hash('sha256', content, 'buffer')
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength)
+  return hash('sha256', content, 'buffer')
 }
