@@ -588,6 +588,7 @@ export class MeshEngine {
    * number in flight, and asks for its next batch of offers once few are left.
    */
   private requestMore(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): void {
+    if (state.wanted.length === 0 && !state.moreOffersDue) return
     const requests: Uint8Array[] = []
     while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
       const bytes = state.wanted.shift()
