@@ -121,6 +121,9 @@ describe('envelope wire format', () => {
     for (let length = 1; length < contentEnd; length++) {
       expect(() => decodeEnvelope(envelope.subarray(0, length), UNLIMITED)).to.throw(MalformedEnvelopeError)
     }
+    // Cut within its last field (the payload), and a foreign wire type.
+    expect(() => readPayload(inner.subarray(0, inner.length - 1))).to.throw(MalformedEnvelopeError)
+    expect(() => readPayload(new Uint8Array([(1 << 3) | 3]))).to.throw(MalformedEnvelopeError)
     const bad = [
       new Uint8Array([(2 << 3) | 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
       new Uint8Array([(1 << 3) | 3]),

@@ -212,12 +212,7 @@ export function readHeader(
   limits: EnvelopeLimits = UNLIMITED,
   id?: string
 ): EnvelopeHeader {
-  let decoded: ContentFields
-  try {
-    decoded = readContent(content)
-  } catch (err) {
-    throw new MalformedEnvelopeError(`envelope content does not decode: ${(err as Error).message}`)
-  }
+  const decoded = decodeContent(content)
   if (decoded.version !== ENVELOPE_VERSION) {
     throw new MalformedEnvelopeError(`unknown envelope version ${decoded.version}`)
   }
@@ -243,7 +238,16 @@ export function readHeader(
 
 /** The payload of content bytes, for the end-to-end layer at the recipient. */
 export function readPayload(content: Uint8Array): Uint8Array {
-  return readContent(content).payload
+  return decodeContent(content).payload
+}
+
+/** `readContent`, refusing bytes that are not content as malformed. */
+function decodeContent(content: Uint8Array): ContentFields {
+  try {
+    return readContent(content)
+  } catch (err) {
+    throw new MalformedEnvelopeError(`envelope content does not decode: ${(err as Error).message}`)
+  }
 }
 
 export function envelopeId(content: Uint8Array): string {
