@@ -1,15 +1,15 @@
 /**
  * A priority queue of timed events: earliest time first, and among equal times the order of scheduling,
- * so a run is deterministic. Events scheduled for the instant being run (the last popped time: frames
- * without latency, most of a run's events) wait in a plain first-in-first-out lane; the rest in a binary
- * heap. Those in the heap for that instant were scheduled before it began, so they go first.
+ * so a run is deterministic. Events scheduled for the instant being run (frames without latency: most of
+ * a run's events) wait in a plain first-in-first-out lane; the rest in a binary heap. Those in the heap
+ * for that instant were scheduled before it began, so they go first.
  */
 export class EventQueue<T> {
   private readonly times: number[] = []
   private readonly seqs: number[] = []
   private readonly items: T[] = []
   private seq = 0
-  /** The time of the last event popped. */
+  /** The instant being run: the last time begun, or popped from the heap. */
   private current = -Infinity
   private readonly lane: T[] = []
   private laneHead = 0
