@@ -1,43 +1,56 @@
 import type { EnvelopeSummary, StoreCounts } from './types.ts'
 
+/** Envelopes and relay bytes under one key (a tag, a peer), updated in place. */
+interface KeyTotals {
+  envelopes: number
+  relayBytes: number
+}
+
 /** Counts and per-peer, per-tag byte totals of a store, kept up to date op by op. */
 export class StoreAccounting {
   readonly counts: StoreCounts = { outbox: 0, outboxBytes: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
   // Made on first use: an engine cycle keeps one of these for what it changes, and most change little.
-  private bytesByPeer: Map<string, number> | undefined
-  private bytesByTag: Map<string, number> | undefined
-  private envelopesByTag: Map<string, number> | undefined
+  /** Relay envelopes by the peer they came from. */
+  private byPeer: Map<string, KeyTotals> | undefined
+  /** All envelopes by tag; the relay bytes among them. */
+  private byTag: Map<string, KeyTotals> | undefined
 
   /** Adds (`sign` 1) or removes (`sign` -1) an envelope. */
   envelope(envelope: EnvelopeSummary, sign: 1 | -1): void {
-    add((this.envelopesByTag ??= new Map<string, number>()), envelope.header.tag, sign)
+    const { tag, size } = envelope.header
     if (envelope.origin === 'local') {
       this.counts.outbox += sign
-      this.counts.outboxBytes += sign * envelope.header.size
+      this.counts.outboxBytes += sign * size
+      add((this.byTag ??= new Map<string, KeyTotals>()), tag, sign, 0)
       return
     }
-    const size = sign * envelope.header.size
     this.counts.relay += sign
-    this.counts.relayBytes += size
-    add((this.bytesByPeer ??= new Map<string, number>()), envelope.fromPeer, size)
-    add((this.bytesByTag ??= new Map<string, number>()), envelope.header.tag, size)
+    this.counts.relayBytes += sign * size
+    add((this.byPeer ??= new Map<string, KeyTotals>()), envelope.fromPeer, sign, sign * size)
+    add((this.byTag ??= new Map<string, KeyTotals>()), tag, sign, sign * size)
   }
 
   bytesFrom(peer: string): number {
-    return this.bytesByPeer?.get(peer) ?? 0
+    return this.byPeer?.get(peer)?.relayBytes ?? 0
   }
 
   bytesFor(tag: string): number {
-    return this.bytesByTag?.get(tag) ?? 0
+    return this.byTag?.get(tag)?.relayBytes ?? 0
   }
 
   holdsFor(tag: string): boolean {
-    return this.envelopesByTag?.has(tag) === true
+    return (this.byTag?.get(tag)?.envelopes ?? 0) !== 0
   }
 }
 
-function add(totals: Map<string, number>, key: string, delta: number): void {
-  const total = (totals.get(key) ?? 0) + delta
-  if (total === 0) totals.delete(key)
-  else totals.set(key, total)
+/** Adds to a key's totals; a key whose totals are back to nothing is dropped. */
+function add(totals: Map<string, KeyTotals>, key: string, envelopes: number, relayBytes: number): void {
+  let entry = totals.get(key)
+  if (entry === undefined) {
+    entry = { envelopes: 0, relayBytes: 0 }
+    totals.set(key, entry)
+  }
+  entry.envelopes += envelopes
+  entry.relayBytes += relayBytes
+  if (entry.envelopes === 0 && entry.relayBytes === 0) totals.delete(key)
 }
