@@ -36,6 +36,7 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
   private readonly expiryOrder = new SortedList<EnvelopeSummary>(
     (a, b) => a.header.expiresAt - b.header.expiresAt || compareIds(a.header.id, b.header.id)
   )
+  private readonly orders = [this.sendOrder, this.evictOrder, this.expiryOrder] as const
 
   async open(): Promise<void> {
     // Nothing to open: the maps live as long as the object.
@@ -83,7 +84,7 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
   private index(envelope: EnvelopeSummary, sign: 1 | -1): void {
     if (sign === 1) this.byBucket.add(envelope)
     else this.byBucket.remove(envelope)
-    for (const list of [this.sendOrder, this.evictOrder, this.expiryOrder]) {
+    for (const list of this.orders) {
       if (sign === 1) list.insert(envelope)
       else list.remove(envelope)
     }
