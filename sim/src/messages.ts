@@ -9,10 +9,8 @@ export interface SimMessage {
   index: number
   event: MessageEvent
   content: Uint8Array
-  /** The header every copy of the message has (read once, as every node would read it). */
+  /** The header every copy of the message has (read once, as every node would read it); its id is hex. */
   header: EnvelopeHeader
-  /** Hex envelope id. */
-  id: string
   secret: Uint8Array
   /** Seconds. */
   expiresAt: number
@@ -74,8 +72,7 @@ export function buildMessage(
     payload += target - content.length
     content = make(payload)
   }
-  const header = readHeader(content)
-  return { index, event, content, header, id: header.id, secret, expiresAt }
+  return { index, event, content, header: readHeader(content), secret, expiresAt }
 }
 
 /** Payloads are zeros (only their size matters): views of one buffer, grown as needed, not one each. */

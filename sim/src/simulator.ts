@@ -259,7 +259,7 @@ export class Simulator {
     this.messages = trace.messages.map((event, index) =>
       buildMessage(event, index, { ttl, scale: this.scale, seed })
     )
-    for (const message of this.messages) this.byId.set(message.id, message)
+    for (const message of this.messages) this.byId.set(message.header.id, message)
     this.holders = this.messages.map(() => new Set())
     this.deliveredAt = this.messages.map(() => undefined)
     for (let i = 0; i < settings.nodes; i++) this.nodes.push(new SimNode(i, this, settings, this.scale))

@@ -1134,9 +1134,8 @@ export class MeshEngine {
     first: Partial<MeshFrame> = {}
   ): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      const chunk = ids.slice(i, i + IDS_PER_FRAME)
       out.push(
-        this.frame(peer, i === 0 ? { ...first, ...fields, [field]: chunk } : { ...fields, [field]: chunk })
+        this.frame(peer, { ...(i === 0 ? first : {}), ...fields, [field]: ids.slice(i, i + IDS_PER_FRAME) })
       )
     }
   }
