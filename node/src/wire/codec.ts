@@ -224,10 +224,10 @@ export function readHeader(
       `payload of ${decoded.payload.length} bytes exceeds the limit of ${limits.maxPayloadBytes}`
     )
   }
-  const idBytes = id === undefined ? sha256(content) : fromHex(id)
+  const hexId = id ?? envelopeId(content)
   return {
-    id: id ?? toHex(idBytes),
-    idBytes,
+    id: hexId,
+    idBytes: fromHex(hexId),
     tag: toHex(decoded.recipientTag),
     expiresAt: decoded.expiresAt,
     priority: decoded.priority,
@@ -250,11 +250,7 @@ function decodeContent(content: Uint8Array): ContentFields {
   }
 }
 
+/** Hex output: `hash(…, 'buffer')` takes a slow path that costs twice this and the hex decode together. */
 export function envelopeId(content: Uint8Array): string {
   return hash('sha256', content, 'hex')
-}
-
-/** A Buffer (which `toHex` converts without wrapping it first). */
-function sha256(content: Uint8Array): Uint8Array {
-  return hash('sha256', content, 'buffer')
 }
