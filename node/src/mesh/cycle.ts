@@ -25,7 +25,7 @@ export class Cycle {
 
   constructor(
     private readonly store: MeshStore,
-    private readonly recent: RecentEnvelopes
+    private readonly recent: RecentEnvelopes | undefined
   ) {}
 
   hasEnvelope(id: string): boolean {
@@ -64,14 +64,14 @@ export class Cycle {
   /** The stored envelopes, undefined where absent or deleted in this cycle: one batched read. */
   envelopes(ids: string[]): Later<(StoredEnvelope | undefined)[]> {
     const unread = ids.filter(
-      (id) => this.envelopeWrites?.has(id) !== true && this.recent.get(id) === undefined
+      (id) => this.envelopeWrites?.has(id) !== true && this.recent?.get(id) === undefined
     )
     return then(this.store.getEnvelopes(unread), (read) => {
       let nextRead = 0
       return ids.map((id) => {
         const written = this.envelopeWrites?.get(id)
         if (written !== undefined) return written ?? undefined
-        return this.recent.get(id) ?? read[nextRead++]
+        return this.recent?.get(id) ?? read[nextRead++]
       })
     })
   }

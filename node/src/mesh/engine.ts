@@ -196,7 +196,8 @@ export class MeshEngine {
   private readonly random: () => number
   private readonly peers = new Map<string, PeerState>()
   private readonly outboxAttempts = new Map<string, Attempts>()
-  private readonly recent = new RecentEnvelopes()
+  /** Undefined where the store's content is in memory already. */
+  private readonly recent: RecentEnvelopes | undefined
   private timerAt = Infinity
   private queue: Pending[] = []
   /** A cycle is being processed (`running`: one that waits on the store, and the events queued behind it). */
@@ -205,6 +206,7 @@ export class MeshEngine {
 
   constructor(init: EngineInit) {
     this.store = init.store
+    this.recent = init.store.contentInMemory ? undefined : new RecentEnvelopes()
     this.clock = init.clock
     this.local = init.local
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
@@ -308,8 +310,11 @@ export class MeshEngine {
   /** Writes a cycle's ops in one atomic batch. */
   private commit(cycle: Cycle): Later<void> {
     if (cycle.ops.length === 0) return
-    return then(this.store.apply(cycle.ops), () => {
-      this.recent.committed(cycle.ops)
+    const applied = this.store.apply(cycle.ops)
+    const { recent } = this
+    if (recent === undefined) return applied
+    return then(applied, () => {
+      recent.committed(cycle.ops)
     })
   }
 

@@ -65,6 +65,7 @@ interface PendingWrite {
  * no read) and byte totals per peer and per tag.
  */
 export class LevelStore extends HeldInMemory implements MeshStore {
+  readonly contentInMemory = false
   private readonly db: ClassicLevel<string, Bytes>
   private readonly envelopeLevel: Sublevel
   private readonly orderLevel: Sublevel

@@ -22,6 +22,7 @@ const GATHER_BELOW = 8
 
 /** The mesh store in memory: for the simulator and tests. Same semantics as the LevelDB store. */
 export class MemoryStore extends HeldInMemory implements MeshStore {
+  readonly contentInMemory = true
   private readonly envelopeMap = new Map<string, StoredEnvelope>()
   private readonly receiptMap = new Map<string, StoredReceipt>()
   private readonly inboxEntries: InboxEntry[] = []

@@ -82,6 +82,8 @@ export type SummaryOrder = 'send' | 'evict' | 'evict-all'
  * peer or tag, never per byte of content.
  */
 export interface MeshStore {
+  /** `getEnvelopes` reads from memory: the engine keeps no cache of recent content in front of it. */
+  readonly contentInMemory: boolean
   open(): Promise<void>
   close(): Promise<void>
   apply(ops: StoreOp[]): Later<void>
