@@ -43,7 +43,7 @@ export abstract class HeldInMemory {
   protected followEnvelope(envelope: EnvelopeSummary, sign: 1 | -1): void {
     this.accounting.envelope(envelope, sign)
     if (sign === 1) this.envelopeIds.add(envelope.header.id, envelope.header.idBytes)
-    else this.envelopeIds.delete(envelope.header.id)
+    else this.envelopeIds.delete(envelope.header.id, envelope.header.idBytes)
   }
 
   hasEnvelope(id: string): boolean {

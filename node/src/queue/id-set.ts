@@ -51,10 +51,11 @@ export class IdSet {
     this.digest?.fit(this.used, () => this.tableIds())
   }
 
-  delete(id: string): void {
+  /** `idBytes`: as for `add`. */
+  delete(id: string, idBytes?: Uint8Array): void {
     if (!this.hex.delete(id) || id.length !== 2 * ID_BYTES) return
-    const bytes = this.scratch
-    bytes.write(id, 'hex')
+    const bytes = idBytes ?? this.scratch
+    if (idBytes === undefined) this.scratch.write(id, 'hex')
     const slot = this.find(bytes)
     if (slot < 0) return
     this.slotState[slot] = DELETED
