@@ -1139,9 +1139,9 @@ export class MeshEngine {
     first: Partial<MeshFrame> = {}
   ): void {
     for (let i = 0; i < ids.length; i += IDS_PER_FRAME) {
-      out.push(
-        this.frame(peer, { ...(i === 0 ? first : {}), ...fields, [field]: ids.slice(i, i + IDS_PER_FRAME) })
-      )
+      const frame = meshFrame(i === 0 ? { ...first, ...fields } : fields)
+      frame[field] = ids.slice(i, i + IDS_PER_FRAME)
+      out.push({ kind: 'send', peer, frame })
     }
   }
 
