@@ -199,6 +199,11 @@ export class MeshEngine {
   /** Undefined where the store's content is in memory already. */
   private readonly recent: RecentEnvelopes | undefined
   private timerAt = Infinity
+  /**
+   * `wantAgain` added ids to some peer's wanted list in this event: `askAgain` has work. Other ids wanted
+   * wait only on their peer's requests in flight, which only that peer's frames change (and ask for more).
+   */
+  private evictedWanted = false
   private queue: Pending[] = []
   /** A cycle is being processed (`running`: one that waits on the store, and the events queued behind it). */
   private draining = false
@@ -303,7 +308,7 @@ export class MeshEngine {
     const processed = this.process(event, cycle, out)
     if (!this.policy.resendDropped) return processed
     return then(processed, () => {
-      this.askAgain(cycle, out)
+      if (this.evictedWanted) this.askAgain(cycle, out)
     })
   }
 
@@ -612,6 +617,7 @@ export class MeshEngine {
 
   /** Under `resendDropped`: requests from every peer what it offered and this node has evicted since. */
   private askAgain(cycle: Cycle, out: EngineAction[]): void {
+    this.evictedWanted = false
     for (const [peer, state] of this.peers) {
       if (state.tags !== undefined && state.wanted.length > 0) this.requestMore(peer, state, cycle, out)
     }
@@ -905,7 +911,11 @@ export class MeshEngine {
 
   /** An envelope evicted here is wanted again from every peer in contact that offered it. */
   private wantAgain({ id, idBytes }: EnvelopeHeader): void {
-    for (const state of this.peers.values()) if (state.offered.has(id)) state.wanted.push(idBytes)
+    for (const state of this.peers.values()) {
+      if (!state.offered.has(id)) continue
+      state.wanted.push(idBytes)
+      this.evictedWanted = true
+    }
   }
 
   private receiveReceipts(peer: string, receipts: Receipt[], cycle: Cycle, out: EngineAction[]): Later<void> {
