@@ -5,7 +5,7 @@ import { meshFrame } from '../../node/src/mesh/frames.ts'
 import type { MeshFrame } from '../../node/src/mesh/mesh.pb.ts'
 import { createStrategy } from '../../node/src/mesh/strategies.ts'
 import type { StrategySpec } from '../../node/src/mesh/strategies.ts'
-import { forEach } from '../../node/src/queue/later.ts'
+import { forEach, then } from '../../node/src/queue/later.ts'
 import type { Later } from '../../node/src/queue/later.ts'
 import { MemoryStore } from '../../node/src/queue/memory-store.ts'
 import type { StoredEnvelope, StoreOp } from '../../node/src/queue/types.ts'
@@ -312,13 +312,9 @@ export class Simulator {
       return
     }
     const node = this.node(step.node)
-    const actions = node.engine.handleNow(step.event)
-    if (actions instanceof Promise) {
-      return actions.then((later) => {
-        this.carryOut(node, later, step.via)
-      })
-    }
-    this.carryOut(node, actions, step.via)
+    return then(node.engine.handleNow(step.event), (actions) => {
+      this.carryOut(node, actions, step.via)
+    })
   }
 
   private deliver(node: number, event: EngineEvent, via?: number): void {

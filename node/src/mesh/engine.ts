@@ -315,11 +315,8 @@ export class MeshEngine {
   /** Writes a cycle's ops in one atomic batch. */
   private commit(cycle: Cycle): Later<void> {
     if (cycle.ops.length === 0) return
-    const applied = this.store.apply(cycle.ops)
-    const { recent } = this
-    if (recent === undefined) return applied
-    return then(applied, () => {
-      recent.committed(cycle.ops)
+    return then(this.store.apply(cycle.ops), () => {
+      this.recent?.committed(cycle.ops)
     })
   }
 

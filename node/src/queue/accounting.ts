@@ -9,11 +9,10 @@ interface KeyTotals {
 /** Counts and per-peer, per-tag byte totals of a store, kept up to date op by op. */
 export class StoreAccounting {
   readonly counts: StoreCounts = { outbox: 0, outboxBytes: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
-  // Made on first use: an engine cycle keeps one of these for what it changes, and most change little.
   /** Relay envelopes by the peer they came from. */
-  private byPeer: Map<string, KeyTotals> | undefined
+  private readonly byPeer = new Map<string, KeyTotals>()
   /** All envelopes by tag; the relay bytes among them. */
-  private byTag: Map<string, KeyTotals> | undefined
+  private readonly byTag = new Map<string, KeyTotals>()
 
   /** Adds (`sign` 1) or removes (`sign` -1) an envelope. */
   envelope(envelope: EnvelopeSummary, sign: 1 | -1): void {
@@ -21,25 +20,25 @@ export class StoreAccounting {
     if (envelope.origin === 'local') {
       this.counts.outbox += sign
       this.counts.outboxBytes += sign * size
-      add((this.byTag ??= new Map<string, KeyTotals>()), tag, sign, 0)
+      add(this.byTag, tag, sign, 0)
       return
     }
     this.counts.relay += sign
     this.counts.relayBytes += sign * size
-    add((this.byPeer ??= new Map<string, KeyTotals>()), envelope.fromPeer, sign, sign * size)
-    add((this.byTag ??= new Map<string, KeyTotals>()), tag, sign, sign * size)
+    add(this.byPeer, envelope.fromPeer, sign, sign * size)
+    add(this.byTag, tag, sign, sign * size)
   }
 
   bytesFrom(peer: string): number {
-    return this.byPeer?.get(peer)?.relayBytes ?? 0
+    return this.byPeer.get(peer)?.relayBytes ?? 0
   }
 
   bytesFor(tag: string): number {
-    return this.byTag?.get(tag)?.relayBytes ?? 0
+    return this.byTag.get(tag)?.relayBytes ?? 0
   }
 
   holdsFor(tag: string): boolean {
-    return (this.byTag?.get(tag)?.envelopes ?? 0) !== 0
+    return (this.byTag.get(tag)?.envelopes ?? 0) !== 0
   }
 }
 
