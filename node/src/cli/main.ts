@@ -38,6 +38,7 @@ const USAGE_ERRORS = new Set([
   'ConfigError',
   'InvalidAddressError',
   'InvalidRequestError',
+  'OversizeEnvelopeError',
   GroupCommandError.NAME
 ])
 

@@ -234,7 +234,14 @@ export const nodeConfigSchema = z.strictObject(
        */
       ciphersuite: z.enum(MLS_CIPHERSUITES, {
         error: rejected(`must be one of ${MLS_CIPHERSUITES.map(show).join(', ')}`)
-      })
+      }),
+      /**
+       * A first text to someone whose key package is not known in reach leaves at once, sealed to their
+       * identity key (no forward secrecy for that text, as with a last-resort prekey); when false it waits on
+       * disk until their key package arrives.
+       * @default true
+       */
+      sealedFirstMessage: boolean
     }),
     /** Logging. */
     log: section({
@@ -295,7 +302,7 @@ const DEFAULTS: NodeConfig = {
   },
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
   control: { socket: '' },
-  mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
+  mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
   log: { level: 'info' }
 }
 

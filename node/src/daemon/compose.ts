@@ -5,6 +5,7 @@ import { encodeAddress, epochOf, recipientTag } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
 import type { Outgoing } from '../mls/index.ts'
 import { createEnvelopeContent, OversizeEnvelopeError } from '../wire/index.ts'
+import type { Priority } from '../wire/index.ts'
 
 /** When and for how long an envelope travels, and the largest payload it may carry. */
 export interface EnvelopeLimits {
@@ -29,22 +30,17 @@ export function composeEnvelope(outgoing: Outgoing, limits: EnvelopeLimits): Uin
   }).content
 }
 
-/** Seals a message of the key-package exchange (critical) to someone and wraps it in an envelope. */
+/** Seals a message to someone's identity key and wraps it in an envelope. */
 export function composeSealed(
   sender: UserIdentity,
   recipientKey: Uint8Array,
   kind: SealedKind,
-  body: string,
-  limits: EnvelopeLimits
+  body: Uint8Array,
+  limits: EnvelopeLimits,
+  priority: Priority
 ): Uint8Array {
-  const sealed = seal({
-    sender,
-    recipientKey,
-    body: new TextEncoder().encode(body),
-    sentAt: limits.now,
-    kind
-  })
-  return composeEnvelope({ ...sealed, recipientKey, priority: 'critical' }, limits)
+  const sealed = seal({ sender, recipientKey, body, sentAt: limits.now, kind })
+  return composeEnvelope({ ...sealed, recipientKey, priority }, limits)
 }
 
 /** Wraps each payload of the MLS layer in an envelope for its recipient. */

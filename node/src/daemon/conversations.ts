@@ -1,6 +1,6 @@
 import { logger } from '@libp2p/logger'
 import { decodeAddress, encodeAddress } from '../identity/index.ts'
-import { credentialIdentity, decodeInvite, isInvite } from '../mls/index.ts'
+import { credentialIdentity, decodeInvite, decodeKeyPackage, isInvite } from '../mls/index.ts'
 import type { GroupSummary, Outgoing } from '../mls/index.ts'
 import type { Priority } from '../wire/index.ts'
 import { envelopeId } from '../wire/index.ts'
@@ -67,8 +67,10 @@ export async function submitMls(daemon: Daemon, outgoing: Outgoing[]): Promise<{
 
 /**
  * A text to one person over MLS: in the 1:1 group with them, or, given an invite, in a new one whose Welcome
- * travels with the text. To an address with neither, the text is kept on disk (the id is printed once it is
- * there) and a key-package request goes out; the answer starts the group and sends what was kept.
+ * travels with the text. To an address with neither, under `mls.sealed_first_message` the text leaves at once
+ * sealed to the person's identity key with a key package of ours (their Welcome starts the group); otherwise
+ * it is kept on disk (the id is printed once it is there) and a key-package request goes out, whose answer
+ * starts the group and sends what was kept.
  */
 export async function sendDirect(
   daemon: Daemon,
@@ -84,11 +86,16 @@ export async function sendDirect(
     text,
     systemClock.now(),
     priority,
-    keyPackage
+    keyPackage,
+    daemon.config.mls.sealedFirstMessage
   )
   if ('queued' in sent) {
     if (sent.queued.request) await requestKeyPackage(daemon, recipientKey)
     return { id: sent.queued.id }
+  }
+  if ('sealed' in sent) {
+    await submitSealed(daemon, recipientKey, 'first-text', sent.sealed.body, priority)
+    return { id: sent.sealed.id }
   }
   const { ids } = await submitMls(daemon, sent.outgoing)
   return { id: ids[0] ?? '' }
@@ -96,7 +103,7 @@ export async function sendDirect(
 
 /** Asks a person for a key package over the mesh (a sealed request), remembering the envelope's id. */
 export async function requestKeyPackage(daemon: Daemon, to: Uint8Array): Promise<string> {
-  const id = await submitSealed(daemon, to, 'key-package-request', '')
+  const id = await submitSealed(daemon, to, 'key-package-request', new Uint8Array(), 'critical')
   await daemon.conversations.requestSent(to, id)
   return id
 }
@@ -110,11 +117,17 @@ export async function requestWaitingKeyPackages(daemon: Daemon): Promise<void> {
 }
 
 /**
- * Queues a sealed envelope of the key-package exchange (critical: nothing else moves until it arrives). The
- * sealed payload bootstraps MLS: it carries a request or an invite, never a user's text.
+ * Queues a sealed envelope: a message of the key-package exchange (critical: nothing else moves until it
+ * arrives) or a first text. The sealed payload bootstraps MLS.
  */
-async function submitSealed(daemon: Daemon, to: Uint8Array, kind: SealedKind, body: string): Promise<string> {
-  const content = composeSealed(daemon.user, to, kind, body, limits(daemon))
+async function submitSealed(
+  daemon: Daemon,
+  to: Uint8Array,
+  kind: SealedKind,
+  body: Uint8Array,
+  priority: Priority
+): Promise<string> {
+  const content = composeSealed(daemon.user, to, kind, body, limits(daemon), priority)
   await daemon.meshService.dispatch({
     kind: 'submit',
     envelopes: [{ content, hopLimit: daemon.config.envelope.hopLimit, recipient: encodeAddress(to) }]
@@ -131,7 +144,9 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
     requested(from) {
       daemon.conversations
         .invite()
-        .then((invite) => submitSealed(daemon, from, 'key-package', invite))
+        .then((invite) =>
+          submitSealed(daemon, from, 'key-package', new TextEncoder().encode(invite), 'critical')
+        )
         .catch((err: unknown) => {
           log.error('could not answer a key package request: %s', (err as Error).message)
         })
@@ -145,6 +160,16 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
         })
         .catch((err: unknown) => {
           log.error('a key package from %s was not used: %s', encodeAddress(from), (err as Error).message)
+        })
+    },
+    firstText(from, keyPackage) {
+      Promise.resolve()
+        .then(() =>
+          daemon.conversations.firstTextArrived(from, decodeKeyPackage(keyPackage), systemClock.now())
+        )
+        .then((outgoing) => submitMls(daemon, outgoing))
+        .catch((err: unknown) => {
+          log.error('could not answer a first text with a Welcome: %s', (err as Error).message)
         })
     }
   }

@@ -71,7 +71,8 @@ export class Daemon {
     this.mls = await MlsService.open(
       join(this.dataDir, 'mls'),
       this.identities.user,
-      this.config.mls.ciphersuite
+      this.config.mls.ciphersuite,
+      this.config.envelope.maxPayloadBytes
     )
     const engine = new MeshEngine({
       store: this.store,

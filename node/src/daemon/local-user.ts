@@ -1,11 +1,12 @@
 import { logger } from '@libp2p/logger'
-import { open } from '../e2e/index.ts'
+import { FirstText, open } from '../e2e/index.ts'
+import type { Opened } from '../e2e/index.ts'
 import { acceptedTags, encodeAddress, epochOf } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
-import { MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
+import { inboxId, MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
 import type { MlsService, Outgoing } from '../mls/index.ts'
 import type { Acceptance, Clock, LocalEndpoint } from '../mesh/index.ts'
-import type { StoredEnvelope } from '../queue/index.ts'
+import type { StoredEnvelope, StoreOp } from '../queue/index.ts'
 import { readPayload, toHex } from '../wire/index.ts'
 import { encodeInboxRecord } from './inbox.ts'
 
@@ -17,6 +18,8 @@ export interface KeyPackageExchange {
   requested(from: Uint8Array): void
   /** `from` answered our request with an invite (its key package). */
   received(from: Uint8Array, invite: string): void
+  /** `from` sent us a first text sealed to our identity key, with its key package (an MLSMessage). */
+  firstText(from: Uint8Array, keyPackage: Uint8Array): void
 }
 
 /** This node's user as the engine sees it: the tags it answers to, and the inbox it delivers into. */
@@ -73,26 +76,17 @@ export class LocalUser implements LocalEndpoint {
     return {
       receiptSecret: received.receiptSecret,
       late: received.late.map(({ envelopeId, receiptSecret }) => ({ id: envelopeId, secret: receiptSecret })),
-      ops: received.texts.map((text) => ({
-        op: 'put-inbox' as const,
-        entry: {
-          id: text.id,
-          receivedAt,
-          record: encodeInboxRecord({
-            id: text.id,
-            from: encodeAddress(text.from),
-            text: text.text,
-            sentAt: text.sentAt,
-            receivedAt,
-            ...(text.direct ? {} : { group: text.group })
-          })
-        }
-      }))
+      ops: received.texts.map((text) =>
+        this.inboxOp({ ...text, group: text.direct ? undefined : text.group }, receivedAt)
+      )
     }
   }
 
-  /** The sealed payload: only the key-package exchange that bootstraps MLS; it carries no text. */
-  /** `mlsRefusal`: why the payload, which looked like an MLS one, was refused as such. */
+  /**
+   * The sealed payload: the key-package exchange that bootstraps MLS, or a first text, which goes to the
+   * inbox and makes us start the 1:1 group with the sender's key package. `mlsRefusal`: why the payload,
+   * which looked like an MLS one, was refused as such.
+   */
   private acceptSealed(
     id: string,
     payload: Uint8Array,
@@ -105,11 +99,54 @@ export class LocalUser implements LocalEndpoint {
       log.error('envelope %s carries our tag but does not open: %s', id, mlsRefusal ?? (err as Error).message)
       return Promise.resolve(undefined)
     }
-    const { kind, senderKey, body } = opened
+    const { kind, senderKey, body, receiptSecret } = opened
+    if (kind === 'first-text') return Promise.resolve({ receiptSecret, ops: this.firstText(id, opened) })
     queueMicrotask(() => {
       if (kind === 'key-package-request') this.keyPackages.requested(senderKey)
       else this.keyPackages.received(senderKey, new TextDecoder().decode(body))
     })
-    return Promise.resolve({ receiptSecret: opened.receiptSecret, ops: [] })
+    return Promise.resolve({ receiptSecret, ops: [] })
+  }
+
+  /** The inbox entry of a sealed first text; its key package goes on to start the 1:1 group. */
+  private firstText(id: string, { senderKey, body, sentAt }: Opened): StoreOp[] {
+    let first: FirstText
+    try {
+      first = FirstText.decode(body)
+    } catch {
+      log.error('envelope %s: a first text that does not decode', id)
+      return []
+    }
+    queueMicrotask(() => {
+      this.keyPackages.firstText(senderKey, first.keyPackage)
+    })
+    const receivedAt = this.clock.now()
+    return [
+      this.inboxOp(
+        { id: inboxId(senderKey, first.messageId), from: senderKey, text: first.text, sentAt },
+        receivedAt
+      )
+    ]
+  }
+
+  private inboxOp(
+    text: { id: string; from: Uint8Array; text: string; sentAt: number; group?: string },
+    receivedAt: number
+  ): StoreOp {
+    return {
+      op: 'put-inbox',
+      entry: {
+        id: text.id,
+        receivedAt,
+        record: encodeInboxRecord({
+          id: text.id,
+          from: encodeAddress(text.from),
+          text: text.text,
+          sentAt: text.sentAt,
+          receivedAt,
+          ...(text.group === undefined ? {} : { group: text.group })
+        })
+      }
+    }
   }
 }

@@ -14,12 +14,13 @@ const KEY_BYTES = 32
 const NONCE = new Uint8Array(12)
 const SEALED_SENDER_BYTES = KEY_BYTES + AUTH_TAG_BYTES
 
-/** What a sealed payload carries: only the key-package exchange that bootstraps MLS, never a user's text. */
-export type SealedKind = 'key-package-request' | 'key-package'
+/** What a sealed payload carries: the key-package exchange that bootstraps MLS, or a first text (a FirstText). */
+export type SealedKind = 'key-package-request' | 'key-package' | 'first-text'
 
 const KINDS: Record<SealedKind, SealedMessage.Kind> = {
   'key-package-request': SealedMessage.Kind.KEY_PACKAGE_REQUEST,
-  'key-package': SealedMessage.Kind.KEY_PACKAGE
+  'key-package': SealedMessage.Kind.KEY_PACKAGE,
+  'first-text': SealedMessage.Kind.FIRST_TEXT
 }
 
 export interface SealInput {

@@ -14,13 +14,15 @@ export namespace SealedMessage {
   export enum Kind {
     UNSPECIFIED = 'UNSPECIFIED',
     KEY_PACKAGE_REQUEST = 'KEY_PACKAGE_REQUEST',
-    KEY_PACKAGE = 'KEY_PACKAGE'
+    KEY_PACKAGE = 'KEY_PACKAGE',
+    FIRST_TEXT = 'FIRST_TEXT'
   }
 
   enum __KindValues {
     UNSPECIFIED = 0,
     KEY_PACKAGE_REQUEST = 1,
-    KEY_PACKAGE = 2
+    KEY_PACKAGE = 2,
+    FIRST_TEXT = 3
   }
 
   export namespace Kind {
@@ -176,5 +178,140 @@ export namespace SealedMessage {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SealedMessage>): Generator<SealedMessageSentAtFieldEvent | SealedMessageReceiptSecretFieldEvent | SealedMessageBodyFieldEvent | SealedMessageKindFieldEvent> {
     return streamMessage(buf, SealedMessage.codec(), opts)
+  }
+}
+
+export interface FirstText {
+  text: string
+  messageId: Uint8Array
+  keyPackage: Uint8Array
+}
+
+export namespace FirstText {
+  let _codec: Codec<FirstText>
+
+  export const codec = (): Codec<FirstText> => {
+    if (_codec == null) {
+      _codec = message<FirstText>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.text != null && obj.text !== '')) {
+          w.uint32(10)
+          w.string(obj.text)
+        }
+
+        if ((obj.messageId != null && obj.messageId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.messageId)
+        }
+
+        if ((obj.keyPackage != null && obj.keyPackage.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.keyPackage)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          text: '',
+          messageId: uint8ArrayAlloc(0),
+          keyPackage: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.text = reader.string()
+              break
+            }
+            case 2: {
+              obj.messageId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.keyPackage = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.text`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.messageId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.keyPackage`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FirstTextTextFieldEvent {
+    field: '$.text'
+    value: string
+  }
+
+  export interface FirstTextMessageIdFieldEvent {
+    field: '$.messageId'
+    value: Uint8Array
+  }
+
+  export interface FirstTextKeyPackageFieldEvent {
+    field: '$.keyPackage'
+    value: Uint8Array
+  }
+
+  export function encode (obj: Partial<FirstText>): Uint8Array {
+    return encodeMessage(obj, FirstText.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FirstText>): FirstText {
+    return decodeMessage(buf, FirstText.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FirstText>): Generator<FirstTextTextFieldEvent | FirstTextMessageIdFieldEvent | FirstTextKeyPackageFieldEvent> {
+    return streamMessage(buf, FirstText.codec(), opts)
   }
 }

@@ -16,13 +16,14 @@ import {
 import type { KeyPackageBundle, MlsIdentity } from './client.ts'
 import { GroupCommandError, MlsRejectedError } from './errors.ts'
 import { INVITE_PREFIX } from './invite-text.ts'
+import { FirstText } from '../e2e/index.ts'
 import { GroupContent, MlsPayload } from './payload.pb.ts'
 import { applied, describeIntent, proposalRefusal, sameChange } from './proposals.ts'
 import type { Intent } from './proposals.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
 import { ciphersuite } from './suite.ts'
-import { toHex } from '../wire/index.ts'
+import { OversizeEnvelopeError, toHex } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import type { CiphersuiteName } from 'ts-mls'
 
@@ -36,6 +37,18 @@ const GROUP_ID_BYTES = 16
 const MESSAGE_ID_BYTES = 32
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
+/**
+ * How long a used one-time key package stays able to open Welcomes: copies of it may travel in the mesh (the
+ * key-package directory, an invite handed to two people), so a second sender who used it must still get in.
+ * Thirty days: the longest TTL an envelope may carry.
+ */
+const USED_KEY_PACKAGE_GRACE_MS = 30 * 24 * 60 * 60 * 1000
+/**
+ * Bytes an MLS payload adds to a text kept for a key package: the Welcome and the framing of its first
+ * message (a Welcome to one person in a 1:1 group is about 1 KiB in every supported suite; X-Wing's is the
+ * largest).
+ */
+export const FIRST_MESSAGE_OVERHEAD = 4096
 
 /** One envelope to send: its payload, for whom, its priority, and the secret whose hash its receipt must match. */
 export interface Outgoing {
@@ -108,13 +121,24 @@ interface StoredKeyPackage {
   hpkePrivateKey: string
   lastResort: boolean
   handedOut: boolean
+  /** Unix ms when a Welcome first used this one-time key package; it is forgotten a grace period later. */
+  usedAt?: number
 }
+
+/** What `sendDirect` did with a text. */
+export type DirectSent =
+  /** Encrypted in the 1:1 group (a new one when a key package was given): the envelopes to queue. */
+  | { outgoing: Outgoing[] }
+  /** Kept on disk until the person's key package arrives; `request` says to ask for one. */
+  | { queued: { id: string; request: boolean } }
+  /** To seal to the person's identity key: `body` is a FirstText carrying a key package of ours. */
+  | { sealed: { id: string; body: Uint8Array } }
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
 
 /** The inbox id of a first message: bound to its authenticated sender, so no one can overwrite another's. */
-function inboxId(sender: Uint8Array, messageId: Uint8Array): string {
+export function inboxId(sender: Uint8Array, messageId: Uint8Array): string {
   return createHash('sha256').update(sender).update(messageId).digest('hex')
 }
 
@@ -168,21 +192,35 @@ export class MlsService {
   /** Clients per ciphersuite: groups keep the suite they were created with whatever the configuration says. */
   private readonly clients = new Map<CiphersuiteName, Promise<MlsClient>>()
 
-  /** @param client works in the configured suite: that of new groups and of the key packages handed out */
+  /**
+   * @param client works in the configured suite: that of new groups and of the key packages handed out
+   * @param maxPayloadBytes the largest payload an envelope may carry: a text that would exceed it is refused
+   * before any group state changes
+   */
   private constructor(
     private readonly identity: MlsIdentity,
     private readonly client: MlsClient,
-    private readonly store: MlsStore
+    private readonly store: MlsStore,
+    private readonly maxPayloadBytes: number
   ) {
     this.clients.set(client.suite.name, Promise.resolve(client))
   }
 
-  /** @param suite the ciphersuite of the groups it creates and of its key packages (default: suite 1) */
-  static async open(path: string, identity: MlsIdentity, suite?: CiphersuiteName): Promise<MlsService> {
+  /**
+   * @param suite the ciphersuite of the groups it creates and of its key packages (default: suite 1)
+   * @param maxPayloadBytes see the constructor (default: no limit)
+   */
+  static async open(
+    path: string,
+    identity: MlsIdentity,
+    suite?: CiphersuiteName,
+    maxPayloadBytes = Number.POSITIVE_INFINITY
+  ): Promise<MlsService> {
     const store = new MlsStore(path)
     await store.open()
-    const service = new MlsService(identity, new MlsClient(identity, await ciphersuite(suite)), store)
-    await service.load()
+    const client = new MlsClient(identity, await ciphersuite(suite))
+    const service = new MlsService(identity, client, store, maxPayloadBytes)
+    await service.load(Date.now())
     return service
   }
 
@@ -212,7 +250,7 @@ export class MlsService {
     return this.store.close()
   }
 
-  private async load(): Promise<void> {
+  private async load(now: number): Promise<void> {
     for (const { meta, state } of await this.store.groups())
       this.groups.set(meta.id, { meta, state: decodeState(state) })
     for (const [ref, value] of await this.store.keyPackageRecords()) {
@@ -231,7 +269,20 @@ export class MlsService {
         }
       })
     }
+    await this.forgetUsedKeyPackages(now)
     await this.refillKeyPackages()
+  }
+
+  /** Forgets the used one-time key packages whose grace period is over. */
+  private async forgetUsedKeyPackages(now: number): Promise<void> {
+    const over = [...this.bundles.entries()].filter(
+      ([, { stored }]) => stored.usedAt !== undefined && now - stored.usedAt > USED_KEY_PACKAGE_GRACE_MS
+    )
+    for (const [ref, { bundle }] of over) {
+      bundle.privatePackage.initPrivateKey.fill(0)
+      this.bundles.delete(ref)
+    }
+    if (over.length > 0) await this.store.deleteKeyPackages(over.map(([ref]) => ref))
   }
 
   /** Keeps ONE_TIME_KEY_PACKAGES unused one-time key packages and one last-resort one. */
@@ -258,6 +309,11 @@ export class MlsService {
 
   /** An invite carrying a one-time key package, which is then no longer handed out again. */
   async invite(): Promise<string> {
+    return INVITE_PREFIX + Buffer.from(await this.handOutKeyPackage()).toString('base64url')
+  }
+
+  /** One of our one-time key packages, encoded, marked as handed out (it goes out once). */
+  private async handOutKeyPackage(): Promise<Uint8Array> {
     const entry = [...this.bundles.entries()].find(
       ([, e]) => this.current(e.bundle) && !e.stored.lastResort && !e.stored.handedOut
     )
@@ -266,7 +322,7 @@ export class MlsService {
     stored.handedOut = true
     await this.store.putKeyPackages([[ref, new TextEncoder().encode(JSON.stringify(stored))]])
     await this.refillKeyPackages()
-    return INVITE_PREFIX + Buffer.from(encodeKeyPackage(bundle.keyPackage)).toString('base64url')
+    return encodeKeyPackage(bundle.keyPackage)
   }
 
   /** Runs `work` after every earlier operation on the same group. */
@@ -292,14 +348,18 @@ export class MlsService {
     throw new GroupCommandError(`no group named ${nameOrId}`)
   }
 
-  /** @param suite by default the configured one; a 1:1 group takes the suite of the key package it starts from */
-  async createGroup(name: string, direct = false, suite = this.suite): Promise<GroupSummary> {
-    if (
-      !direct &&
-      [...this.groups.values()].some((group) => group.meta.name === name && !group.meta.removed)
-    ) {
+  async createGroup(name: string): Promise<GroupSummary> {
+    if ([...this.groups.values()].some((group) => group.meta.name === name && !group.meta.removed)) {
       throw new GroupCommandError(`a group named ${name} exists already`)
     }
+    const group = await this.newGroup(name, false, this.suite)
+    await this.store.putGroup(group.meta, encodeState(group.state))
+    this.groups.set(group.meta.id, group)
+    return this.summary(group)
+  }
+
+  /** A group with this user alone, not stored yet. */
+  private async newGroup(name: string, direct: boolean, suite: CiphersuiteName): Promise<Group> {
     const id = new Uint8Array(randomBytes(GROUP_ID_BYTES))
     const client = await this.clientFor(suite)
     const bundle = await client.createKeyPackage()
@@ -310,10 +370,7 @@ export class MlsService {
       committer: toHex(this.identity.publicKey),
       removed: false
     }
-    const state = await client.createGroup(id, bundle)
-    await this.store.putGroup(meta, encodeState(state))
-    this.groups.set(meta.id, { meta, state })
-    return this.summary({ meta, state })
+    return { meta, state: await client.createGroup(id, bundle) }
   }
 
   /**
@@ -329,20 +386,49 @@ export class MlsService {
         if (this.isMember(group, identity))
           throw new GroupCommandError(`${encodeAddress(identity)} is a member of ${group.meta.name} already`)
       }
-      if (!this.isCommitter(group)) {
-        const epoch = Number(group.state.groupContext.epoch)
-        const intents = keyPackages.map((keyPackage): Intent => ({
-          kind: 'add',
-          identity: toHex(credentialIdentity(keyPackage.leafNode.credential)),
-          keyPackage: b64(encodeKeyPackage(keyPackage)),
-          epoch
-        }))
-        return this.propose(group, intents, now)
-      }
-      const before = members(group.state)
-      const { state, commit, welcome } = await (await this.clientOf(group)).add(group.state, keyPackages)
-      return this.afterCommit(group, state, before, commit, welcome, now)
+      const refs = await this.unusedRefs(group, keyPackages)
+      const out = await this.addOrPropose(group, keyPackages, now)
+      await this.store.putUsedKeyPackages(refs, { group: group.meta.id, usedAt: now })
+      return out
     })
+  }
+
+  private async addOrPropose(group: Group, keyPackages: KeyPackage[], now: number): Promise<Outgoing[]> {
+    if (!this.isCommitter(group)) {
+      const epoch = Number(group.state.groupContext.epoch)
+      const intents = keyPackages.map((keyPackage): Intent => ({
+        kind: 'add',
+        identity: toHex(credentialIdentity(keyPackage.leafNode.credential)),
+        keyPackage: b64(encodeKeyPackage(keyPackage)),
+        epoch
+      }))
+      return this.propose(group, intents, now)
+    }
+    const before = members(group.state)
+    const { state, commit, welcome } = await (await this.clientOf(group)).add(group.state, keyPackages)
+    return this.afterCommit(group, state, before, commit, welcome, now)
+  }
+
+  /**
+   * The refs of key packages about to be used in `group`, refused when one was used before: a one-time key
+   * package (an invite) opens one Welcome for its owner, so a second use would leave them out for good.
+   */
+  private async unusedRefs(group: Group, keyPackages: KeyPackage[]): Promise<string[]> {
+    const client = await this.clientOf(group)
+    const refs: string[] = []
+    for (const keyPackage of keyPackages) {
+      const ref = toHex(await client.keyPackageRef(keyPackage))
+      const used = await this.store.usedKeyPackage(ref)
+      if (used !== undefined) {
+        const where = this.groups.get(used.group)?.meta.name ?? used.group.slice(0, 8)
+        throw new GroupCommandError(
+          `this invite of ${encodeAddress(credentialIdentity(keyPackage.leafNode.credential))} was used ` +
+            `already (${new Date(used.usedAt).toISOString()}, group ${where}): ask them for a new one`
+        )
+      }
+      refs.push(ref)
+    }
+    return refs
   }
 
   /** Whether this member commits the group's changes itself, rather than proposing them. */
@@ -385,7 +471,7 @@ export class MlsService {
       outgoing.push(...(await this.add(groupId, [keyPackage], now)))
       used = true
     }
-    outgoing.push(...(await this.sendFirsts(identity, used ? undefined : keyPackage)))
+    outgoing.push(...(await this.sendFirsts(identity, used ? undefined : keyPackage, now)))
     const requestAgain = (await this.store.firstMessages(toHex(identity))).length > 0
     return { outgoing, requestAgain }
   }
@@ -599,9 +685,14 @@ export class MlsService {
 
   private async sendIn(group: Group, text: string, now: number, priority: Priority): Promise<Outgoing[]> {
     this.assertMember(group)
-    const { message, seed } = await this.encryptText(group, { text, sentAt: now, priority }, {})
+    const { message, seed, state } = await this.encryptText(group, group.state, {
+      kind: GroupContent.Kind.TEXT,
+      text,
+      sentAt: BigInt(now)
+    })
+    const payload = this.fitting(encodeMlsPayload({ messages: [message] }))
+    group.state = state
     await this.store.putGroup(group.meta, encodeState(group.state))
-    const payload = encodeMlsPayload({ messages: [message] })
     const self = toHex(this.identity.publicKey)
     return members(group.state)
       .filter((member) => toHex(member) !== self)
@@ -613,33 +704,74 @@ export class MlsService {
       }))
   }
 
+  /** Refuses a payload over the envelope limit, before the state that made it is kept. */
+  private fitting(payload: Uint8Array): Uint8Array {
+    if (payload.length > this.maxPayloadBytes) {
+      throw new OversizeEnvelopeError(
+        `the message is ${payload.length} bytes encrypted, over the limit of ${this.maxPayloadBytes} ` +
+          '(envelope.max_payload_bytes)'
+      )
+    }
+    return payload
+  }
+
   /**
-   * A text to one person: in the 1:1 group with them; with `keyPackage` (from an invite) and no such group yet,
-   * in a new one whose Welcome travels with the text; with neither, kept on disk as a first message until the
-   * person's key package arrives ({@link keyPackageArrived}). `request` says that no earlier first message
-   * waits for them, so the caller asks them for a key package.
+   * A text to one person: in the 1:1 group with them; with `keyPackage` (an invite, or one known from the
+   * mesh) and no such group yet, in a new one whose Welcome travels with the text. With neither: `sealed`,
+   * the text goes at once sealed to the person's identity key with a key package of ours, and their Welcome
+   * starts the group; else it is kept on disk until the person's key package arrives
+   * ({@link keyPackageArrived}), and `request` says that no earlier first message waits for them, so the
+   * caller asks them for one.
    */
   sendDirect(
     recipientKey: Uint8Array,
     text: string,
     now: number,
     priority: Priority,
-    keyPackage?: KeyPackage
-  ): Promise<{ outgoing: Outgoing[] } | { queued: { id: string; request: boolean } }> {
+    keyPackage?: KeyPackage,
+    sealed = false
+  ): Promise<DirectSent> {
     return this.serial(`first:${toHex(recipientKey)}`, async () => {
       const existing = this.directGroup(recipientKey)
       if (existing !== undefined)
         return {
           outgoing: await this.serial(existing.meta.id, () => this.sendIn(existing, text, now, priority))
         }
-      const first: DirectText = { text, sentAt: now, priority }
-      if (keyPackage !== undefined)
-        return { outgoing: await this.startDirect(recipientKey, keyPackage, [first], []) }
-      const waiting = await this.store.firstMessages(toHex(recipientKey))
+      if (keyPackage !== undefined) {
+        const group = await this.newGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
+        const refs = await this.unusedRefs(group, [keyPackage])
+        const outgoing = await this.startDirect(group, keyPackage, [{ text, sentAt: now, priority }], [], now)
+        await this.store.putUsedKeyPackages(refs, { group: group.meta.id, usedAt: now })
+        return { outgoing }
+      }
       const messageId = new Uint8Array(randomBytes(MESSAGE_ID_BYTES))
-      await this.store.putFirst(toHex(recipientKey), { ...first, messageId: toHex(messageId) })
-      return { queued: { id: inboxId(this.identity.publicKey, messageId), request: waiting.length === 0 } }
+      const id = inboxId(this.identity.publicKey, messageId)
+      if (sealed) {
+        const body = FirstText.encode({ text, messageId, keyPackage: await this.handOutKeyPackage() })
+        return { sealed: { id, body } }
+      }
+      const textBytes = Buffer.byteLength(text)
+      if (textBytes + FIRST_MESSAGE_OVERHEAD > this.maxPayloadBytes)
+        this.fitting(new Uint8Array(textBytes + FIRST_MESSAGE_OVERHEAD))
+      const waiting = await this.store.firstMessages(toHex(recipientKey))
+      await this.store.putFirst(toHex(recipientKey), {
+        text,
+        sentAt: now,
+        priority,
+        messageId: toHex(messageId)
+      })
+      return { queued: { id, request: waiting.length === 0 } }
     })
+  }
+
+  /**
+   * A first text that `sender` sealed to us arrived with a key package of theirs: starts the 1:1 group with
+   * it (its Welcome, with the first messages we kept for them, if any), unless there is one already.
+   */
+  firstTextArrived(sender: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
+    if (toHex(credentialIdentity(keyPackage.leafNode.credential)) !== toHex(sender))
+      throw new MlsRejectedError('a key package that names another identity than its sender')
+    return this.sendFirsts(sender, keyPackage, now, true)
   }
 
   /** First messages waiting for their recipient's key package, oldest first. */
@@ -665,11 +797,18 @@ export class MlsService {
     return keys.length
   }
 
-  /** Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one. */
-  private sendFirsts(recipientKey: Uint8Array, keyPackage: KeyPackage | undefined): Promise<Outgoing[]> {
+  /**
+   * Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one started from
+   * `keyPackage`. With `start`, the group is started even when no message waits.
+   */
+  private sendFirsts(
+    recipientKey: Uint8Array,
+    keyPackage: KeyPackage | undefined,
+    now: number,
+    start = false
+  ): Promise<Outgoing[]> {
     return this.serial(`first:${toHex(recipientKey)}`, async () => {
       const firsts = await this.store.firstMessages(toHex(recipientKey))
-      if (firsts.length === 0) return []
       const texts = firsts.map(({ message }) => ({
         ...message,
         messageId: new Uint8Array(Buffer.from(message.messageId, 'hex'))
@@ -677,81 +816,91 @@ export class MlsService {
       const keys = firsts.map(({ key }) => key)
       const existing = this.directGroup(recipientKey)
       if (existing !== undefined)
-        return this.serial(existing.meta.id, () =>
-          this.sendTexts(existing, recipientKey, undefined, texts, keys)
-        )
-      if (keyPackage === undefined) return []
-      return this.startDirect(recipientKey, keyPackage, texts, keys)
-    })
-  }
-
-  /** Creates the 1:1 group with the owner of `keyPackage`; its Welcome travels with the first text. */
-  private async startDirect(
-    recipientKey: Uint8Array,
-    keyPackage: KeyPackage,
-    texts: DirectText[],
-    firstKeys: string[]
-  ): Promise<Outgoing[]> {
-    const summary = await this.createGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
-    const group = this.find(summary.id)
-    return this.serial(group.meta.id, async () => {
-      const { state, welcome } = await (await this.clientOf(group)).add(group.state, [keyPackage])
-      group.state = state
-      return this.sendTexts(group, recipientKey, welcome, texts, firstKeys)
+        return firsts.length === 0
+          ? []
+          : this.serial(existing.meta.id, () =>
+              this.sendTexts(existing, recipientKey, undefined, texts, keys, now)
+            )
+      if (keyPackage === undefined || (firsts.length === 0 && !start)) return []
+      const group = await this.newGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
+      return this.startDirect(group, keyPackage, texts, keys, now)
     })
   }
 
   /**
-   * Encrypts texts for the other member of a 1:1 group, one envelope each (the first with `welcome`), and
-   * stores the group's state, forgetting the kept first messages `firstKeys` in the same write.
+   * Makes `group`, new and not stored yet, the 1:1 group with the owner of `keyPackage`; its Welcome travels
+   * with the first text, or with a META message naming the group when there is none. Nothing is kept if a
+   * text does not fit an envelope.
+   */
+  private startDirect(
+    group: Group,
+    keyPackage: KeyPackage,
+    texts: DirectText[],
+    firstKeys: string[],
+    now: number
+  ): Promise<Outgoing[]> {
+    return this.serial(group.meta.id, async () => {
+      const { state, welcome } = await (await this.clientOf(group)).add(group.state, [keyPackage])
+      group.state = state
+      const recipientKey = credentialIdentity(keyPackage.leafNode.credential)
+      return this.sendTexts(group, recipientKey, welcome, texts, firstKeys, now)
+    })
+  }
+
+  /**
+   * Encrypts texts for the other member of a 1:1 group, one envelope each (the first with `welcome`, and with
+   * the group's name), and stores the group's state, forgetting the kept first messages `firstKeys` in the
+   * same write. A payload over the envelope limit refuses the whole and keeps nothing.
    */
   private async sendTexts(
     group: Group,
     recipientKey: Uint8Array,
     welcome: Uint8Array | undefined,
     texts: DirectText[],
-    firstKeys: string[]
+    firstKeys: string[],
+    now: number
   ): Promise<Outgoing[]> {
+    const naming = { groupName: encodeAddress(this.identity.publicKey), direct: true }
+    const contents: Partial<GroupContent>[] = texts.map((text) => ({
+      kind: GroupContent.Kind.TEXT,
+      text: text.text,
+      sentAt: BigInt(text.sentAt),
+      messageId: text.messageId
+    }))
+    if (welcome !== undefined && contents.length === 0)
+      contents.push({ kind: GroupContent.Kind.META, sentAt: BigInt(now) })
     const out: Outgoing[] = []
-    for (const text of texts) {
-      const joining = welcome !== undefined && out.length === 0
-      const { message, seed } = await this.encryptText(
-        group,
-        text,
-        joining ? { groupName: encodeAddress(this.identity.publicKey), direct: true } : {}
-      )
+    let state = group.state
+    for (const [i, content] of contents.entries()) {
+      const joining = welcome !== undefined && i === 0
+      const sent = await this.encryptText(group, state, joining ? { ...content, ...naming } : content)
+      state = sent.state
       out.push({
         recipientKey,
-        payload: encodeMlsPayload(joining ? { welcome, messages: [message] } : { messages: [message] }),
-        receiptSecret: receiptSecret(seed, recipientKey),
-        priority: joining ? 'critical' : text.priority
+        payload: this.fitting(
+          encodeMlsPayload(joining ? { welcome, messages: [sent.message] } : { messages: [sent.message] })
+        ),
+        receiptSecret: receiptSecret(sent.seed, recipientKey),
+        priority: joining ? 'critical' : (texts[i]?.priority ?? 'critical')
       })
     }
+    group.state = state
     await this.store.putGroupTakingFirsts(group.meta, encodeState(group.state), firstKeys)
+    this.groups.set(group.meta.id, group)
     return out
   }
 
+  /** Encrypts `content` with a fresh receipt seed, from `state`; the caller keeps the new state. */
   private async encryptText(
     group: Group,
-    text: DirectText,
-    naming: Partial<GroupContent>
-  ): Promise<{ message: Uint8Array; seed: Uint8Array }> {
+    state: ClientState,
+    content: Partial<GroupContent>
+  ): Promise<{ message: Uint8Array; seed: Uint8Array; state: ClientState }> {
     const seed = new Uint8Array(randomBytes(32))
     const sent = await (
       await this.clientOf(group)
-    ).encrypt(
-      group.state,
-      GroupContent.encode({
-        kind: GroupContent.Kind.TEXT,
-        text: text.text,
-        sentAt: BigInt(text.sentAt),
-        receiptSeed: seed,
-        messageId: text.messageId,
-        ...naming
-      })
-    )
-    group.state = sent.state
-    return { message: sent.message, seed }
+    ).encrypt(state, GroupContent.encode({ ...content, receiptSeed: seed }))
+    return { message: sent.message, seed, state: sent.state }
   }
 
   private directGroup(recipientKey: Uint8Array): Group | undefined {
@@ -779,7 +928,7 @@ export class MlsService {
     if (messages.some(({ message }) => groupIdOf(message) !== groupId))
       throw new MlsRejectedError('MLS payload mixes groups')
     return this.serial(groupId, async () => {
-      if (payload.welcome.length > 0) await this.join(decodeMessage(payload.welcome), groupId)
+      if (payload.welcome.length > 0) await this.join(decodeMessage(payload.welcome), groupId, now)
       const group = this.groups.get(groupId)
       if (group === undefined || epochOf(first) > group.state.groupContext.epoch) {
         // Its Welcome, or the commit that opens its epoch, has not arrived yet.
@@ -838,7 +987,7 @@ export class MlsService {
   }
 
   /** Joins from a Welcome, unless already a member (a removed member may be added again). */
-  private async join(welcome: MLSMessage, groupId: string): Promise<void> {
+  private async join(welcome: MLSMessage, groupId: string, now: number): Promise<void> {
     const existing = this.groups.get(groupId)
     if (existing !== undefined && !existing.meta.removed) return
     if (welcome.wireformat !== 'mls_welcome') throw new MlsRejectedError('not a Welcome')
@@ -857,14 +1006,19 @@ export class MlsService {
       removed: false
     }
     const ref = toHex(joined.used.ref)
-    const usedOneTime = this.bundles.get(ref)?.stored.lastResort === false
-    await this.store.joinGroup(meta, encodeState(joined.state), usedOneTime ? ref : undefined)
-    if (usedOneTime) {
-      // The init key only opened the Welcome; the leaf's HPKE key lives on in the group state.
-      joined.used.privatePackage.initPrivateKey.fill(0)
-      this.bundles.delete(ref)
-      await this.refillKeyPackages()
+    const used = this.bundles.get(ref)?.stored
+    const firstUse = used !== undefined && !used.lastResort && used.usedAt === undefined
+    if (firstUse) {
+      // Kept for USED_KEY_PACKAGE_GRACE_MS, never handed out again: another copy of it may be on its way.
+      used.usedAt = now
+      used.handedOut = true
     }
+    await this.store.joinGroup(
+      meta,
+      encodeState(joined.state),
+      firstUse ? [ref, new TextEncoder().encode(JSON.stringify(used))] : undefined
+    )
+    if (firstUse) await this.refillKeyPackages()
     this.groups.set(id, { meta, state: joined.state })
     log('joined group %s', id)
   }

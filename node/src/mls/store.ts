@@ -47,6 +47,13 @@ export interface StoredFirstMessage {
   message: FirstMessage
 }
 
+/** Where and when this user put someone's key package into a group. */
+export interface UsedKeyPackage {
+  /** Hex group id. */
+  group: string
+  usedAt: number
+}
+
 const pad = (epoch: bigint): string => epoch.toString().padStart(20, '0')
 
 /**
@@ -62,6 +69,7 @@ export class MlsStore {
   private readonly pendingAdds
   private readonly firsts
   private readonly requests
+  private readonly usedKeyPackages
   /** Orders first messages queued within the same millisecond. */
   private firstCount = 0
   /** Epochs of the kept messages, per group: a group with none due costs no read. */
@@ -78,6 +86,7 @@ export class MlsStore {
     this.pendingAdds = level('pending-add')
     this.firsts = level('first-message')
     this.requests = level('key-package-request')
+    this.usedKeyPackages = level('used-key-package')
   }
 
   async open(): Promise<void> {
@@ -174,17 +183,45 @@ export class MlsStore {
     )
   }
 
-  /** Joins a group and forgets the one-time key package it used, in one write. */
-  async joinGroup(meta: GroupMeta, state: Bytes, usedKeyPackage: string | undefined): Promise<void> {
+  /** Joins a group and rewrites the record of the key package it used (now marked used), in one write. */
+  async joinGroup(meta: GroupMeta, state: Bytes, usedKeyPackage: [string, Bytes] | undefined): Promise<void> {
     await this.db.batch(
       [
         ...this.groupPuts(meta, state),
         ...(usedKeyPackage === undefined
           ? []
-          : [{ type: 'del' as const, sublevel: this.keyPackages, key: usedKeyPackage }])
+          : [
+              {
+                type: 'put' as const,
+                sublevel: this.keyPackages,
+                key: usedKeyPackage[0],
+                value: usedKeyPackage[1]
+              }
+            ])
       ],
       { sync: true }
     )
+  }
+
+  async deleteKeyPackages(refs: string[]): Promise<void> {
+    await this.db.batch(
+      refs.map((key) => ({ type: 'del' as const, sublevel: this.keyPackages, key })),
+      { sync: true }
+    )
+  }
+
+  /** Remembers key packages of other people this user has put into a group (hex refs). */
+  async putUsedKeyPackages(refs: string[], use: UsedKeyPackage): Promise<void> {
+    const value = new TextEncoder().encode(JSON.stringify(use))
+    await this.db.batch(
+      refs.map((key) => ({ type: 'put' as const, sublevel: this.usedKeyPackages, key, value })),
+      { sync: true }
+    )
+  }
+
+  async usedKeyPackage(ref: string): Promise<UsedKeyPackage | undefined> {
+    const value = await this.usedKeyPackages.get(ref)
+    return value === undefined ? undefined : (JSON.parse(new TextDecoder().decode(value)) as UsedKeyPackage)
   }
 
   async putPending(groupId: string, pending: PendingMessage): Promise<void> {
