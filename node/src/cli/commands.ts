@@ -122,7 +122,13 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['confirmed since start', String(status.confirmed)],
       ['dropped since start', String(status.dropped)],
       ...Object.entries(status.droppedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
-      ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)])
+      ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)]),
+      [
+        'failed since start',
+        String(Object.values(status.failedByReason).reduce((sum, count) => sum + count, 0))
+      ],
+      ...Object.entries(status.failedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
+      ['failed kept', `${status.failed} (qpq-node outbox --failed)`]
     ]
   )
 }

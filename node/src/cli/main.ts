@@ -22,7 +22,13 @@ import {
   groupSendCommand,
   inviteCommand
 } from './group.ts'
-import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
+import {
+  ENVELOPE_ID,
+  outboxClearCommand,
+  outboxCommand,
+  outboxFailedCommand,
+  outboxFlushCommand
+} from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
 
@@ -203,8 +209,12 @@ async function main(): Promise<void> {
                   return argv.yes === true || 'outbox clear discards messages for good; add --yes to confirm'
                 }),
             (argv) => outboxClearCommand({ ...common(argv), ids: argv.id })
-          ),
-      (argv) => outboxCommand(common(argv))
+          )
+          .option('failed', {
+            type: 'boolean',
+            describe: 'list the messages that failed instead: refused for good, expired or stale, and why'
+          }),
+      (argv) => (argv.failed === true ? outboxFailedCommand(common(argv)) : outboxCommand(common(argv)))
     )
     .command(
       'status',

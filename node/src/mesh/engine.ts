@@ -129,7 +129,7 @@ export interface Attempts {
   /** Not offered again before this time (0: whenever a peer is in contact). */
   nextAttemptAt: number
   /** Refusals for a reason that will not change (`PERMANENT_REFUSALS`), by reason. */
-  refusals: Partial<Record<string, number>>
+  refusals: Record<string, number>
   /** A peer took a copy: the envelope may arrive whatever others refuse, so refusals no longer fail it. */
   copyTaken: boolean
 }
@@ -140,7 +140,7 @@ export interface EngineStats {
   /** Envelopes refused for a quota, by the peer that sent them. */
   refusedByPeer: Record<string, number>
   /** This node's user's envelopes that failed, by reason (`FailedMessage.reason`). */
-  failed: Partial<Record<string, number>>
+  failed: Record<string, number>
 }
 
 interface PeerState {
