@@ -79,7 +79,7 @@ describe('config', () => {
           strategy: 'default',
           sprayCopies: 6
         },
-        outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000 },
+        outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000, maxRefusals: 5 },
         control: { socket: '' },
         mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
         log: { level: 'info' }

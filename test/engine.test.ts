@@ -1,13 +1,19 @@
 import { expect } from 'chai'
 import { DEFAULT_POLICY, OFFER_BATCH, retryDelay, meshFrame } from '../node/src/mesh/index.ts'
 import type { EnginePolicy } from '../node/src/mesh/index.ts'
-import { encodeEnvelope, readHeader } from '../node/src/wire/index.ts'
+import { encodeEnvelope, readHeader, toHex } from '../node/src/wire/index.ts'
 import { LevelStore, MemoryStore } from '../node/src/queue/index.ts'
 import { TestFolders } from './helpers/daemons.ts'
 import { EngineNet } from './helpers/engine-net.ts'
 import { testEnvelope } from './helpers/envelopes.ts'
 
 const folders = new TestFolders()
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = []
+  for await (const item of items) all.push(item)
+  return all
+}
 after(async () => {
   await folders.removeAll()
 })
@@ -150,19 +156,26 @@ for (const [storeName, createStore] of [
         expect(net.node('B').dropped()).to.include('already delivered')
       })
 
-      it('drops malformed, oversize and expired envelopes and keeps going', async () => {
+      it('drops malformed, oversize and expired envelopes and keeps going; refuses the oversize one by id', async () => {
         await net.connect('A', 'B')
         const good = message(tagC)
+        const oversize = message(tagC, { payloadBytes: 5000 })
         const envelopes = meshFrame({
           envelopes: [
             new Uint8Array([0xff, 0xff, 0xff]),
-            encodeEnvelope(message(tagC, { payloadBytes: 5000 }).content, 3),
+            encodeEnvelope(oversize.content, 3),
             encodeEnvelope(message(tagC, { expiresAt: net.now - 1 }).content, 3),
             encodeEnvelope(good.content, 3)
           ]
         })
         await net.deliver('B', { kind: 'frame', peer: 'A', frame: envelopes })
-        expect(net.node('B').dropped()).to.deep.equal(['malformed', 'malformed', 'expired'])
+        expect(net.node('B').dropped()).to.deep.equal(['malformed', 'too large', 'expired'])
+        const refusals = net
+          .node('B')
+          .actions.flatMap((action) => (action.kind === 'send' ? action.frame.refusals : []))
+        expect(refusals.map(({ envelopeId, reason }) => [toHex(envelopeId), reason])).to.deep.equal([
+          [oversize.id, 'too large']
+        ])
         const details = net
           .node('B')
           .actions.flatMap((action) => (action.kind === 'dropped' ? [action.detail] : []))
@@ -274,8 +287,13 @@ for (const [storeName, createStore] of [
         net.now += DEFAULT_POLICY.staleLowAfter + 1
         await net.connect('A', 'D')
         expect(net.node('A').sentEnvelopeIds()).to.deep.equal([chat.id])
-        expect(net.node('A').dropped()).to.deep.equal(['stale'])
-        expect(net.node('A').store.counts().outbox).to.equal(1)
+        expect(
+          net
+            .node('A')
+            .failed()
+            .map(({ id, reason }) => [id, reason])
+        ).to.deep.equal([[typing.id, 'stale']])
+        expect(net.node('A').store.counts()).to.include({ outbox: 1, failed: 1 })
       })
 
       it('backs off with full jitter, doubling up to the cap', () => {
@@ -316,6 +334,100 @@ for (const [storeName, createStore] of [
         expect(net.node('A').sentEnvelopeIds()).to.deep.equal([second.id])
         await net.deliver('A', { kind: 'discard' })
         expect(net.node('A').store.counts().outbox).to.equal(0)
+      })
+    })
+
+    describe('failed messages', () => {
+      const { maxRefusals } = DEFAULT_POLICY
+
+      /** Tries every outbox envelope of A again, as `qpq-node outbox flush` does. */
+      async function flush(): Promise<void> {
+        await net.deliver('A', { kind: 'flush' })
+        await net.settle()
+      }
+
+      it('fails an envelope a peer refuses as too large maxRefusals times, and records why', async () => {
+        await nodes({ maxPayloadBytes: 1024 })
+        const big = message(tagB, { payloadBytes: 2000 })
+        await submit('A', big)
+        await net.connect('A', 'B')
+        expect(net.node('B').dropped()).to.deep.equal(['too large'])
+        expect(net.node('A').engine.attempts(big.id)).to.deep.include({
+          attempts: 1,
+          lastError: 'refused by B: too large',
+          refusals: { 'too large': 1 }
+        })
+        for (let refusals = 2; refusals < maxRefusals; refusals++) await flush()
+        expect(net.node('A').store.counts()).to.include({ outbox: 1, failed: 0 })
+        await flush()
+        expect(net.node('B').dropped()).to.have.length(maxRefusals)
+        expect(net.node('A').store.counts()).to.include({ outbox: 0, failed: 1 })
+        expect(net.node('A').engine.attempts(big.id)).to.equal(undefined)
+        const expected = {
+          id: big.id,
+          recipient: '',
+          priority: 'normal',
+          reason: 'too large',
+          detail: `refused ${maxRefusals} times as too large, last by B`,
+          queuedAt: net.now,
+          failedAt: net.now
+        }
+        expect(net.node('A').failed()).to.deep.equal([expected])
+        expect(await collect(net.node('A').store.failed())).to.deep.equal([expected])
+        expect(net.node('A').engine.stats.failed).to.deep.equal({ 'too large': 1 })
+        await flush()
+        expect(net.node('A').sentEnvelopeIds()).to.have.length(maxRefusals)
+      })
+
+      it('keeps an envelope a peer took a copy of, whatever others refuse', async () => {
+        await nodes({ maxPayloadBytes: 1024 })
+        const big = message(tagD, { payloadBytes: 2000 })
+        await submit('A', big)
+        await net.connect('A', 'C')
+        await net.connect('A', 'B')
+        for (let refusals = 1; refusals < maxRefusals + 2; refusals++) await flush()
+        expect(net.node('A').engine.attempts(big.id)?.refusals).to.deep.equal({
+          'too large': maxRefusals + 2
+        })
+        expect(net.node('A').store.counts()).to.include({ outbox: 1, failed: 0 })
+      })
+
+      it('only backs off on refusals that may pass (a quota), and fails none for them', async () => {
+        await nodes({ maxRelayBytesPerPeer: 600 })
+        const big = message(tagC, { payloadBytes: 800 })
+        await submit('A', big)
+        await net.connect('A', 'B')
+        for (let refusals = 1; refusals < maxRefusals + 2; refusals++) await flush()
+        expect(net.node('B').dropped()).to.deep.equal(Array(maxRefusals + 2).fill('peer quota'))
+        expect(net.node('A').engine.attempts(big.id)).to.deep.include({
+          lastError: 'refused by B: peer quota',
+          refusals: {}
+        })
+        expect(net.node('A').store.counts()).to.include({ outbox: 1, failed: 0 })
+      })
+
+      it('fails an envelope that expires unsent, with its last error', async () => {
+        await nodes({ maxRelayBytesPerPeer: 600 })
+        const refused = message(tagC, { payloadBytes: 800, expiresAt: net.now + 10_000 })
+        const unsent = message(tagC, { expiresAt: net.now + 20_000 })
+        await submit('A', refused)
+        await submit('A', unsent)
+        await net.connect('A', 'B')
+        await net.disconnect('A', 'B')
+        net.now += 30_000
+        await net.deliver('A', { kind: 'sweep', limit: 100 })
+        expect(net.node('A').store.counts()).to.include({ outbox: 0, failed: 2 })
+        expect(
+          net
+            .node('A')
+            .failed()
+            .map(({ id, reason, detail }) => [id, reason, detail])
+        ).to.deep.equal([
+          [refused.id, 'expired', 'expired before delivery; last error: refused by B: peer quota'],
+          [unsent.id, 'expired', 'expired before delivery']
+        ])
+        expect(net.node('A').engine.stats.failed).to.deep.equal({ expired: 2 })
+        expect(net.node('A').dropped()).to.deep.equal([])
       })
     })
 
@@ -435,7 +547,12 @@ for (const [storeName, createStore] of [
       expect(net.node('A').actions).to.deep.include({ kind: 'swept', envelopes: 2, receipts: 0 })
       await net.deliver('A', { kind: 'sweep', limit: 2 })
       expect(net.node('A').store.counts().outbox).to.equal(0)
-      expect(net.node('A').dropped()).to.deep.equal(['expired', 'expired', 'expired'])
+      expect(
+        net
+          .node('A')
+          .failed()
+          .map(({ reason }) => reason)
+      ).to.deep.equal(['expired', 'expired', 'expired'])
     })
   })
 }

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
-import type { MeshStore, Walk } from '../node/src/queue/index.ts'
+import { FAILED_KEPT, LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
+import type { FailedMessage, MeshStore, StoreOp, Walk } from '../node/src/queue/index.ts'
 import type { Priority } from '../node/src/wire/index.ts'
 import { bucketOf } from '../node/src/queue/id-digest.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
@@ -219,6 +219,31 @@ function storeSuite(
       expect(store.counts().inbox).to.equal(2)
       const rest = await collect(store.inbox({ id: 'a', receivedAt: 10 }))
       expect(rest.map((entry) => entry.id)).to.deep.equal(['b'])
+    })
+
+    it('keeps the last FAILED_KEPT failed messages, oldest first, across a reopen', async () => {
+      const failed = (i: number): FailedMessage => ({
+        id: i.toString(16).padStart(64, '0'),
+        recipient: `qpq1recipient${i}`,
+        priority: i % 2 === 0 ? 'normal' : 'critical',
+        reason: 'too large',
+        detail: `refused 5 times by peer-${i}: too large`,
+        queuedAt: i,
+        failedAt: 1000 + i
+      })
+      const put = (i: number): StoreOp => ({ op: 'put-failed', failed: failed(i) })
+      await store.apply(range(FAILED_KEPT + 2).map((i) => put(i + 1)))
+      await store.apply([put(FAILED_KEPT + 3), put(0)])
+      const expected = range(FAILED_KEPT).map((i) => failed(i + 4))
+      expect(store.counts().failed).to.equal(FAILED_KEPT)
+      expect(await collect(store.failed())).to.deep.equal(expected)
+      if (reopen !== undefined) {
+        await store.close()
+        store = await reopen()
+        await store.open()
+        expect(store.counts().failed).to.equal(FAILED_KEPT)
+        expect(await collect(store.failed())).to.deep.equal(expected)
+      }
     })
 
     it('commits concurrent writes, each visible once it resolves', async () => {

@@ -422,6 +422,7 @@ export class Simulator {
         return
       case 'receipt':
       case 'handed-over':
+      case 'failed':
       case 'swept':
         return
     }

@@ -32,6 +32,25 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
   }
 }
 
+/** Runs one `qpq-node` command to completion with `input` on its standard input. */
+export async function cliWithInput(args: string[], input: Uint8Array): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  // A command that stops reading (a text over the limit) closes the pipe on the rest of the input.
+  child.stdin.on('error', () => undefined)
+  child.stdin.end(input)
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  try {
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    return { code: code ?? -1, stdout, stderr }
+  } finally {
+    clearTimeout(timeout)
+  }
+}
+
 /** Runs a command that prints JSON and must succeed. */
 export async function cliJson<T>(args: string[]): Promise<T> {
   const result = await cli([...args, '--json'])

@@ -8,7 +8,7 @@ import type {
   ForwardingStrategy,
   LocalEndpoint
 } from '../../node/src/mesh/index.ts'
-import type { MeshStore } from '../../node/src/queue/index.ts'
+import type { FailedMessage, MeshStore } from '../../node/src/queue/index.ts'
 import { decodeEnvelope, toHex } from '../../node/src/wire/index.ts'
 import type { StoredEnvelope } from '../../node/src/queue/index.ts'
 
@@ -130,6 +130,10 @@ export class TestNode implements LocalEndpoint {
 
   dropped(): string[] {
     return this.actions.flatMap((action) => (action.kind === 'dropped' ? [action.reason] : []))
+  }
+
+  failed(): FailedMessage[] {
+    return this.actions.flatMap((action) => (action.kind === 'failed' ? [action.failed] : []))
   }
 
   /** Ids this node sent `peer` as offers or requests, in order. */

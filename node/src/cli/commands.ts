@@ -7,6 +7,8 @@ import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { isInvite } from '../mls/invite-text.ts'
 import { configuredSocketPath } from './paths.ts'
+import { readText } from './text.ts'
+import type { TextSource } from './text.ts'
 import { megabytes, printJson, printLine, printTable, printText } from './output.ts'
 
 export interface CommonOptions {
@@ -20,6 +22,12 @@ export async function loadNodeConfig(
   overrides?: DeepPartial<NodeConfig>
 ): Promise<NodeConfig> {
   return loadConfig({ file: options.config, env: process.env, overrides })
+}
+
+/** The text of `send` or `group send`, within the configuration's `envelope.max_payload_bytes`. */
+export async function messageText(options: CommonOptions & TextSource): Promise<string> {
+  const config = await loadNodeConfig(options)
+  return readText(options, config.envelope.maxPayloadBytes)
 }
 
 /** Calls a method of the daemon running on `options.data`'s control socket. */
@@ -58,12 +66,13 @@ export async function idCommand(options: CommonOptions): Promise<void> {
 }
 
 export async function sendCommand(
-  options: CommonOptions & { address: string; text: string; priority: string }
+  options: CommonOptions & TextSource & { address: string; priority: string }
 ): Promise<void> {
   if (!isInvite(options.address)) decodeAddress(options.address)
+  const text = await messageText(options)
   const { id } = await call<{ id: string }>(options, 'send', {
     address: options.address,
-    text: options.text,
+    text,
     priority: options.priority
   })
   if (options.json) printJson({ id })
@@ -122,7 +131,13 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['confirmed since start', String(status.confirmed)],
       ['dropped since start', String(status.dropped)],
       ...Object.entries(status.droppedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
-      ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)])
+      ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)]),
+      [
+        'failed since start',
+        String(Object.values(status.failedByReason).reduce((sum, count) => sum + count, 0))
+      ],
+      ...Object.entries(status.failedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
+      ['failed kept', `${status.failed} (qpq-node outbox --failed)`]
     ]
   )
 }

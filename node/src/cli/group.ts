@@ -1,8 +1,9 @@
 import type { GroupChange } from '../daemon/index.ts'
 import type { GroupSummary } from '../mls/index.ts'
-import { call } from './commands.ts'
+import { call, messageText } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine, printTable } from './output.ts'
+import type { TextSource } from './text.ts'
 
 export async function inviteCommand(options: CommonOptions): Promise<void> {
   const { invite } = await call<{ invite: string }>(options, 'invite')
@@ -72,12 +73,10 @@ export async function groupRemoveCommand(
 }
 
 export async function groupSendCommand(
-  options: CommonOptions & { group: string; text: string }
+  options: CommonOptions & TextSource & { group: string }
 ): Promise<void> {
-  const result = await call<{ ids: string[] }>(options, 'group.send', {
-    group: options.group,
-    text: options.text
-  })
+  const text = await messageText(options)
+  const result = await call<{ ids: string[] }>(options, 'group.send', { group: options.group, text })
   if (options.json) printJson(result)
   else for (const id of result.ids) printLine(id)
 }

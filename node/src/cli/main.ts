@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import yargs from 'yargs'
+import type { Argv } from 'yargs'
 import { RemoteError } from '../api/index.ts'
 import { GroupCommandError } from '../mls/errors.ts'
+import { TextInputError, TextTooLongError } from './errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
   idCommand,
@@ -22,11 +24,37 @@ import {
   groupSendCommand,
   inviteCommand
 } from './group.ts'
-import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
+import {
+  ENVELOPE_ID,
+  outboxClearCommand,
+  outboxCommand,
+  outboxFailedCommand,
+  outboxFlushCommand
+} from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
+import { FROM_STDIN } from './text.ts'
 
 const PRIORITIES = ['critical', 'normal', 'low'] as const
+
+/** The `[text]` argument and `--file` option of `send` and `group send`: one of the two. */
+function withText<T>(command: Argv<T>) {
+  return (
+    command
+      .positional('text', {
+        type: 'string',
+        describe: `the text; ${FROM_STDIN} reads it from standard input`
+      })
+      // yargs re-reads positionals as `--text <value>`, where a lone `-` would be taken for a flag and lost.
+      .nargs('text', 1)
+      .option('file', { type: 'string', describe: 'read the text from this file instead' })
+      .check((argv) => {
+        if ((argv.text === undefined) === (argv.file === undefined))
+          return `give the text, ${FROM_STDIN} to read it from standard input, or --file <path>; one of them`
+        return true
+      })
+  )
+}
 
 /** The `<group>` argument of every group command. */
 const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
@@ -39,7 +67,9 @@ const USAGE_ERRORS = new Set([
   'InvalidAddressError',
   'InvalidRequestError',
   'OversizeEnvelopeError',
-  GroupCommandError.NAME
+  GroupCommandError.NAME,
+  TextInputError.NAME,
+  TextTooLongError.NAME
 ])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
@@ -99,20 +129,27 @@ async function main(): Promise<void> {
       (argv) => idCommand(common(argv))
     )
     .command(
-      'send <address> <text>',
+      'send <address> [text]',
       'queue an end-to-end encrypted (MLS) message; prints its id. To someone new it waits for their key package',
       (command) =>
-        command
-          .positional('address', {
-            type: 'string',
-            demandOption: true,
-            describe:
-              "the recipient's qpq1… address (with no conversation yet, the text waits on disk for their key package, asked for over the mesh), or an invite of theirs (qpqinvite1…)"
-          })
-          .positional('text', { type: 'string', demandOption: true })
-          .option('priority', { choices: PRIORITIES, default: 'normal' as const }),
+        withText(
+          command
+            .positional('address', {
+              type: 'string',
+              demandOption: true,
+              describe:
+                "the recipient's qpq1… address (with no conversation yet, the text waits on disk for their key package, asked for over the mesh), or an invite of theirs (qpqinvite1…)"
+            })
+            .option('priority', { choices: PRIORITIES, default: 'normal' as const })
+        ),
       (argv) =>
-        sendCommand({ ...common(argv), address: argv.address, text: argv.text, priority: argv.priority })
+        sendCommand({
+          ...common(argv),
+          address: argv.address,
+          text: argv.text,
+          file: argv.file,
+          priority: argv.priority
+        })
     )
     .command(
       'invite',
@@ -150,11 +187,10 @@ async function main(): Promise<void> {
           (argv) => groupRemoveCommand({ ...common(argv), group: argv.group, addresses: argv.addresses })
         )
         .command(
-          'send <group> <text>',
+          'send <group> [text]',
           'send a message to every member of a group; prints its envelope ids',
-          (c) =>
-            c.positional('group', GROUP_ARGUMENT).positional('text', { type: 'string', demandOption: true }),
-          (argv) => groupSendCommand({ ...common(argv), group: argv.group, text: argv.text })
+          (c) => withText(c.positional('group', GROUP_ARGUMENT)),
+          (argv) => groupSendCommand({ ...common(argv), group: argv.group, text: argv.text, file: argv.file })
         )
         .command(
           'list',
@@ -204,8 +240,12 @@ async function main(): Promise<void> {
                   return argv.yes === true || 'outbox clear discards messages for good; add --yes to confirm'
                 }),
             (argv) => outboxClearCommand({ ...common(argv), ids: argv.id })
-          ),
-      (argv) => outboxCommand(common(argv))
+          )
+          .option('failed', {
+            type: 'boolean',
+            describe: 'list the messages that failed instead: refused for good, expired or stale, and why'
+          }),
+      (argv) => (argv.failed === true ? outboxFailedCommand(common(argv)) : outboxCommand(common(argv)))
     )
     .command(
       'status',

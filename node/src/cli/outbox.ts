@@ -1,4 +1,5 @@
 import type { OutboxItem } from '../daemon/index.ts'
+import type { FailedMessage } from '../queue/index.ts'
 import { call } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine, printTable } from './output.ts'
@@ -28,6 +29,30 @@ export async function outboxCommand(options: CommonOptions): Promise<void> {
       String(item.attempts),
       item.waiting === undefined ? nextAttempt(item.nextAttemptAt, now) : `waiting for ${item.waiting}`,
       item.lastError
+    ])
+  )
+}
+
+/** Lists this node's messages that failed, oldest first: `qpq-node outbox --failed`. */
+export async function outboxFailedCommand(options: CommonOptions): Promise<void> {
+  const { items } = await call<{ items: FailedMessage[] }>(options, 'outbox.failed')
+  if (options.json) {
+    printJson(items)
+    return
+  }
+  if (items.length === 0) {
+    printLine('no message has failed')
+    return
+  }
+  printTable(
+    ['id', 'recipient', 'priority', 'failed', 'reason', 'detail'],
+    items.map((item) => [
+      item.id,
+      item.recipient,
+      item.priority,
+      new Date(item.failedAt).toISOString(),
+      item.reason,
+      item.detail
     ])
   )
 }

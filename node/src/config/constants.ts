@@ -37,6 +37,9 @@ export const MIN_PAYLOAD_BYTES = 1024
 /** Largest payload limit, in bytes (4 MiB): the wire format's ceiling on an envelope's payload. */
 export const MAX_PAYLOAD_BYTES = 4 * MIB
 
+/** Most refusals an outbox envelope may meet for one lasting reason before it fails; its expiry bounds it anyway. */
+export const MAX_REFUSALS = 1000
+
 /** Shortest relay store sweep interval, in milliseconds (one second). */
 export const MIN_SWEEP_INTERVAL_MS = SECOND_MS
 

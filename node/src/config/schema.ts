@@ -5,6 +5,7 @@ import {
   DAY_MS,
   MAX_HOP_LIMIT,
   MAX_PAYLOAD_BYTES,
+  MAX_REFUSALS,
   MAX_TIMER_MS,
   MAX_TTL_MS,
   MIB,
@@ -215,7 +216,14 @@ export const nodeConfigSchema = z.strictObject(
        * Longest retry delay, in ms.
        * @default 300000 (5 minutes)
        */
-      retryCap: integer(10, MAX_TIMER_MS, 'ms')
+      retryCap: integer(10, MAX_TIMER_MS, 'ms'),
+      /**
+       * Refusals of an envelope for one reason that will not change (the peer's payload limit is smaller: `too
+       * large`; the recipient cannot open it: `not acceptable`) after which it fails: it leaves the outbox and
+       * is listed by `qpq-node outbox --failed`. A full store or a quota only delays it.
+       * @default 5
+       */
+      maxRefusals: integer(1, MAX_REFUSALS)
     }),
     /** The local control socket the `qpq-node` CLI talks to. */
     control: section({
@@ -300,7 +308,7 @@ const DEFAULTS: NodeConfig = {
     strategy: 'default',
     sprayCopies: 6
   },
-  outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
+  outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS, maxRefusals: 5 },
   control: { socket: '' },
   mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
   log: { level: 'info' }

@@ -95,7 +95,8 @@ export class Daemon {
         maxRelayBytesPerRecipient: this.config.relay.maxBytesPerRecipient,
         staleLowAfter: this.config.outbox.staleLowAfter,
         retryBase: this.config.outbox.retryBase,
-        retryCap: this.config.outbox.retryCap
+        retryCap: this.config.outbox.retryCap,
+        maxRefusals: this.config.outbox.maxRefusals
       },
       strategy: createStrategy(
         strategySpec(this.config.relay.strategy, { copies: this.config.relay.sprayCopies })
@@ -264,6 +265,17 @@ export class Daemon {
           action.detail
         )
         return
+      case 'failed': {
+        const { failed } = action
+        log.error(
+          'message %s to %s failed: %s (%s)',
+          failed.id,
+          failed.recipient,
+          failed.reason,
+          failed.detail
+        )
+        return
+      }
       case 'timer':
         clearTimeout(this.retryTimer)
         this.retryTimer = setTimeout(

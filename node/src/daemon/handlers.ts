@@ -1,6 +1,6 @@
 import { encodeAddress } from '../identity/index.ts'
 import type { EngineStats } from '../mesh/index.ts'
-import type { InboxCursor } from '../queue/index.ts'
+import type { FailedMessage, InboxCursor } from '../queue/index.ts'
 import type { Priority } from '../wire/index.ts'
 import type { Allocator } from './allocator.ts'
 import { conversationHandlers, InvalidRequestError, sendDirect, stringParam } from './conversations.ts'
@@ -52,6 +52,10 @@ export interface StatusResult {
   droppedByReason: EngineStats['dropped']
   /** Envelopes refused for a quota or a full store, by the peer that offered them. */
   refusedByPeer: EngineStats['refusedByPeer']
+  /** Failed messages kept (`qpq-node outbox --failed`). */
+  failed: number
+  /** This node's messages that failed since start, by reason (`too large`, `expired`, …). */
+  failedByReason: EngineStats['failed']
   /** The daemon process's resident memory, in bytes, and the malloc serving it. */
   residentBytes: number
   allocator: Allocator
@@ -65,6 +69,8 @@ export interface OutboxItem {
   /** Milliseconds since it was queued. */
   age: number
   attempts: number
+  /** Refusals for a reason that will not change; at `outbox.max_refusals` of one reason the message fails. */
+  refusals: number
   lastError: string
   /** Unix ms of the next try; 0 when it goes to the next peer met. */
   nextAttemptAt: number
@@ -139,6 +145,7 @@ export function controlHandlers(
             priority: summary.header.priority,
             age: now - summary.receivedAt,
             attempts: attempts?.attempts ?? 0,
+            refusals: Object.values(attempts?.refusals ?? {}).reduce((sum, count) => sum + count, 0),
             lastError: attempts?.lastError ?? '',
             nextAttemptAt: attempts?.nextAttemptAt ?? 0,
             expiresAt: summary.header.expiresAt
@@ -152,12 +159,19 @@ export function controlHandlers(
           priority: first.priority,
           age: now - first.sentAt,
           attempts: 0,
+          refusals: 0,
           lastError: '',
           nextAttemptAt: 0,
           expiresAt: first.sentAt + daemon.config.envelope.ttl,
           waiting: 'key package'
         })
       }
+      return { items }
+    },
+
+    'outbox.failed': async (): Promise<{ items: FailedMessage[] }> => {
+      const items: FailedMessage[] = []
+      for await (const failed of daemon.meshStore.failed()) items.push(failed)
       return { items }
     },
 
@@ -209,6 +223,8 @@ function status(daemon: Daemon): StatusResult {
     dropped: Object.values(dropped).reduce((sum, count) => sum + count, 0),
     droppedByReason: { ...dropped },
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer },
+    failed: counts.failed,
+    failedByReason: { ...daemon.meshEngine.stats.failed },
     residentBytes: process.memoryUsage.rss(),
     allocator: daemon.allocator
   }

@@ -25,6 +25,11 @@ export function prometheusText(status: StatusResult): string {
     gauge('qpq_relay_bytes', "Bytes of other nodes' envelopes held for forwarding.", status.relayBytes),
     gauge('qpq_receipts', 'Delivery receipts kept until their envelopes expire.', status.receipts),
     gauge('qpq_inbox_messages', 'Messages in the inbox.', status.inbox),
+    gauge(
+      'qpq_outbox_failed_messages',
+      "This node's failed messages kept for qpq-node outbox --failed.",
+      status.failed
+    ),
     {
       name: 'qpq_resident_bytes',
       help: 'Resident memory of the daemon process, labelled with the malloc serving it.',
@@ -45,6 +50,12 @@ export function prometheusText(status: StatusResult): string {
         labels: { reason },
         value
       }))
+    },
+    {
+      name: 'qpq_outbox_failed_total',
+      help: "This node's messages that failed (left the outbox undelivered) since start, by reason.",
+      type: 'counter',
+      samples: Object.entries(status.failedByReason).map(([reason, value]) => ({ labels: { reason }, value }))
     },
     {
       name: 'qpq_refused_total',

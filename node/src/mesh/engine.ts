@@ -5,7 +5,14 @@ import type { IdBuckets } from '../queue/id-digest.ts'
 import { forEach, then, walk } from '../queue/later.ts'
 import type { Later } from '../queue/later.ts'
 import { PRIORITY_RANK } from '../queue/order.ts'
-import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/types.ts'
+import type {
+  EnvelopeSummary,
+  FailedMessage,
+  MeshStore,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp
+} from '../queue/types.ts'
 import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
@@ -14,6 +21,7 @@ import { meshFrame } from './frames.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
 import { RecentEnvelopes } from './recent.ts'
+import { PERMANENT_REFUSALS, tooLargeId } from './refusals.ts'
 import type { EnginePolicy } from './policy.ts'
 import { DEFAULT_STRATEGY } from './strategies.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
@@ -92,6 +100,7 @@ export type DropReason =
   | 'evicted'
   | 'discarded'
   | 'not acceptable'
+  | 'too large'
 
 export type EngineAction =
   /** `headers`: those of the frame's envelopes, in order, for a transport that schedules them without decoding. */
@@ -103,6 +112,8 @@ export type EngineAction =
   /** One of this node's user's envelopes left with its last copy (first contact): no receipt will come back here. */
   | { kind: 'handed-over'; id: string }
   | { kind: 'dropped'; reason: DropReason; detail: string; peer?: string; id?: string }
+  /** One of this node's user's envelopes left the outbox undelivered; its record is committed with it. */
+  | { kind: 'failed'; failed: FailedMessage }
   /** Hand the engine a `retry` event at this time. */
   | { kind: 'timer'; at: number }
   /** What a sweep deleted; a sweep that reached its limit should be followed by another. */
@@ -117,6 +128,10 @@ export interface Attempts {
   lastError: string
   /** Not offered again before this time (0: whenever a peer is in contact). */
   nextAttemptAt: number
+  /** Refusals for a reason that will not change (`PERMANENT_REFUSALS`), by reason. */
+  refusals: Record<string, number>
+  /** A peer took a copy: the envelope may arrive whatever others refuse, so refusals no longer fail it. */
+  copyTaken: boolean
 }
 
 export interface EngineStats {
@@ -124,6 +139,8 @@ export interface EngineStats {
   dropped: Partial<Record<DropReason, number>>
   /** Envelopes refused for a quota, by the peer that sent them. */
   refusedByPeer: Record<string, number>
+  /** This node's user's envelopes that failed, by reason (`FailedMessage.reason`). */
+  failed: Record<string, number>
 }
 
 interface PeerState {
@@ -187,7 +204,7 @@ type Admission =
  * processed within the call.
  */
 export class MeshEngine {
-  readonly stats: EngineStats = { dropped: {}, refusedByPeer: {} }
+  readonly stats: EngineStats = { dropped: {}, refusedByPeer: {}, failed: {} }
   private readonly store: MeshStore
   private readonly clock: Clock
   private readonly local: LocalEndpoint
@@ -414,13 +431,17 @@ export class MeshEngine {
       case 'acks':
         return frame.acks.length > 0 ? this.acknowledged(state, frame.acks, cycle, out) : undefined
       case 'hello': {
-        for (const refusal of frame.refusals) this.refusedByPeer(peer, state, refusal, out)
-        if (frame.hello === undefined) return
-        const tags = new Set(frame.hello.tags.map(toHex))
-        state.tags = tags
-        state.digest = IdDigest.decode(frame.hello.heldDigest)
-        this.strategy.met?.(peer, tags, frame.hello.strategy, this.clock.now())
-        return this.startOffering(peer, state, cycle, out)
+        const refused =
+          frame.refusals.length > 0 ? this.refusedByPeer(peer, state, frame.refusals, cycle, out) : undefined
+        const { hello } = frame
+        if (hello === undefined) return refused
+        return then(refused, () => {
+          const tags = new Set(hello.tags.map(toHex))
+          state.tags = tags
+          state.digest = IdDigest.decode(hello.heldDigest)
+          this.strategy.met?.(peer, tags, hello.strategy, this.clock.now())
+          return this.startOffering(peer, state, cycle, out)
+        })
       }
       case 'moreOffers':
         if (!frame.moreOffers || !state.offering.awaitingMore) return
@@ -555,10 +576,7 @@ export class MeshEngine {
     if (header.expiresAt <= now || (summary.fromPeer === peer && !this.policy.resendDropped)) return 'no'
     if (summary.origin === 'local') {
       if (header.priority === 'low' && now - summary.receivedAt > this.policy.staleLowAfter) {
-        cycle.deleteEnvelope(summary)
-        this.drop(out, 'stale', `low priority and older than ${this.policy.staleLowAfter} ms`, {
-          id: header.id
-        })
+        this.fail(summary, 'stale', `low priority and older than ${this.policy.staleLowAfter} ms`, cycle, out)
         return 'no'
       }
       const attempts = this.outboxAttempts.get(header.id)
@@ -691,7 +709,15 @@ export class MeshEngine {
       try {
         decoded.push(decodeEnvelope(bytes, this.policy))
       } catch (err) {
-        this.drop(out, 'malformed', (err as Error).message, { peer })
+        const idBytes = tooLargeId(bytes, err)
+        if (idBytes === undefined) {
+          this.drop(out, 'malformed', (err as Error).message, { peer })
+          continue
+        }
+        const id = toHex(idBytes)
+        state.requested.delete(id)
+        this.drop(out, 'too large', (err as Error).message, { peer, id })
+        refusals.push({ envelopeId: idBytes, reason: 'too large' })
       }
     }
     const takeIn = ({ header, content, hopsLeft, copies }: DecodedEnvelope): Later<void> => {
@@ -996,11 +1022,14 @@ export class MeshEngine {
       if (envelopes >= limit) return true
       if (!cycle.stillHeld(summary.header.id)) return false
       envelopes++
-      cycle.deleteEnvelope(summary)
-      if (summary.origin === 'local') {
-        this.outboxAttempts.delete(summary.header.id)
-        this.drop(out, 'expired', 'expired before delivery', { id: summary.header.id })
+      if (summary.origin !== 'local') {
+        cycle.deleteEnvelope(summary)
+        return false
       }
+      const lastError = this.outboxAttempts.get(summary.header.id)?.lastError ?? ''
+      const detail =
+        lastError === '' ? 'expired before delivery' : `expired before delivery; last error: ${lastError}`
+      this.fail(summary, 'expired', detail, cycle, out)
       return false
     })
     const sweptReceipts = then(sweptEnvelopes, () =>
@@ -1039,7 +1068,10 @@ export class MeshEngine {
       const id = toHex(bytes)
       state.unacknowledged.delete(id)
       const attempts = this.outboxAttempts.get(id)
-      if (attempts !== undefined) attempts.failures = 0
+      if (attempts !== undefined) {
+        attempts.failures = 0
+        attempts.copyTaken = true
+      }
       if (state.handedOut.has(id)) handed.push(id)
     }
     if (handed.length > 0) return this.handedOver(state, handed, cycle, out)
@@ -1065,16 +1097,63 @@ export class MeshEngine {
     })
   }
 
+  /**
+   * A peer refused envelopes (or had none to give): each of ours it refused backs off, and fails once refused
+   * `maxRefusals` times for one reason that will not change, unless a peer took a copy of it meanwhile.
+   */
   private refusedByPeer(
     peer: string,
     state: PeerState,
-    refusal: MeshFrame.Refusal,
+    refusals: MeshFrame.Refusal[],
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Later<void> {
+    const failing: { id: string; reason: string; count: number }[] = []
+    for (const { envelopeId, reason } of refusals) {
+      const id = toHex(envelopeId)
+      state.requested.delete(id)
+      state.offered.delete(id)
+      if (!state.unacknowledged.delete(id)) continue
+      this.failed(id, `refused by ${peer}: ${reason}`, out)
+      const attempts = this.outboxAttempts.get(id)
+      if (attempts === undefined || !PERMANENT_REFUSALS.has(reason)) continue
+      const count = (attempts.refusals[reason] ?? 0) + 1
+      attempts.refusals[reason] = count
+      if (count >= this.policy.maxRefusals && !attempts.copyTaken) failing.push({ id, reason, count })
+    }
+    if (failing.length === 0) return
+    return then(cycle.envelopes(failing.map(({ id }) => id)), (envelopes) => {
+      failing.forEach(({ id, reason, count }, i) => {
+        const envelope = envelopes[i]
+        if (envelope === undefined || !cycle.stillHeld(id)) return
+        this.fail(envelope, reason, `refused ${count} times as ${reason}, last by ${peer}`, cycle, out)
+      })
+    })
+  }
+
+  /** An outbox envelope leaves undelivered: deleted, and recorded as failed in the same commit. */
+  private fail(
+    summary: EnvelopeSummary,
+    reason: string,
+    detail: string,
+    cycle: Cycle,
     out: EngineAction[]
   ): void {
-    const id = toHex(refusal.envelopeId)
-    state.requested.delete(id)
-    state.offered.delete(id)
-    if (state.unacknowledged.delete(id)) this.failed(id, `refused by ${peer}: ${refusal.reason}`, out)
+    const { id, priority } = summary.header
+    cycle.deleteEnvelope(summary)
+    this.outboxAttempts.delete(id)
+    const failed: FailedMessage = {
+      id,
+      recipient: summary.recipient,
+      priority,
+      reason,
+      detail,
+      queuedAt: summary.receivedAt,
+      failedAt: this.clock.now()
+    }
+    cycle.ops.push({ op: 'put-failed', failed })
+    this.stats.failed[reason] = (this.stats.failed[reason] ?? 0) + 1
+    out.push({ kind: 'failed', failed })
   }
 
   private attempted(id: string): void {
@@ -1082,7 +1161,9 @@ export class MeshEngine {
       attempts: 0,
       failures: 0,
       lastError: '',
-      nextAttemptAt: 0
+      nextAttemptAt: 0,
+      refusals: {},
+      copyTaken: false
     }
     attempts.attempts++
     this.outboxAttempts.set(id, attempts)

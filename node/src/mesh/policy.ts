@@ -16,6 +16,8 @@ export interface EnginePolicy extends EnvelopeLimits {
   retryBase: number
   /** Longest retry delay. */
   retryCap: number
+  /** An outbox envelope refused this many times for one reason that will not change (too large, …) fails. */
+  maxRefusals: number
   /**
    * Tell peers of deliveries (receipts), so they delete their copies and stop
    * forwarding. Off only to model networks without them (the ONE's routers).
@@ -54,6 +56,7 @@ export const DEFAULT_POLICY: EnginePolicy = {
   staleLowAfter: 60_000,
   retryBase: 1000,
   retryCap: 5 * 60_000,
+  maxRefusals: 5,
   shareReceipts: true,
   outboxInRelayStore: false,
   randomSendOrder: false,

@@ -8,7 +8,15 @@ interface KeyTotals {
 
 /** Counts and per-peer, per-tag byte totals of a store, kept up to date op by op. */
 export class StoreAccounting {
-  readonly counts: StoreCounts = { outbox: 0, outboxBytes: 0, relay: 0, relayBytes: 0, receipts: 0, inbox: 0 }
+  readonly counts: StoreCounts = {
+    outbox: 0,
+    outboxBytes: 0,
+    relay: 0,
+    relayBytes: 0,
+    receipts: 0,
+    inbox: 0,
+    failed: 0
+  }
   /** Relay envelopes by the peer they came from. */
   private readonly byPeer = new Map<string, KeyTotals>()
   /** All envelopes by tag; the relay bytes among them. */

@@ -36,6 +36,9 @@ export abstract class HeldInMemory {
       case 'put-inbox':
         counts.inbox++
         return
+      case 'put-failed':
+        // The store counts what it keeps of them, the bound applied.
+        return
     }
   }
 

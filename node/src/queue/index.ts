@@ -1,4 +1,5 @@
 export { StoreAccounting } from './accounting.ts'
+export { FAILED_KEPT } from './failed.ts'
 export { IdDigest } from './id-digest.ts'
 export type { IdBuckets } from './id-digest.ts'
 export type { Later, Walk } from './later.ts'
@@ -8,6 +9,7 @@ export { compareSummaries, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 export type {
   EnvelopeOrigin,
   EnvelopeSummary,
+  FailedMessage,
   InboxCursor,
   InboxEntry,
   MeshStore,

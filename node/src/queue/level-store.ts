@@ -2,13 +2,15 @@ import { ClassicLevel } from 'classic-level'
 import { logger } from '@libp2p/logger'
 import type { Priority } from '../wire/index.ts'
 import { fromHex, readHeader, toHex } from '../wire/index.ts'
+import { failedKey, FailedKeys } from './failed.ts'
 import { HeldInMemory } from './held.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { IdSet } from './id-set.ts'
-import { inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
-import { EnvelopeRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
+import { inWalk, pad, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
+import { EnvelopeRecord, FailedRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
 import type {
   EnvelopeSummary,
+  FailedMessage,
   InboxCursor,
   InboxEntry,
   MeshStore,
@@ -30,11 +32,6 @@ const COMPACT_AFTER_DELETED_BYTES = 64 * 1024 * 1024
 
 function openSublevel(db: ClassicLevel<string, Bytes>, name: string) {
   return db.sublevel<string, Bytes>(name, { keyEncoding: 'utf8', valueEncoding: 'view' })
-}
-
-/** Fixed-width decimal, so keys sort as the numbers do. */
-function pad(value: number): string {
-  return value.toString().padStart(15, '0')
 }
 
 function orderKey(summary: EnvelopeSummary): string {
@@ -73,6 +70,8 @@ export class LevelStore extends HeldInMemory implements MeshStore {
   private readonly receiptLevel: Sublevel
   private readonly receiptExpiryLevel: Sublevel
   private readonly inboxLevel: Sublevel
+  private readonly failedLevel: Sublevel
+  private readonly failedKeys = new FailedKeys()
   private pending: PendingWrite[] = []
   private writing = false
   private deletedBytes = 0
@@ -87,6 +86,7 @@ export class LevelStore extends HeldInMemory implements MeshStore {
     this.receiptLevel = openSublevel(this.db, 'receipt')
     this.receiptExpiryLevel = openSublevel(this.db, 'receipt-expiry')
     this.inboxLevel = openSublevel(this.db, 'inbox')
+    this.failedLevel = openSublevel(this.db, 'failed')
   }
 
   async open(): Promise<void> {
@@ -97,6 +97,9 @@ export class LevelStore extends HeldInMemory implements MeshStore {
     for await (const id of this.receiptLevel.keys()) this.receiptIds.add(id)
     this.accounting.counts.receipts = this.receiptIds.size
     for await (const _ of this.inboxLevel.keys()) this.accounting.counts.inbox++
+    const failed: string[] = []
+    for await (const key of this.failedLevel.keys()) failed.push(key)
+    this.keepFailed(failed)
     log('opened with %o', this.accounting.counts)
   }
 
@@ -175,6 +178,10 @@ export class LevelStore extends HeldInMemory implements MeshStore {
     }
   }
 
+  async *failed(): AsyncIterable<FailedMessage> {
+    for await (const [key, value] of this.failedLevel.iterator()) yield decodeFailed(key, value)
+  }
+
   private async writePending(): Promise<void> {
     this.writing = true
     while (this.pending.length > 0) {
@@ -192,6 +199,7 @@ export class LevelStore extends HeldInMemory implements MeshStore {
 
   private async write(ops: StoreOp[]): Promise<void> {
     const batch = this.db.batch()
+    const failed: string[] = []
     for (const op of ops) {
       switch (op.op) {
         case 'put-envelope': {
@@ -233,10 +241,25 @@ export class LevelStore extends HeldInMemory implements MeshStore {
             { sublevel: this.inboxLevel }
           )
           break
+        case 'put-failed': {
+          const key = failedKey(op.failed)
+          failed.push(key)
+          batch.put(key, encodeFailed(op.failed), { sublevel: this.failedLevel })
+          break
+        }
       }
     }
+    // Deleted after their puts in the same batch: a newcomer older than every kept one goes at once.
+    const { kept, evicted } = this.failedKeys.withAdded(failed)
+    for (const key of evicted) batch.del(key, { sublevel: this.failedLevel })
     await batch.write({ sync: true })
     for (const op of ops) this.account(op)
+    this.keepFailed(kept)
+  }
+
+  private keepFailed(kept: readonly string[]): void {
+    this.failedKeys.keep(kept)
+    this.accounting.counts.failed = kept.length
   }
 
   /** Gives the space of deleted envelopes back to the disk, in LevelDB's own thread. */
@@ -332,6 +355,31 @@ function decodeSummary(id: string, value: Uint8Array): EnvelopeSummary {
     fromPeer: record.fromPeer,
     recipient: record.recipient,
     ...(record.copies === undefined ? {} : { copies: record.copies })
+  }
+}
+
+function encodeFailed(failed: FailedMessage): Uint8Array {
+  return FailedRecord.encode({
+    recipient: failed.recipient,
+    priorityRank: PRIORITY_RANK[failed.priority],
+    reason: failed.reason,
+    detail: failed.detail,
+    queuedAt: BigInt(failed.queuedAt)
+  })
+}
+
+/** A failed message from its record and its key (`failedKey`: when it failed, then its id). */
+function decodeFailed(key: string, value: Uint8Array): FailedMessage {
+  const record = FailedRecord.decode(value)
+  const split = key.indexOf('!')
+  return {
+    id: key.slice(split + 1),
+    recipient: record.recipient,
+    priority: PRIORITY_OF_RANK[record.priorityRank] ?? 'normal',
+    reason: record.reason,
+    detail: record.detail,
+    queuedAt: Number(record.queuedAt),
+    failedAt: Number(key.slice(0, split))
   }
 }
 

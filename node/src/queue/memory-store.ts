@@ -1,10 +1,12 @@
 import { BucketIndex } from './bucket-index.ts'
+import { failedKey, FailedKeys } from './failed.ts'
 import { HeldInMemory } from './held.ts'
 import type { IdBuckets } from './id-digest.ts'
 import { compareIds, compareSummaries, inWalk, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 import { SortedList } from './sorted-list.ts'
 import type {
   EnvelopeSummary,
+  FailedMessage,
   InboxCursor,
   InboxEntry,
   MeshStore,
@@ -26,6 +28,8 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
   private readonly envelopeMap = new Map<string, StoredEnvelope>()
   private readonly receiptMap = new Map<string, StoredReceipt>()
   private readonly inboxEntries: InboxEntry[] = []
+  private readonly failedMap = new Map<string, FailedMessage>()
+  private readonly failedKeys = new FailedKeys()
   private readonly sendOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('send', a, b))
   /** Outbox and relay envelopes together: `evict` walks skip the outbox ones. */
   private readonly evictOrder = new SortedList<EnvelopeSummary>((a, b) => compareSummaries('evict', a, b))
@@ -76,9 +80,21 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
           this.inboxEntries.push(op.entry)
           this.follow(op)
           break
+        case 'put-failed':
+          this.putFailed(op.failed)
+          break
       }
     }
     this.byBucket.refit(this.envelopeDigest().bits, () => this.envelopeMap.values())
+  }
+
+  private putFailed(failed: FailedMessage): void {
+    const key = failedKey(failed)
+    const { kept, evicted } = this.failedKeys.withAdded([key])
+    this.failedMap.set(key, failed)
+    for (const old of evicted) this.failedMap.delete(old)
+    this.failedKeys.keep(kept)
+    this.accounting.counts.failed = kept.length
   }
 
   /** Files an envelope in (or out of) the walk orders and buckets. */
@@ -160,6 +176,13 @@ export class MemoryStore extends HeldInMemory implements MeshStore {
     const order = (a: InboxCursor, b: InboxCursor): number =>
       a.receivedAt - b.receivedAt || compareIds(a.id, b.id)
     yield* this.inboxEntries.filter((entry) => after === undefined || order(entry, after) > 0).sort(order)
+  }
+
+  async *failed(): AsyncIterable<FailedMessage> {
+    for (const key of this.failedKeys.all()) {
+      const failed = this.failedMap.get(key)
+      if (failed !== undefined) yield failed
+    }
   }
 }
 

@@ -5,6 +5,11 @@ import type { EnvelopeSummary, SummaryOrder } from './types.ts'
 /** Summaries per page of a store walk: few awaits per walk, little read ahead of a walk that stops early. */
 export const SUMMARY_PAGE = 1024
 
+/** Fixed-width decimal, so keys sort as the numbers do. */
+export function pad(value: number): string {
+  return value.toString().padStart(15, '0')
+}
+
 /** Rank of each priority class in the send order: critical first. */
 export const PRIORITY_RANK = { critical: 0, normal: 1, low: 2 } as const
 

@@ -770,3 +770,184 @@ export namespace InboxRecord {
     return streamMessage(buf, InboxRecord.codec(), opts)
   }
 }
+
+export interface FailedRecord {
+  recipient: string
+  priorityRank: number
+  reason: string
+  detail: string
+  queuedAt: bigint
+}
+
+export namespace FailedRecord {
+  let _codec: Codec<FailedRecord>
+
+  export const codec = (): Codec<FailedRecord> => {
+    if (_codec == null) {
+      _codec = message<FailedRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.recipient != null && obj.recipient !== '')) {
+          w.uint32(10)
+          w.string(obj.recipient)
+        }
+
+        if ((obj.priorityRank != null && obj.priorityRank !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.priorityRank)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(26)
+          w.string(obj.reason)
+        }
+
+        if ((obj.detail != null && obj.detail !== '')) {
+          w.uint32(34)
+          w.string(obj.detail)
+        }
+
+        if ((obj.queuedAt != null && obj.queuedAt !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.queuedAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          recipient: '',
+          priorityRank: 0,
+          reason: '',
+          detail: '',
+          queuedAt: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.recipient = reader.string()
+              break
+            }
+            case 2: {
+              obj.priorityRank = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.reason = reader.string()
+              break
+            }
+            case 4: {
+              obj.detail = reader.string()
+              break
+            }
+            case 5: {
+              obj.queuedAt = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.recipient`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.priorityRank`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.detail`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.queuedAt`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface FailedRecordRecipientFieldEvent {
+    field: '$.recipient'
+    value: string
+  }
+
+  export interface FailedRecordPriorityRankFieldEvent {
+    field: '$.priorityRank'
+    value: number
+  }
+
+  export interface FailedRecordReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export interface FailedRecordDetailFieldEvent {
+    field: '$.detail'
+    value: string
+  }
+
+  export interface FailedRecordQueuedAtFieldEvent {
+    field: '$.queuedAt'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<FailedRecord>): Uint8Array {
+    return encodeMessage(obj, FailedRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FailedRecord>): FailedRecord {
+    return decodeMessage(buf, FailedRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FailedRecord>): Generator<FailedRecordRecipientFieldEvent | FailedRecordPriorityRankFieldEvent | FailedRecordReasonFieldEvent | FailedRecordDetailFieldEvent | FailedRecordQueuedAtFieldEvent> {
+    return streamMessage(buf, FailedRecord.codec(), opts)
+  }
+}

@@ -1,4 +1,4 @@
-import type { EnvelopeHeader } from '../wire/index.ts'
+import type { EnvelopeHeader, Priority } from '../wire/index.ts'
 import type { IdBuckets, IdDigest } from './id-digest.ts'
 import type { Later, Walk } from './later.ts'
 
@@ -39,6 +39,21 @@ export interface InboxEntry {
   record: Uint8Array
 }
 
+/** One of this node's user's messages that left the outbox without being delivered, and why. */
+export interface FailedMessage {
+  id: string
+  /** The recipient as the user named it (an address). */
+  recipient: string
+  priority: Priority
+  /** Why, in a few words: `expired`, `stale`, or the reason a peer refused it (`too large`, …). */
+  reason: string
+  /** What happened, for the user: who refused it and how often, or the last error before it expired. */
+  detail: string
+  /** When it was queued and when it failed, Unix ms. */
+  queuedAt: number
+  failedAt: number
+}
+
 /** A place in the inbox: the entry after which a page starts. */
 export type InboxCursor = Pick<InboxEntry, 'id' | 'receivedAt'>
 
@@ -53,6 +68,8 @@ export type StoreOp =
   | { op: 'put-receipt'; receipt: StoredReceipt }
   | { op: 'delete-receipt'; receipt: StoredReceipt }
   | { op: 'put-inbox'; entry: InboxEntry }
+  /** Kept among the store's last `FAILED_KEPT` failed messages; an older one makes way. */
+  | { op: 'put-failed'; failed: FailedMessage }
 
 export interface StoreCounts {
   /** Envelopes of this node's user not yet known to be delivered. */
@@ -63,6 +80,8 @@ export interface StoreCounts {
   relayBytes: number
   receipts: number
   inbox: number
+  /** Failed messages kept (at most `FAILED_KEPT`). */
+  failed: number
 }
 
 /**
@@ -108,6 +127,8 @@ export interface MeshStore {
   expiredReceipts(time: number): Walk<StoredReceipt>
   /** The inbox in order of arrival, starting after `after` when given (to read it a page at a time). */
   inbox(after?: InboxCursor): AsyncIterable<InboxEntry>
+  /** The failed messages kept, oldest first. */
+  failed(): AsyncIterable<FailedMessage>
   counts(): StoreCounts
   /** Bytes of relay envelopes that came from `peer`. */
   relayBytesFrom(peer: string): number
