@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import yargs from 'yargs'
 import { RemoteError } from '../api/index.ts'
 import { GroupCommandError } from '../mls/errors.ts'
