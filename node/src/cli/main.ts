@@ -1,5 +1,7 @@
 import yargs from 'yargs'
-import { RemoteError } from '../api/index.ts'
+import { ControlSocketPathError, DaemonAlreadyRunningError, RemoteError } from '../api/index.ts'
+import { DataFolderLockedError } from '../daemon/errors.ts'
+import { ListenError } from '../mesh/errors.ts'
 import { GroupCommandError } from '../mls/errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
@@ -30,14 +32,21 @@ const PRIORITIES = ['critical', 'normal', 'low'] as const
 /** The `<group>` argument of every group command. */
 const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
 
-/** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
+/**
+ * Exit status for a wrong argument or configuration value, as most Unix tools use it, and for every other
+ * start-up failure the user can cause and mend (a port in use, a data folder in use).
+ */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
 const USAGE_ERRORS = new Set([
   'ConfigError',
   'InvalidAddressError',
   'InvalidRequestError',
-  GroupCommandError.NAME
+  GroupCommandError.NAME,
+  ListenError.NAME,
+  DataFolderLockedError.NAME,
+  DaemonAlreadyRunningError.NAME,
+  ControlSocketPathError.NAME
 ])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
