@@ -5,7 +5,6 @@ import { ListenError } from '../mesh/errors.ts'
 import { GroupCommandError } from '../mls/errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
-  idCommand,
   inboxCommand,
   initCommand,
   metricsCommand,
@@ -23,6 +22,7 @@ import {
   groupSendCommand,
   inviteCommand
 } from './group.ts'
+import { DEFAULT_ID_WAIT_SECONDS, ID_FIELDS, idCommand } from './id.ts'
 import { ENVELOPE_ID, outboxClearCommand, outboxCommand, outboxFlushCommand } from './outbox.ts'
 import { printError } from './output.ts'
 import { resolveDataDir } from './paths.ts'
@@ -101,9 +101,27 @@ async function main(): Promise<void> {
     )
     .command(
       'id',
-      "print this node's address, peer id and listen addresses",
-      (command) => command,
-      (argv) => idCommand(common(argv))
+      "print this node's address, peer id and listen addresses (from the key files when no daemon runs)",
+      (command) =>
+        command
+          .option('wait', {
+            type: 'string',
+            describe: `wait for the daemon to answer, at most this many seconds (default ${String(DEFAULT_ID_WAIT_SECONDS)})`,
+            coerce: (value: string) => (value === '' ? DEFAULT_ID_WAIT_SECONDS : Number(value))
+          })
+          .option('field', {
+            choices: ID_FIELDS,
+            describe: "print only this value; multiaddr is the running daemon's first listen address"
+          })
+          .check((argv) => {
+            const wait = argv.wait
+            return (
+              wait === undefined ||
+              (Number.isFinite(wait) && wait > 0) ||
+              '--wait takes a number of seconds greater than 0'
+            )
+          }),
+      (argv) => idCommand({ ...common(argv), wait: argv.wait, field: argv.field })
     )
     .command(
       'send <address> <text>',
