@@ -22,7 +22,7 @@ describe('qpq-node CLI without a daemon', function () {
 
   it('says what to do when no daemon runs', async () => {
     const data = await folders.make('qpq-cli-')
-    for (const command of [['status'], ['id'], ['inbox'], ['peers']]) {
+    for (const command of [['status'], ['inbox'], ['peers']]) {
       const result = await cli([...command, '--data', data])
       expect(result.code).to.equal(1)
       expect(result.stderr.trim().split('\n')).to.have.length(1)

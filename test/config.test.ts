@@ -308,6 +308,18 @@ describe('config', () => {
         'network.bootstrap[0]',
         'must be a multiaddr string'
       ],
+      [
+        'a WebSocket listen address',
+        '[network]\nlisten = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"]\n',
+        'network.listen[1]',
+        '"/ip4/127.0.0.1/tcp/0/ws" is no address qpq-node listens on: use /ip4|ip6/<address>/udp/<port>/quic-v1'
+      ],
+      [
+        'a draft-29 QUIC listen address',
+        '[network]\nlisten = ["/ip4/127.0.0.1/udp/0/quic"]\n',
+        'network.listen[0]',
+        'is no address qpq-node listens on'
+      ],
       ['an unknown log level', '[log]\nlevel = "verbose"\n', 'log.level', 'must be one of "error", "warn"'],
       ['a number for a string', '[control]\nsocket = 5\n', 'control.socket', 'must be a string, got 5'],
       ['a date for a number', '[envelope]\nttl = 1979-05-27\n', 'envelope.ttl', 'got a date']

@@ -1,12 +1,17 @@
 import { expect } from 'chai'
 import { cli, cliJson, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 import { TestNetworkNamespace } from './helpers/netns.ts'
+import { requireDebianPackages } from './helpers/packages.ts'
 
 describe('mDNS discovery inside a network namespace of the test', function () {
   this.timeout(90_000)
   const folders = new TestFolders()
   const daemons: TestDaemon[] = []
   let namespace: TestNetworkNamespace | undefined
+
+  before(async function () {
+    await requireDebianPackages(this, ['iproute2', 'util-linux'])
+  })
 
   after(async () => {
     await Promise.all(daemons.map((node) => node.stop('SIGKILL')))

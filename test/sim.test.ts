@@ -19,8 +19,9 @@ import { TestFolders } from './helpers/daemons.ts'
 const run = promisify(execFile)
 const SCENARIOS = join(import.meta.dirname, '..', 'sim', 'scenarios')
 const CLI = join(import.meta.dirname, '..', 'sim', 'src', 'cli.ts')
+const BIN_SOURCE = join(import.meta.dirname, '..', 'sim', 'src', 'bin.ts')
 /** The bin as npm links it: built by `npm test`'s pretest. */
-const BIN = join(import.meta.dirname, '..', 'dist', 'sim', 'src', 'cli.js')
+const BIN = join(import.meta.dirname, '..', 'dist', 'sim', 'src', 'bin.js')
 const NODE = process.execPath
 
 const folders = new TestFolders()
@@ -300,7 +301,7 @@ describe('qpq-sim command line', () => {
   })
 
   it('runs as a bin with the V8 flags the benchmark measures it with', async () => {
-    for (const file of [CLI, BIN]) {
+    for (const file of [BIN_SOURCE, BIN]) {
       const [firstLine] = (await readFile(file, 'utf8')).split('\n')
       expect(firstLine, file).to.equal(SIM_SHEBANG)
     }

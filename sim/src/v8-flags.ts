@@ -18,5 +18,5 @@ export const SIM_V8_FLAGS = [
   '--heap-growing-percent=50'
 ] as const
 
-/** The first line of the `qpq-sim` bin (`sim/src/cli.ts`): `env -S` splits it into node and its flags. */
+/** The first line of the `qpq-sim` bin (`sim/src/bin.ts`): `env -S` splits it into node and its flags. */
 export const SIM_SHEBANG = `#!/usr/bin/env -S node ${SIM_V8_FLAGS.join(' ')}`

@@ -162,7 +162,9 @@ export class ControlServer {
 
   private async listen(): Promise<void> {
     assertSocketPathFits(this.path)
-    const tempDir = await mkdtemp(join(dirname(this.path), TEMP_DIR_PREFIX))
+    const tempDir = await mkdtemp(join(dirname(this.path), TEMP_DIR_PREFIX)).catch((err: unknown) => {
+      throw socketFolderError(this.path, err)
+    })
     const tempPath = join(tempDir, TEMP_SOCKET_NAME)
     const server = createServer({ allowHalfOpen: true }, (socket) => {
       this.onConnection(socket)
@@ -445,4 +447,18 @@ async function probe(path: string, timeoutMs: number): Promise<ProbeResult> {
       else done(err)
     })
   })
+}
+
+/** A folder for the socket that is missing or not writable, named in one line; other errors as they are. */
+function socketFolderError(path: string, err: unknown): unknown {
+  const code = errorCode(err)
+  if (code === 'ENOENT')
+    return new ControlSocketPathError(path, `the folder of control socket ${path} does not exist`)
+  if (code === 'EACCES') {
+    return new ControlSocketPathError(
+      path,
+      `the folder of control socket ${path} is not writable by this user`
+    )
+  }
+  return err
 }

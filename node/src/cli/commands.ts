@@ -2,7 +2,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { callDaemon } from '../api/index.ts'
 import { loadConfig } from '../config/index.ts'
 import type { DeepPartial, NodeConfig } from '../config/index.ts'
-import type { IdResult, PeerResult, StatusResult } from '../daemon/index.ts'
+import type { PeerResult, StatusResult } from '../daemon/index.ts'
 import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { isInvite } from '../mls/invite-text.ts'
@@ -52,17 +52,6 @@ export async function initCommand(options: CommonOptions & { name: string }): Pr
   printLine(`created a new identity in ${options.data}`)
   printLine(`address  ${result.address}`)
   printLine(`peer id  ${result.peerId}`)
-}
-
-export async function idCommand(options: CommonOptions): Promise<void> {
-  const id = await call<IdResult>(options, 'id')
-  if (options.json) {
-    printJson(id)
-    return
-  }
-  printLine(`address  ${id.address}`)
-  printLine(`peer id  ${id.peerId}`)
-  for (const address of id.multiaddrs) printLine(`listen   ${address}`)
 }
 
 export async function sendCommand(

@@ -1,12 +1,12 @@
-#!/usr/bin/env node
 import yargs from 'yargs'
 import type { Argv } from 'yargs'
-import { RemoteError } from '../api/index.ts'
+import { ControlSocketPathError, DaemonAlreadyRunningError, RemoteError } from '../api/index.ts'
+import { DataFolderLockedError } from '../daemon/errors.ts'
+import { ListenError } from '../mesh/errors.ts'
 import { GroupCommandError } from '../mls/errors.ts'
 import { TextInputError, TextTooLongError } from './errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
-  idCommand,
   inboxCommand,
   initCommand,
   metricsCommand,
@@ -24,6 +24,7 @@ import {
   groupSendCommand,
   inviteCommand
 } from './group.ts'
+import { DEFAULT_ID_WAIT_SECONDS, ID_FIELDS, idCommand } from './id.ts'
 import {
   ENVELOPE_ID,
   outboxClearCommand,
@@ -59,7 +60,10 @@ function withText<T>(command: Argv<T>) {
 /** The `<group>` argument of every group command. */
 const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
 
-/** Exit status for a wrong argument or configuration value, as most Unix tools use it. */
+/**
+ * Exit status for a wrong argument or configuration value, as most Unix tools use it, and for every other
+ * start-up failure the user can cause and mend (a port in use, a data folder in use).
+ */
 const EXIT_USAGE = 2
 const EXIT_FAILURE = 1
 const USAGE_ERRORS = new Set([
@@ -69,7 +73,11 @@ const USAGE_ERRORS = new Set([
   'OversizeEnvelopeError',
   GroupCommandError.NAME,
   TextInputError.NAME,
-  TextTooLongError.NAME
+  TextTooLongError.NAME,
+  ListenError.NAME,
+  DataFolderLockedError.NAME,
+  DaemonAlreadyRunningError.NAME,
+  ControlSocketPathError.NAME
 ])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
@@ -124,9 +132,27 @@ async function main(): Promise<void> {
     )
     .command(
       'id',
-      "print this node's address, peer id and listen addresses",
-      (command) => command,
-      (argv) => idCommand(common(argv))
+      "print this node's address, peer id and listen addresses (from the key files when no daemon runs)",
+      (command) =>
+        command
+          .option('wait', {
+            type: 'string',
+            describe: `wait for the daemon to answer, at most this many seconds (default ${String(DEFAULT_ID_WAIT_SECONDS)})`,
+            coerce: (value: string) => (value === '' ? DEFAULT_ID_WAIT_SECONDS : Number(value))
+          })
+          .option('field', {
+            choices: ID_FIELDS,
+            describe: "print only this value; multiaddr is the running daemon's first listen address"
+          })
+          .check((argv) => {
+            const wait = argv.wait
+            return (
+              wait === undefined ||
+              (Number.isFinite(wait) && wait > 0) ||
+              '--wait takes a number of seconds greater than 0'
+            )
+          }),
+      (argv) => idCommand({ ...common(argv), wait: argv.wait, field: argv.field })
     )
     .command(
       'send <address> [text]',

@@ -45,8 +45,8 @@ export async function startCommand(options: StartOptions): Promise<void> {
   const daemon = new Daemon({ dataDir: options.data, config })
   const socket = configuredSocketPath(options.data, config.control.socket)
   const server = new ControlServer({ path: socket, handlers: controlHandlers(daemon) })
-  await daemon.start()
   try {
+    await daemon.start()
     await server.start()
   } catch (err) {
     await daemon.stop()

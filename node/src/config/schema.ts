@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { isListenable, LISTENABLE_FORMS } from '../mesh/listen-addresses.ts'
 import { STRATEGY_NAMES } from '../mesh/strategies.ts'
 import {
   DAY_MS,
@@ -66,6 +67,18 @@ const multiaddrString = z
 
 const multiaddrList = z.array(multiaddrString, { error: rejected('must be an array of multiaddr strings') })
 
+/** A multiaddr one of the daemon's transports listens on: a WebSocket or draft-29 QUIC address is refused here. */
+const listenAddress = multiaddrString.superRefine((value, ctx) => {
+  if (multiaddrProblem(value) === undefined && !isListenable(multiaddr(value))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(value)} is no address qpq-node listens on: use ${LISTENABLE_FORMS}`
+    })
+  }
+})
+
+const listenList = z.array(listenAddress, { error: rejected('must be an array of multiaddr strings') })
+
 const boolean = z.boolean({ error: rejected('must be true or false') })
 
 const string = z.string({ error: rejected('must be a string') })
@@ -114,7 +127,7 @@ export const nodeConfigSchema = z.strictObject(
        * A `/memory/<name>` address adds the in-process memory transport (daemons side by side in one test).
        * @default ['/ip4/0.0.0.0/udp/0/quic-v1', '/ip4/0.0.0.0/tcp/0']
        */
-      listen: multiaddrList,
+      listen: listenList,
       /**
        * Multiaddrs of peers to dial at start and keep in contact with, usually ending in `/p2p/<peer id>`.
        * @default []

@@ -20,6 +20,7 @@ import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
 import { keyPackageExchange, requestWaitingKeyPackages, submitMls } from './conversations.ts'
+import { DataFolderLock } from './data-lock.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -57,6 +58,7 @@ export class Daemon {
   private engine: MeshEngine | undefined
   private mls: MlsService | undefined
   private malloc: Allocator | undefined
+  private lock: DataFolderLock | undefined
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
@@ -64,7 +66,13 @@ export class Daemon {
     this.store = new LevelStore(join(init.dataDir, 'store'))
   }
 
+  /**
+   * Starts everything; throws `DataFolderLockedError` while another daemon runs on the data folder and
+   * `ListenError` for a listen address that cannot be listened on. After a failure, `stop()` releases what
+   * was taken.
+   */
   async start(): Promise<void> {
+    this.lock = await DataFolderLock.acquire(this.dataDir)
     this.identities = await loadIdentities(this.dataDir)
     this.malloc = await detectAllocator()
     await this.store.open()
@@ -166,6 +174,8 @@ export class Daemon {
     await this.store.close()
     await this.mls?.close()
     this.mls = undefined
+    await this.lock?.release()
+    this.lock = undefined
   }
 
   get user(): Identities['user'] {

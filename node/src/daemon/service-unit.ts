@@ -7,3 +7,8 @@ export function serviceUnitEnvironment(unit: string): Record<string, string> {
     ])
   )
 }
+
+/** The value of a `Key=value` setting of a systemd unit file's text, as written; `undefined` when it has none. */
+export function serviceUnitSetting(unit: string, key: string): string | undefined {
+  return new RegExp(`^${key}=(.*)$`, 'm').exec(unit)?.[1]
+}

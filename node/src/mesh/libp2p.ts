@@ -9,6 +9,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import type { PrivateKey } from '@libp2p/interface'
+import { listenErrorOf } from './listen-failure.ts'
 
 export interface Libp2pOptions {
   privateKey: PrivateKey
@@ -21,9 +22,18 @@ export interface Libp2pOptions {
 
 /**
  * The libp2p node of a daemon: QUIC and TCP (noise, yamux), identify, ping, mDNS, gossipsub. A `/memory/<name>`
- * listen address adds the in-process memory transport, for daemons that a test runs side by side.
+ * listen address adds the in-process memory transport, for daemons that a test runs side by side. Throws
+ * `ListenError` when a listen address cannot be listened on.
  */
 export async function createMeshLibp2p(options: Libp2pOptions) {
+  try {
+    return await startLibp2p(options)
+  } catch (err) {
+    throw listenErrorOf(err, options.listen) ?? err
+  }
+}
+
+function startLibp2p(options: Libp2pOptions) {
   const inProcess = options.listen.some((address) => address.startsWith('/memory/'))
   return createLibp2p({
     privateKey: options.privateKey,
@@ -43,4 +53,4 @@ export async function createMeshLibp2p(options: Libp2pOptions) {
   })
 }
 
-export type MeshLibp2p = Awaited<ReturnType<typeof createMeshLibp2p>>
+export type MeshLibp2p = Awaited<ReturnType<typeof startLibp2p>>
