@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { DEFAULT_MAX_IDENTITIES, DEFAULT_PULL_INTERVAL_MS } from '../directory/constants.ts'
 import { STRATEGY_NAMES } from '../mesh/strategies.ts'
 import {
   DAY_MS,
@@ -317,7 +318,7 @@ const DEFAULTS: NodeConfig = {
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS },
   control: { socket: '' },
   mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
-  directory: { enabled: true, maxIdentities: 1000, pullInterval: 300 * SECOND_MS },
+  directory: { enabled: true, maxIdentities: DEFAULT_MAX_IDENTITIES, pullInterval: DEFAULT_PULL_INTERVAL_MS },
   log: { level: 'info' }
 }
 
