@@ -43,5 +43,11 @@ export const MAX_REFUSALS = 1000
 /** Shortest relay store sweep interval, in milliseconds (one second). */
 export const MIN_SWEEP_INTERVAL_MS = SECOND_MS
 
+/** Most identities the key-package directory may keep: about 12 KiB each (three key packages), 1.2 GiB in all. */
+export const MAX_DIRECTORY_IDENTITIES = 100_000
+
+/** Shortest interval between key-package pulls from one peer, in milliseconds (one second). */
+export const MIN_DIRECTORY_PULL_INTERVAL_MS = SECOND_MS
+
 /** The prefix of every configuration environment variable: `QPQ_<SECTION>_<KEY>`. */
 export const ENV_PREFIX = 'QPQ_'

@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { isListenable, LISTENABLE_FORMS } from '../mesh/listen-addresses.ts'
+import { DEFAULT_MAX_IDENTITIES, DEFAULT_PULL_INTERVAL_MS } from '../directory/constants.ts'
 import { STRATEGY_NAMES } from '../mesh/strategies.ts'
 import {
   DAY_MS,
@@ -8,8 +9,10 @@ import {
   MAX_PAYLOAD_BYTES,
   MAX_REFUSALS,
   MAX_TIMER_MS,
+  MAX_DIRECTORY_IDENTITIES,
   MAX_TTL_MS,
   MIB,
+  MIN_DIRECTORY_PULL_INTERVAL_MS,
   MIN_HOP_LIMIT,
   MIN_MDNS_INTERVAL_MS,
   MIN_PAYLOAD_BYTES,
@@ -264,6 +267,24 @@ export const nodeConfigSchema = z.strictObject(
        */
       sealedFirstMessage: boolean
     }),
+    /** The key-package directory: key packages of people anywhere in the mesh, learned from peers and served on. */
+    directory: section({
+      /**
+       * Whether to exchange key packages with peers: make this user's known, keep and serve others'.
+       * @default true
+       */
+      enabled: boolean,
+      /**
+       * Most identities whose key packages are kept (three each at most); beyond it those seen longest ago go.
+       * @default 1000
+       */
+      maxIdentities: integer(1, MAX_DIRECTORY_IDENTITIES),
+      /**
+       * Interval between pulls from each peer that stays connected, in milliseconds.
+       * @default 300000 (5 minutes)
+       */
+      pullInterval: integer(MIN_DIRECTORY_PULL_INTERVAL_MS, MAX_TIMER_MS, 'ms')
+    }),
     /** Logging. */
     log: section({
       /**
@@ -289,6 +310,7 @@ export const configLayerSchema = z.strictObject(
     outbox: nodeConfigSchema.shape.outbox.partial().optional(),
     control: nodeConfigSchema.shape.control.partial().optional(),
     mls: nodeConfigSchema.shape.mls.partial().optional(),
+    directory: nodeConfigSchema.shape.directory.partial().optional(),
     log: nodeConfigSchema.shape.log.partial().optional()
   },
   { error: rejected('must be a table') }
@@ -324,6 +346,7 @@ const DEFAULTS: NodeConfig = {
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS, maxRefusals: 5 },
   control: { socket: '' },
   mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
+  directory: { enabled: true, maxIdentities: DEFAULT_MAX_IDENTITIES, pullInterval: DEFAULT_PULL_INTERVAL_MS },
   log: { level: 'info' }
 }
 

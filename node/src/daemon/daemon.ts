@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import type { NodeConfig } from '../config/index.ts'
+import { KeyPackageDirectory } from '../directory/index.ts'
 import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
 import {
@@ -53,6 +54,7 @@ export class Daemon {
   private mesh: MeshService | undefined
   private discovery: Discovery | undefined
   private peerExchange: PeerExchange | undefined
+  private directory: KeyPackageDirectory | undefined
   private sweepTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private engine: MeshEngine | undefined
@@ -127,6 +129,20 @@ export class Daemon {
       }
     })
     await this.mesh.start()
+    if (this.config.directory.enabled) {
+      const { mls } = this
+      this.directory = new KeyPackageDirectory(
+        { libp2p: this.node },
+        {
+          path: join(this.dataDir, 'directory'),
+          identity: this.identities.user.publicKey,
+          own: () => mls.announcedKeyPackages(),
+          maxIdentities: this.config.directory.maxIdentities,
+          pullInterval: this.config.directory.pullInterval
+        }
+      )
+      await this.directory.start()
+    }
     this.discovery = new Discovery({
       libp2p: this.node,
       bootstrap: network.bootstrap,
@@ -168,6 +184,8 @@ export class Daemon {
     this.peerExchange?.stop()
     this.peerExchange = undefined
     await this.mesh?.stop()
+    await this.directory?.stop()
+    this.directory = undefined
     await this.node?.stop()
     this.mesh = undefined
     this.node = undefined
@@ -198,6 +216,12 @@ export class Daemon {
     const { mls } = this
     if (mls === undefined) throw new Error('the daemon is not running')
     return mls
+  }
+
+  /** The key-package directory; `undefined` when `directory.enabled` is off. */
+  get keyPackageDirectory(): KeyPackageDirectory | undefined {
+    this.running()
+    return this.directory
   }
 
   get meshEngine(): MeshEngine {

@@ -29,8 +29,10 @@ import type {
   PrivateKeyPackage,
   Proposal
 } from 'ts-mls'
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js'
+import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js'
+import { verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js'
 import { MlsRejectedError } from './errors.ts'
+import { ciphersuite } from './suite.ts'
 
 /** The user's Ed25519 identity: the same key signs MLS leaves, so a member's credential is its address. */
 export interface MlsIdentity {
@@ -352,6 +354,55 @@ export function decodeMessage(bytes: Uint8Array): MLSMessage {
 
 export function encodeKeyPackage(keyPackage: KeyPackage): Uint8Array {
   return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage })
+}
+
+/** Largest encoded key package taken from elsewhere: one of the X-Wing suite is about 2.6 KiB. */
+export const MAX_KEY_PACKAGE_BYTES = 4096
+
+/** A key package that passed {@link verifiedKeyPackage}: whose it is, and until when it may be used. */
+export interface VerifiedKeyPackage {
+  /** The Ed25519 identity key its credential names and its signatures verify under. */
+  identity: Uint8Array
+  /** End of its lifetime, in Unix milliseconds (capped at the largest safe integer). */
+  notAfter: number
+  keyPackage: KeyPackage
+}
+
+/**
+ * `bytes` as a key package anyone may hand on, checked in full: at most {@link MAX_KEY_PACKAGE_BYTES}, an
+ * MLS 1.0 key package of a ciphersuite with Ed25519 signatures that this node implements, a basic credential
+ * naming the leaf's own signature key, leaf and key package signatures valid under that key, distinct init
+ * and encryption keys, and `now` (Unix ms) within its lifetime. `undefined` for anything else.
+ */
+export async function verifiedKeyPackage(
+  bytes: Uint8Array,
+  now: number
+): Promise<VerifiedKeyPackage | undefined> {
+  if (bytes.length > MAX_KEY_PACKAGE_BYTES) return undefined
+  try {
+    const keyPackage = decodeKeyPackage(bytes)
+    const { leafNode } = keyPackage
+    if (!keyPackage.cipherSuite.endsWith('_Ed25519')) return undefined
+    if (
+      !(await identityBoundCredentials.validateCredential(leafNode.credential, leafNode.signaturePublicKey))
+    )
+      return undefined
+    if (equalBytes(keyPackage.initKey, leafNode.hpkePublicKey)) return undefined
+    const seconds = BigInt(Math.floor(now / 1000))
+    const { notBefore, notAfter } = leafNode.lifetime
+    if (notBefore > seconds || notAfter < seconds) return undefined
+    const { signature } = await ciphersuite(keyPackage.cipherSuite)
+    if (!(await verifyLeafNodeSignatureKeyPackage(leafNode, signature))) return undefined
+    if (!(await verifyKeyPackage(keyPackage, signature))) return undefined
+    return {
+      identity: leafNode.signaturePublicKey,
+      notAfter: Math.min(Number(notAfter) * 1000, Number.MAX_SAFE_INTEGER),
+      keyPackage
+    }
+  } catch {
+    // Malformed input, a suite ts-mls does not know, or a key the signature scheme cannot even parse.
+    return undefined
+  }
 }
 
 export function decodeKeyPackage(bytes: Uint8Array): KeyPackage {

@@ -6,10 +6,12 @@ export {
   decodeState,
   encodeKeyPackage,
   encodeState,
+  MAX_KEY_PACKAGE_BYTES,
   members,
-  MlsClient
+  MlsClient,
+  verifiedKeyPackage
 } from './client.ts'
-export type { KeyPackageBundle, MlsIdentity, Received } from './client.ts'
+export type { KeyPackageBundle, MlsIdentity, Received, VerifiedKeyPackage } from './client.ts'
 export { GroupCommandError, MlsRejectedError } from './errors.ts'
 export { ciphersuite, stockCiphersuite } from './suite.ts'
 export { decodeInvite, inboxId, MLS_PAYLOAD_MARKER, MlsService } from './service.ts'

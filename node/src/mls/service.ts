@@ -33,6 +33,8 @@ const log = logger('qpq:mls')
 export const MLS_PAYLOAD_MARKER = 0x4d
 /** One-time key packages kept ready beside the last-resort one. */
 const ONE_TIME_KEY_PACKAGES = 5
+/** One-time key packages among those made known to the mesh: the others stay for invites. */
+const ANNOUNCED_ONE_TIME_KEY_PACKAGES = 2
 const GROUP_ID_BYTES = 16
 const MESSAGE_ID_BYTES = 32
 /** Epochs opened by kept commits in one go, at most. */
@@ -323,6 +325,19 @@ export class MlsService {
     await this.store.putKeyPackages([[ref, new TextEncoder().encode(JSON.stringify(stored))]])
     await this.refillKeyPackages()
     return encodeKeyPackage(bundle.keyPackage)
+  }
+
+  /**
+   * The key packages this user makes known to the mesh (encoded): the last-resort one of the current suite and
+   * up to ANNOUNCED_ONE_TIME_KEY_PACKAGES one-time ones not handed out yet.
+   */
+  announcedKeyPackages(): Uint8Array[] {
+    const current = [...this.bundles.values()].filter((entry) => this.current(entry.bundle))
+    const lastResort = current.filter((entry) => entry.stored.lastResort)
+    const oneTime = current
+      .filter((entry) => !entry.stored.lastResort && !entry.stored.handedOut)
+      .slice(0, ANNOUNCED_ONE_TIME_KEY_PACKAGES)
+    return [...lastResort, ...oneTime].map((entry) => fromB64(entry.stored.keyPackage))
   }
 
   /** Runs `work` after every earlier operation on the same group. */

@@ -1,0 +1,6 @@
+export { KeyPackageDirectory } from './directory.ts'
+export type { DirectoryStats, KeyPackageDirectoryComponents, KeyPackageDirectoryInit } from './directory.ts'
+export { KeyPackageBook } from './book.ts'
+export type { BookLimits, KeptKeyPackage } from './book.ts'
+export { KEY_PACKAGE_PROTOCOL, MAX_ANSWER_KEY_PACKAGES } from './constants.ts'
+export { KeyPackageAnswer, KeyPackageSummary } from './exchange.pb.ts'
