@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { decodeAddress, encodeAddress } from '../identity/index.ts'
 import { credentialIdentity, decodeInvite, decodeKeyPackage, isInvite } from '../mls/index.ts'
 import type { GroupSummary, Outgoing } from '../mls/index.ts'
+import type { KeyPackage } from 'ts-mls'
 import type { Priority } from '../wire/index.ts'
 import { envelopeId } from '../wire/index.ts'
 import type { SealedKind } from '../e2e/index.ts'
@@ -78,9 +79,10 @@ export async function sendDirect(
   text: string,
   priority: Priority
 ): Promise<{ id: string }> {
-  const keyPackage = isInvite(to) ? decodeInvite(to) : undefined
+  const invite = isInvite(to) ? decodeInvite(to) : undefined
   const recipientKey =
-    keyPackage === undefined ? decodeAddress(to) : credentialIdentity(keyPackage.leafNode.credential)
+    invite === undefined ? decodeAddress(to) : credentialIdentity(invite.leafNode.credential)
+  const keyPackage = invite ?? (await knownKeyPackage(daemon, recipientKey))
   const sent = await daemon.conversations.sendDirect(
     recipientKey,
     text,
@@ -99,6 +101,14 @@ export async function sendDirect(
   }
   const { ids } = await submitMls(daemon, sent.outgoing)
   return { id: ids[0] ?? '' }
+}
+
+/** A key package of `identity` that the key-package directory holds and this user has not used yet. */
+async function knownKeyPackage(daemon: Daemon, identity: Uint8Array): Promise<KeyPackage | undefined> {
+  const known = daemon.keyPackageDirectory?.lookup(identity, systemClock.now())
+  if (known === undefined) return undefined
+  const keyPackage = decodeKeyPackage(known)
+  return (await daemon.conversations.keyPackageUsed(keyPackage)) ? undefined : keyPackage
 }
 
 /** Asks a person for a key package over the mesh (a sealed request), remembering the envelope's id. */
@@ -196,11 +206,18 @@ export function conversationHandlers(
         const outgoing = await mls().add(group, invites.map(decodeInvite), systemClock.now())
         ids.push(...(await submitMls(daemon, outgoing)).ids)
       }
+      const requested: string[] = []
       for (const key of keys) {
+        const known = await knownKeyPackage(daemon, key)
+        if (known !== undefined) {
+          ids.push(...(await submitMls(daemon, await mls().add(group, [known], systemClock.now()))).ids)
+          continue
+        }
         await mls().requestAdd(group, key)
         ids.push(await requestKeyPackage(daemon, key))
+        requested.push(encodeAddress(key))
       }
-      return { ids, requested: addresses, proposed: !mls().commits(group), group: mls().info(group) }
+      return { ids, requested, proposed: !mls().commits(group), group: mls().info(group) }
     },
 
     'group.remove': async (params): Promise<GroupChange> => {

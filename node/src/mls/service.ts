@@ -408,6 +408,12 @@ export class MlsService {
     })
   }
 
+  /** Whether this user has put `keyPackage` into a group already. */
+  async keyPackageUsed(keyPackage: KeyPackage): Promise<boolean> {
+    const client = await this.clientFor(keyPackage.cipherSuite)
+    return (await this.store.usedKeyPackage(toHex(await client.keyPackageRef(keyPackage)))) !== undefined
+  }
+
   private async addOrPropose(group: Group, keyPackages: KeyPackage[], now: number): Promise<Outgoing[]> {
     if (!this.isCommitter(group)) {
       const epoch = Number(group.state.groupContext.epoch)
