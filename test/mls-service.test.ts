@@ -5,9 +5,12 @@ import { createHash } from 'node:crypto'
 import { expect } from 'chai'
 import { encodeAddress, generateUserIdentity } from '../node/src/identity/index.ts'
 import type { UserIdentity } from '../node/src/identity/index.ts'
+import { FirstText } from '../node/src/e2e/index.ts'
 import {
   ciphersuite,
+  credentialIdentity,
   decodeInvite,
+  decodeKeyPackage,
   decodeState,
   GroupCommandError,
   MlsClient,
@@ -70,6 +73,91 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
   }
 
   const address = (who: User): string => encodeAddress(who.identity.publicKey)
+
+  it('answers a sealed first text with a Welcome, and lets two senders use one key package', async () => {
+    const [alice, bob, carol] = [await user('first-a'), await user('first-b'), await user('first-c')]
+    const sent = await alice.service.sendDirect(
+      bob.identity.publicKey,
+      'hi',
+      Date.now(),
+      'normal',
+      undefined,
+      true
+    )
+    if (!('sealed' in sent)) throw new Error('the first text was not sealed')
+    const first = FirstText.decode(sent.sealed.body)
+    expect(first.text).to.equal('hi')
+    const aliceKeyPackage = decodeKeyPackage(first.keyPackage)
+    expect(() =>
+      bob.service.firstTextArrived(carol.identity.publicKey, aliceKeyPackage, Date.now())
+    ).to.throw(MlsRejectedError)
+    const welcome = await bob.service.firstTextArrived(alice.identity.publicKey, aliceKeyPackage, Date.now())
+    await deliver(to(welcome, alice), alice)
+    expect(alice.service.list().map((group) => [group.direct, group.name])).to.deep.equal([
+      [true, address(bob)]
+    ])
+    const reply = await alice.service.sendDirect(
+      bob.identity.publicKey,
+      'in MLS',
+      Date.now(),
+      'normal',
+      undefined,
+      true
+    )
+    if (!('outgoing' in reply)) throw new Error('the second text did not go in the group')
+    expect((await deliver(to(reply.outgoing, bob), bob)).map((text) => text.text)).to.deep.equal(['in MLS'])
+    // Carol got the same one-time key package of Alice's (a copy from the directory): it still opens.
+    const fromCarol = await carol.service.sendDirect(
+      alice.identity.publicKey,
+      'me too',
+      Date.now(),
+      'normal',
+      aliceKeyPackage
+    )
+    if (!('outgoing' in fromCarol)) throw new Error('no group with the key package')
+    expect((await deliver(to(fromCarol.outgoing, alice), alice)).map((text) => text.text)).to.deep.equal([
+      'me too'
+    ])
+  })
+
+  it('refuses an invite used twice and a text over the envelope limit, keeping no group', async () => {
+    const [alice, bob] = [await user('limit-a'), await user('limit-b')]
+    const invite = decodeInvite(await bob.service.invite())
+    await alice.service.createGroup('one')
+    await alice.service.createGroup('two')
+    await alice.service.add('one', [invite], Date.now())
+    try {
+      await alice.service.add('two', [invite], Date.now())
+      expect.fail('a used invite was taken')
+    } catch (err) {
+      expect(err).to.be.instanceOf(GroupCommandError)
+      expect((err as Error).message).to.include('was used already')
+    }
+    const small = await MlsService.open(
+      join(root, 'limit-small'),
+      generateUserIdentity('limit-small'),
+      undefined,
+      1024
+    )
+    try {
+      const carol = decodeInvite(await (await user('limit-c')).service.invite())
+      try {
+        await small.sendDirect(
+          credentialIdentity(carol.leafNode.credential),
+          'x'.repeat(5000),
+          Date.now(),
+          'normal',
+          carol
+        )
+        expect.fail('an oversize text was taken')
+      } catch (err) {
+        expect((err as Error).name).to.equal('OversizeEnvelopeError')
+      }
+      expect(small.list()).to.deep.equal([])
+    } finally {
+      await small.close()
+    }
+  })
 
   it('adds from invites, carries texts, restarts, keeps early messages for their epoch and removes', async () => {
     const [alice, bob, carol, dave] = [
