@@ -81,7 +81,7 @@ describe('config', () => {
         },
         outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000, maxRefusals: 5 },
         control: { socket: '' },
-        mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' },
+        mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
         directory: { enabled: true, maxIdentities: 1000, pullInterval: 300_000 },
         log: { level: 'info' }
       })
