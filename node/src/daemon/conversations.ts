@@ -1,6 +1,13 @@
 import { logger } from '@libp2p/logger'
 import { decodeAddress, encodeAddress } from '../identity/index.ts'
-import { credentialIdentity, decodeInvite, decodeKeyPackage, isInvite } from '../mls/index.ts'
+import {
+  credentialIdentity,
+  decodeInvite,
+  decodeKeyPackage,
+  isInvite,
+  MlsRejectedError,
+  verifiedKeyPackage
+} from '../mls/index.ts'
 import type { GroupSummary, Outgoing } from '../mls/index.ts'
 import type { KeyPackage } from 'ts-mls'
 import type { Priority } from '../wire/index.ts'
@@ -173,10 +180,12 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
         })
     },
     firstText(from, keyPackage) {
-      Promise.resolve()
-        .then(() =>
-          daemon.conversations.firstTextArrived(from, decodeKeyPackage(keyPackage), systemClock.now())
-        )
+      const now = systemClock.now()
+      verifiedKeyPackage(keyPackage, now)
+        .then((verified) => {
+          if (verified === undefined) throw new MlsRejectedError('its key package does not verify')
+          return daemon.conversations.firstTextArrived(from, verified.keyPackage, now)
+        })
         .then((outgoing) => submitMls(daemon, outgoing))
         .catch((err: unknown) => {
           log.error('could not answer a first text with a Welcome: %s', (err as Error).message)

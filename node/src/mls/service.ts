@@ -727,13 +727,17 @@ export class MlsService {
 
   /** Refuses a payload over the envelope limit, before the state that made it is kept. */
   private fitting(payload: Uint8Array): Uint8Array {
-    if (payload.length > this.maxPayloadBytes) {
+    this.assertFits(payload.length)
+    return payload
+  }
+
+  private assertFits(bytes: number): void {
+    if (bytes > this.maxPayloadBytes) {
       throw new OversizeEnvelopeError(
-        `the message is ${payload.length} bytes encrypted, over the limit of ${this.maxPayloadBytes} ` +
+        `the message is ${bytes} bytes encrypted, over the limit of ${this.maxPayloadBytes} ` +
           '(envelope.max_payload_bytes)'
       )
     }
-    return payload
   }
 
   /**
@@ -771,9 +775,7 @@ export class MlsService {
         const body = FirstText.encode({ text, messageId, keyPackage: await this.handOutKeyPackage() })
         return { sealed: { id, body } }
       }
-      const textBytes = Buffer.byteLength(text)
-      if (textBytes + FIRST_MESSAGE_OVERHEAD > this.maxPayloadBytes)
-        this.fitting(new Uint8Array(textBytes + FIRST_MESSAGE_OVERHEAD))
+      this.assertFits(Buffer.byteLength(text) + FIRST_MESSAGE_OVERHEAD)
       const waiting = await this.store.firstMessages(toHex(recipientKey))
       await this.store.putFirst(toHex(recipientKey), {
         text,
