@@ -101,6 +101,11 @@ export class TestDaemon {
     return new TestDaemon(name, await folders.make(`qpq-${name}-`))
   }
 
+  /** A daemon on a data folder the test made itself. */
+  static at(name: string, data: string): TestDaemon {
+    return new TestDaemon(name, data)
+  }
+
   async start(options: StartOptions = {}): Promise<void> {
     const transport = options.transport ?? 'both'
     const listen = options.listen ?? [

@@ -2,6 +2,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { callDaemon } from '../api/index.ts'
 import { loadConfig } from '../config/index.ts'
 import type { DeepPartial, NodeConfig } from '../config/index.ts'
+import { secureDataFolder } from '../daemon/data-folder.ts'
 import type { PeerResult, StatusResult } from '../daemon/index.ts'
 import type { InboxMessage, InboxPage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
@@ -15,6 +16,11 @@ export interface CommonOptions {
   data: string
   config?: string
   json: boolean
+}
+
+export interface DataFolderOptions {
+  /** Take group and other permissions from the data folder and its key files instead of refusing them. */
+  fixPermissions?: boolean
 }
 
 export async function loadNodeConfig(
@@ -42,7 +48,23 @@ export async function call<T>(
   })) as T
 }
 
-export async function initCommand(options: CommonOptions & { name: string }): Promise<void> {
+/** Makes the data folder owner-only and tells the user what that took (nothing when it already was). */
+export async function secureData(options: CommonOptions & DataFolderOptions): Promise<void> {
+  const { created, fixed } = await secureDataFolder(options.data, {
+    fixPermissions: options.fixPermissions === true
+  })
+  if (options.json) return
+  if (created) printLine(`made the data folder ${options.data}, owner-only (0700)`)
+  if (fixed > 0)
+    printLine(
+      `made ${fixed} ${fixed === 1 ? 'file or folder' : 'files and folders'} in ${options.data} owner-only`
+    )
+}
+
+export async function initCommand(
+  options: CommonOptions & DataFolderOptions & { name: string }
+): Promise<void> {
+  await secureData(options)
   const { user, nodeKey } = await createIdentities(options.data, options.name)
   const result = { address: encodeAddress(user.publicKey), peerId: peerIdFromPrivateKey(nodeKey).toString() }
   if (options.json) {

@@ -1,7 +1,7 @@
 import yargs from 'yargs'
 import type { Argv } from 'yargs'
 import { ControlSocketPathError, DaemonAlreadyRunningError, RemoteError } from '../api/index.ts'
-import { DataFolderLockedError } from '../daemon/errors.ts'
+import { DataFolderLockedError, DataFolderPermissionError } from '../daemon/errors.ts'
 import { ListenError } from '../mesh/errors.ts'
 import { GroupCommandError } from '../mls/errors.ts'
 import { TextInputError, TextTooLongError } from './errors.ts'
@@ -57,6 +57,11 @@ function withText<T>(command: Argv<T>) {
   )
 }
 
+const FIX_PERMISSIONS = {
+  type: 'boolean',
+  describe: 'make a data folder or key file that others can read owner-only instead of refusing to use it'
+} as const
+
 /** The `<group>` argument of every group command. */
 const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
 
@@ -76,6 +81,7 @@ const USAGE_ERRORS = new Set([
   TextTooLongError.NAME,
   ListenError.NAME,
   DataFolderLockedError.NAME,
+  DataFolderPermissionError.NAME,
   DaemonAlreadyRunningError.NAME,
   ControlSocketPathError.NAME
 ])
@@ -101,8 +107,10 @@ async function main(): Promise<void> {
       'init',
       'create the user identity and node key',
       (command) =>
-        command.option('name', { type: 'string', default: '', describe: 'a label for this identity' }),
-      (argv) => initCommand({ ...common(argv), name: argv.name })
+        command
+          .option('name', { type: 'string', default: '', describe: 'a label for this identity' })
+          .option('fix-permissions', FIX_PERMISSIONS),
+      (argv) => initCommand({ ...common(argv), name: argv.name, fixPermissions: argv.fixPermissions })
     )
     .command(
       'start',
@@ -118,7 +126,8 @@ async function main(): Promise<void> {
           .option('mdns', {
             type: 'boolean',
             describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
-          }),
+          })
+          .option('fix-permissions', FIX_PERMISSIONS),
       // Loaded here alone: the daemon's modules would slow every other command's start by half a second.
       async (argv) => {
         const { startCommand } = await import('./start.ts')
@@ -126,7 +135,8 @@ async function main(): Promise<void> {
           ...common(argv),
           listen: argv.listen,
           bootstrap: argv.bootstrap,
-          mdns: argv.mdns
+          mdns: argv.mdns,
+          fixPermissions: argv.fixPermissions
         })
       }
     )

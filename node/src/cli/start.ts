@@ -3,12 +3,12 @@ import { ControlServer } from '../api/index.ts'
 import type { NodeConfig } from '../config/index.ts'
 import { controlHandlers, Daemon } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.ts'
-import { loadNodeConfig } from './commands.ts'
-import type { CommonOptions } from './commands.ts'
+import { loadNodeConfig, secureData } from './commands.ts'
+import type { CommonOptions, DataFolderOptions } from './commands.ts'
 import { printError, printLine } from './output.ts'
 import { configuredSocketPath } from './paths.ts'
 
-export interface StartOptions extends CommonOptions {
+export interface StartOptions extends CommonOptions, DataFolderOptions {
   listen?: string[]
   bootstrap?: string[]
   mdns?: boolean
@@ -37,6 +37,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
   })
   if (process.env.DEBUG === undefined) enable(LOG_NAMESPACES[config.log.level])
 
+  await secureData(options)
   if (!(await hasIdentity(options.data))) {
     const { user } = await createIdentities(options.data, config.node.name)
     printLine(`no identity in ${options.data} yet: created one, address ${encodeAddress(user.publicKey)}`)

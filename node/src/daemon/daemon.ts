@@ -21,6 +21,7 @@ import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
 import { keyPackageExchange, requestWaitingKeyPackages, submitMls } from './conversations.ts'
+import { secureDataFolder } from './data-folder.ts'
 import { DataFolderLock } from './data-lock.ts'
 import { LocalUser } from './local-user.ts'
 
@@ -69,11 +70,12 @@ export class Daemon {
   }
 
   /**
-   * Starts everything; throws `DataFolderLockedError` while another daemon runs on the data folder and
-   * `ListenError` for a listen address that cannot be listened on. After a failure, `stop()` releases what
-   * was taken.
+   * Starts everything; throws `DataFolderPermissionError` for a data folder others can read,
+   * `DataFolderLockedError` while another daemon runs on the data folder and `ListenError` for a listen
+   * address that cannot be listened on. After a failure, `stop()` releases what was taken.
    */
   async start(): Promise<void> {
+    await secureDataFolder(this.dataDir, { fixPermissions: false })
     this.lock = await DataFolderLock.acquire(this.dataDir)
     this.identities = await loadIdentities(this.dataDir)
     this.malloc = await detectAllocator()

@@ -9,3 +9,9 @@ export class DataFolderLockedError extends Error {
     this.pid = pid
   }
 }
+
+/** The data folder or a key file in it can be read by others, or the folder is not this user's. */
+export class DataFolderPermissionError extends Error {
+  static readonly NAME = 'DataFolderPermissionError'
+  override name = DataFolderPermissionError.NAME
+}
