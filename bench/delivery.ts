@@ -23,6 +23,8 @@ export interface DeliveryOptions {
   window: number
   /** Longest wait from the first send until C holds every message, in ms. */
   timeoutMs: number
+  /** Started once the three are in contact, before the first send, and stopped once C holds everything. */
+  alongside?: (relay: DaemonProcess) => Promise<{ stop(): Promise<void> }>
 }
 
 export interface DeliveryFigures {
@@ -41,6 +43,8 @@ export interface DeliveryFigures {
   benchCpuMs: number
   /** B's relay store: the most envelopes seen while polling, and its counts once C had everything. */
   relay: { peak: number; end: number; endReceipts: number }
+  /** The slowest answer to B's `status` while the messages travelled, in ms. */
+  slowestRelayStatusMs: number
 }
 
 /** What the OS reports of one daemon (undefined where it does not). */
@@ -84,13 +88,14 @@ export async function measureDelivery(
     const a = await start('A', [b.quicAddress()])
     const trio = { a, b, c }
     await waitForContacts(trio)
+    const alongside = await options.alongside?.(b)
 
     progress.step(`delivery: ${options.messages} messages of ${options.textBytes} B from A to C through B`)
     const texts = Array.from({ length: options.messages }, (_, i) => String(i).padEnd(options.textBytes, '.'))
     const before = { a: await a.usage(), b: await b.usage(), c: await c.usage() }
     const benchCpu = process.cpuUsage()
     const startedAt = Date.now()
-    const run = await pushAndWait(trio, texts, options, progress)
+    const run = await pushAndWait(trio, texts, options, progress).finally(() => alongside?.stop())
     const benchCpuUsed = process.cpuUsage(benchCpu)
     const after = { a: await a.usage(), b: await b.usage(), c: await c.usage() }
     progress.endLine()
@@ -113,7 +118,8 @@ export async function measureDelivery(
       latency: distribution(inbox.map((message) => message.receivedAt - message.sentAt)),
       daemons: usage,
       benchCpuMs: (benchCpuUsed.user + benchCpuUsed.system) / 1000,
-      relay: { peak: run.peakRelay, end: bEnd.relay, endReceipts: bEnd.receipts }
+      relay: { peak: run.peakRelay, end: bEnd.relay, endReceipts: bEnd.receipts },
+      slowestRelayStatusMs: run.slowestRelayStatusMs
     }
   } finally {
     progress.endLine()
@@ -148,6 +154,7 @@ interface RunResult {
   deliveredMs: number
   queuedMs: number
   peakRelay: number
+  slowestRelayStatusMs: number
 }
 
 /** Sends every text from A to C while polling the statuses; resolves once C's inbox holds them all. */
@@ -160,6 +167,7 @@ async function pushAndWait(
   const started = performance.now()
   let queued = 0
   let peakRelay = 0
+  let slowestRelayStatusMs = 0
   const failed = new AbortController()
 
   // The first text goes to an invite of C's: it starts the 1:1 MLS group (its Welcome travels with it), and
@@ -184,7 +192,8 @@ async function pushAndWait(
 
   const polling = (async (): Promise<number> => {
     for (;;) {
-      const [as, bs, cs] = await Promise.all([a.status(), b.status(), c.status()])
+      const asked = performance.now()
+      const [as, bs, cs] = await Promise.all([a.status(), timed(b.status(), asked), c.status()])
       const elapsed = performance.now() - started
       peakRelay = Math.max(peakRelay, bs.relay)
       if (as.connectedPeers > 1 || cs.connectedPeers > 1) throw new Error('A and C got connected directly')
@@ -200,8 +209,15 @@ async function pushAndWait(
     }
   })()
 
+  /** Resolves with `status`, noting how long it took from `asked`. */
+  async function timed(status: Promise<StatusResult>, asked: number): Promise<StatusResult> {
+    const result = await status
+    slowestRelayStatusMs = Math.max(slowestRelayStatusMs, performance.now() - asked)
+    return result
+  }
+
   const [queuedMs, deliveredMs] = await Promise.all([sending, polling])
-  return { deliveredMs, queuedMs, peakRelay }
+  return { deliveredMs, queuedMs, peakRelay, slowestRelayStatusMs }
 }
 
 function timeoutMessage(

@@ -7,13 +7,14 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Benchmark } from './benchmark.ts'
 import { deliveryPath } from './delivery-path.ts'
+import { flood } from './flood.ts'
 import { describeMachine } from './machine.ts'
 import { mlsLayer } from './mls.ts'
 import { Progress } from './progress.ts'
 import { queueStore } from './queue.ts'
 import { simulator } from './sim.ts'
 
-const BENCHMARKS: Benchmark[] = [deliveryPath, queueStore, mlsLayer, simulator]
+const BENCHMARKS: Benchmark[] = [deliveryPath, flood, queueStore, mlsLayer, simulator]
 
 /** dist/bench/run.js writes to bench/RESULTS.md in the source tree. */
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'RESULTS.md')
