@@ -25,6 +25,9 @@ const MISBEHAVIOUR_WEIGHTS: ReadonlyMap<string, number> = new Map<
 /** A score halves in this time, so an honest peer's occasional fault fades. */
 const SCORE_HALF_LIFE_MS = 10 * 60 * 1000
 
+/** Scores decay in steps of this length, so the faults of one burst add up exactly to the threshold. */
+const DECAY_STEP_MS = 60 * 1000
+
 /** Peers scored or banned at once, at most: a host with many identities cannot make these grow without bound. */
 const MAX_TRACKED_PEERS = 4096
 
@@ -61,10 +64,12 @@ export class PeerScores {
     const weight = MISBEHAVIOUR_WEIGHTS.get(reason) ?? 0
     if (weight === 0 || this.isBanned(peer)) return
     const now = this.init.clock.now()
-    const value = this.current(peer, now) + weight
-    if (value < this.init.threshold) {
-      if (!this.scores.has(peer)) this.makeRoom(this.scores, (score) => this.decayed(score, now))
-      this.scores.set(peer, { value, at: now })
+    const previous = this.scores.get(peer)
+    const score = previous === undefined ? { value: 0, at: now } : decayed(previous, now)
+    score.value += weight
+    if (score.value < this.init.threshold) {
+      if (previous === undefined) this.makeRoom(this.scores, (other) => decayed(other, now).value)
+      this.scores.set(peer, score)
       return
     }
     this.scores.delete(peer)
@@ -100,15 +105,6 @@ export class PeerScores {
     }
   }
 
-  private current(peer: string, now: number): number {
-    const score = this.scores.get(peer)
-    return score === undefined ? 0 : this.decayed(score, now)
-  }
-
-  private decayed(score: Score, now: number): number {
-    return score.value * 2 ** (-(now - score.at) / SCORE_HALF_LIFE_MS)
-  }
-
   /** Frees one entry of a full map: the one of least `rank`. */
   private makeRoom<V>(map: Map<string, V>, rank: (value: V) => number): void {
     if (map.size < MAX_TRACKED_PEERS) return
@@ -122,5 +118,14 @@ export class PeerScores {
       }
     }
     if (least !== undefined) map.delete(least)
+  }
+}
+
+/** `score` at `now`, halved every half-life in whole decay steps (its time moves on by whole steps too). */
+function decayed(score: Score, now: number): Score {
+  const steps = Math.floor((now - score.at) / DECAY_STEP_MS)
+  return {
+    value: score.value * 2 ** ((-steps * DECAY_STEP_MS) / SCORE_HALF_LIFE_MS),
+    at: score.at + steps * DECAY_STEP_MS
   }
 }

@@ -87,7 +87,13 @@ export class PeerSession {
         }
         inFlight.push({ processed: this.init.onFrame(frame), bytes: data.byteLength })
         inFlightBytes += data.byteLength
-        while (inFlight.length >= MAX_FRAMES_IN_FLIGHT || inFlightBytes > limits.maxFrameBytesInFlight) {
+        // Requests are answered before the next frame is read, so the write bound below sees the answers.
+        const answers = frame.requests.length > 0
+        while (
+          inFlight.length >= MAX_FRAMES_IN_FLIGHT ||
+          inFlightBytes > limits.maxFrameBytesInFlight ||
+          (answers && inFlight.length > 0)
+        ) {
           await this.pausedWhile(processOldest())
         }
         if (this.queuedBytes > limits.maxQueuedBytes) {
