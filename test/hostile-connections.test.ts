@@ -26,7 +26,11 @@ class TestPeers {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all(this.peers.splice(0).map((peer) => peer.stop()))
+    await Promise.all(
+      this.peers.splice(0).map(async (peer) => {
+        await peer.stop()
+      })
+    )
   }
 }
 
