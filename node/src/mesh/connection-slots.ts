@@ -50,6 +50,7 @@ export class ConnectionSlots {
   private readonly silentTimers = new Map<string, NodeJS.Timeout>()
   /** When each connected peer's useful tag was last renewed. */
   private readonly usefulRenewed = new Map<string, number>()
+  private pruning: Promise<void> = Promise.resolve()
 
   constructor(init: ConnectionSlotsInit) {
     this.init = init
@@ -89,9 +90,12 @@ export class ConnectionSlots {
     }, this.init.silentTimeout)
     timer.unref()
     this.silentTimers.set(connection.id, timer)
-    this.pruneFor(connection).catch((err: unknown) => {
-      this.log.error('could not prune connections: %e', err)
-    })
+    // One pruning at a time: two at once would each close a connection for the same excess.
+    this.pruning = this.pruning
+      .then(() => this.pruneFor(connection))
+      .catch((err: unknown) => {
+        this.log.error('could not prune connections: %e', err)
+      })
   }
 
   private readonly onClose = (event: CustomEvent<Connection>): void => {
@@ -112,15 +116,15 @@ export class ConnectionSlots {
       connection.remotePeer,
       this.init.silentTimeout
     )
-    this.close(connection)
+    void this.close(connection)
   }
 
   /** Closes the least useful connections other than `newcomer` while more than `maxConnections` are open. */
   private async pruneFor(newcomer: Connection): Promise<void> {
-    const { libp2p, maxConnections } = this.init
-    const excess = libp2p.getConnections().length - maxConnections
+    const open = this.init.libp2p.getConnections().filter((connection) => connection.status === 'open')
+    const excess = open.length - this.init.maxConnections
     if (excess <= 0) return
-    const candidates = libp2p.getConnections().filter((connection) => connection.id !== newcomer.id)
+    const candidates = open.filter((connection) => connection.id !== newcomer.id)
     const ranked = await Promise.all(
       candidates.map(async (connection) => ({
         connection,
@@ -132,12 +136,12 @@ export class ConnectionSlots {
       (a, b) =>
         a.value - b.value || a.mesh - b.mesh || a.connection.timeline.open - b.connection.timeline.open
     )
-    for (const { connection } of ranked.slice(0, excess)) {
-      if (connection.status !== 'open') continue
-      this.stats.pruned++
+    const pruned = ranked.slice(0, excess).map(({ connection }) => connection)
+    this.stats.pruned += pruned.length
+    for (const connection of pruned) {
       this.log('closed a connection to %p to make room for %p', connection.remotePeer, newcomer.remotePeer)
-      this.close(connection)
     }
+    await Promise.all(pruned.map((connection) => this.close(connection)))
   }
 
   private async tagValue(connection: Connection): Promise<number> {
@@ -150,10 +154,12 @@ export class ConnectionSlots {
     }
   }
 
-  private close(connection: Connection): void {
-    connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch((err: unknown) => {
+  private async close(connection: Connection): Promise<void> {
+    try {
+      await connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) })
+    } catch (err) {
       connection.abort(err as Error)
-    })
+    }
   }
 }
 

@@ -17,7 +17,7 @@ const MISBEHAVIOUR_WEIGHTS: ReadonlyMap<string, number> = new Map<
   ['malformed', 20],
   ['forged receipt', 50],
   ['over limit', 20],
-  ['peer quota', 2],
+  ['peer quota', 1],
   ['malformed frame', 20],
   ['frame over size', 100]
 ])
