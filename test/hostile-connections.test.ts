@@ -143,6 +143,8 @@ describe('hostile connections', function () {
       return current.bannedNow === 1 && rogue.getConnections().length === 0 ? current : undefined
     })
     expect(banned.bansTotal).to.equal(1)
+    const { text } = (await callDaemon(join(target.data, 'control.sock'), 'metrics', {})) as { text: string }
+    expect(text).to.include('qpq_bans_total 1').and.include('qpq_banned_peers 1')
     expect(target.log).to.match(/banned \S+ for 3000 ms, last for: malformed frame/)
     let refusals = 0
     await waitFor(
