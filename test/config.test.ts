@@ -68,7 +68,12 @@ describe('config', () => {
           mdnsInterval: 10_000,
           maxConnections: 64,
           peerExchange: true,
-          peerExchangeInterval: 30_000
+          peerExchangeInterval: 30_000,
+          silentTimeout: 10_000,
+          maxQueuedBytesPerPeer: 8_388_608,
+          maxFrameBytesInFlight: 8_388_608,
+          banThreshold: 100,
+          banDuration: 3_600_000
         },
         envelope: { ttl: 7 * 24 * 60 * 60 * 1000, hopLimit: 16, maxPayloadBytes: 262_144 },
         relay: {

@@ -24,7 +24,8 @@ describe('a hostile peer', function () {
 
   before(async () => {
     target = await TestDaemon.create('target', folders)
-    await target.start({ transport: 'tcp' })
+    // One rogue runs every attack here: a ban (test/hostile-connections.test.ts) would end the file early.
+    await target.start({ transport: 'tcp', env: { QPQ_NETWORK_BAN_THRESHOLD: '100000' } })
     rogue = await createTestPeer()
     mallory = await MlsAuthor.to(target, 'mallory')
   })

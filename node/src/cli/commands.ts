@@ -148,7 +148,11 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
         String(Object.values(status.failedByReason).reduce((sum, count) => sum + count, 0))
       ],
       ...Object.entries(status.failedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
-      ['failed kept', `${status.failed} (qpq-node outbox --failed)`]
+      ['failed kept', `${status.failed} (qpq-node outbox --failed)`],
+      ['banned peers', `${status.bannedNow} now, ${status.bansTotal} since start`],
+      ['silent connections closed', String(status.silentClosed)],
+      ['connections pruned', String(status.pruned)],
+      ['reads paused for backpressure', String(status.readsPaused)]
     ]
   )
 }

@@ -19,6 +19,12 @@ export const MIN_MDNS_INTERVAL_MS = 100
 /** Shortest interval between peer announcements, in milliseconds: faster floods the mesh. */
 export const MIN_PEER_EXCHANGE_INTERVAL_MS = 500
 
+/** Shortest silent-connection timeout, in milliseconds: a peer needs a moment to open its mesh stream. */
+export const MIN_SILENT_TIMEOUT_MS = 100
+
+/** Smallest per-peer buffer bound, in bytes (64 KiB): below it every frame would pause reading. */
+export const MIN_PEER_BUFFER_BYTES = 64 * 1024
+
 /** Shortest envelope time to live, in milliseconds (one second). */
 export const MIN_TTL_MS = SECOND_MS
 

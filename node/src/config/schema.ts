@@ -16,7 +16,9 @@ import {
   MIN_HOP_LIMIT,
   MIN_MDNS_INTERVAL_MS,
   MIN_PAYLOAD_BYTES,
+  MIN_PEER_BUFFER_BYTES,
   MIN_PEER_EXCHANGE_INTERVAL_MS,
+  MIN_SILENT_TIMEOUT_MS,
   MIN_SWEEP_INTERVAL_MS,
   MIN_TTL_MS,
   SECOND_MS
@@ -160,7 +162,35 @@ export const nodeConfigSchema = z.strictObject(
        * Interval between this node's peer announcements, in milliseconds.
        * @default 30000
        */
-      peerExchangeInterval: integer(MIN_PEER_EXCHANGE_INTERVAL_MS, MAX_TIMER_MS, 'ms')
+      peerExchangeInterval: integer(MIN_PEER_EXCHANGE_INTERVAL_MS, MAX_TIMER_MS, 'ms'),
+      // What a peer may cost this node, and when it is shown the door.
+      /**
+       * A connection that opens no mesh stream within this time is closed, in ms; so is one whose handshake
+       * takes longer.
+       * @default 10000 (10 seconds)
+       */
+      silentTimeout: integer(MIN_SILENT_TIMEOUT_MS, MAX_TIMER_MS, 'ms'),
+      /**
+       * Bytes queued for a peer and not yet written, beyond which its frames are not read until it reads.
+       * @default 8388608 (8 MiB)
+       */
+      maxQueuedBytesPerPeer: integer(MIN_PEER_BUFFER_BYTES, undefined, 'bytes'),
+      /**
+       * Bytes of a peer's frames read and not yet processed, beyond which its frames are not read.
+       * @default 8388608 (8 MiB)
+       */
+      maxFrameBytesInFlight: integer(MIN_PEER_BUFFER_BYTES, undefined, 'bytes'),
+      /**
+       * Misbehaviour score at which a peer is disconnected and refused (a malformed frame or envelope scores
+       * 20, a forged receipt 50, a frame over the size limit 100; scores halve every 10 minutes).
+       * @default 100
+       */
+      banThreshold: integer(1),
+      /**
+       * How long a banned peer is refused, in ms.
+       * @default 3600000 (1 hour)
+       */
+      banDuration: integer(SECOND_MS, MAX_TIMER_MS, 'ms')
     }),
     /** Envelopes this node sends. */
     envelope: section({
@@ -332,7 +362,12 @@ const DEFAULTS: NodeConfig = {
     mdnsInterval: 10 * SECOND_MS,
     maxConnections: 64,
     peerExchange: true,
-    peerExchangeInterval: 30 * SECOND_MS
+    peerExchangeInterval: 30 * SECOND_MS,
+    silentTimeout: 10 * SECOND_MS,
+    maxQueuedBytesPerPeer: 8 * MIB,
+    maxFrameBytesInFlight: 8 * MIB,
+    banThreshold: 100,
+    banDuration: 3600 * SECOND_MS
   },
   envelope: { ttl: 7 * DAY_MS, hopLimit: 16, maxPayloadBytes: 256 * 1024 },
   relay: {

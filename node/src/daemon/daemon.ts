@@ -1,19 +1,22 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { NodeConfig } from '../config/index.ts'
 import { KeyPackageDirectory } from '../directory/index.ts'
 import { loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
 import {
+  ConnectionSlots,
   createMeshLibp2p,
   createStrategy,
   Discovery,
   MeshEngine,
   MeshService,
   PeerExchange,
+  PeerScores,
   strategySpec
 } from '../mesh/index.ts'
-import type { EngineAction, MeshLibp2p } from '../mesh/index.ts'
+import type { ConnectionSlotsStats, EngineAction, MeshLibp2p, Misbehaviour } from '../mesh/index.ts'
 import { MlsService } from '../mls/index.ts'
 import type { Outgoing } from '../mls/index.ts'
 import { LevelStore } from '../queue/index.ts'
@@ -44,6 +47,16 @@ export interface DaemonStats {
   receipts: number
 }
 
+/** What the daemon did to keep hostile peers in check, since it started. */
+export interface GuardStats extends ConnectionSlotsStats {
+  /** Peers refused now for misbehaving. */
+  bannedNow: number
+  /** Peers banned since start. */
+  bansTotal: number
+  /** Times a peer's frames were left unread because it did not read what it was sent. */
+  readsPaused: number
+}
+
 /** One running qpq-node: store, engine, libp2p and discovery, wired together. */
 export class Daemon {
   readonly dataDir: string
@@ -59,6 +72,8 @@ export class Daemon {
   private sweepTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private engine: MeshEngine | undefined
+  private slots: ConnectionSlots | undefined
+  private scores: PeerScores | undefined
   private mls: MlsService | undefined
   private malloc: Allocator | undefined
   private lock: DataFolderLock | undefined
@@ -116,18 +131,46 @@ export class Daemon {
     })
     this.engine = engine
     const { network } = this.config
+    const scores = new PeerScores({
+      clock: systemClock,
+      threshold: network.banThreshold,
+      banDuration: network.banDuration,
+      onBan: (peer, reason) => {
+        this.ban(peer, reason)
+      }
+    })
+    this.scores = scores
     this.node = await createMeshLibp2p({
       privateKey: this.identities.nodeKey,
       listen: network.listen,
       mdns: network.mdns,
       mdnsInterval: network.mdnsInterval,
-      maxConnections: network.maxConnections
+      maxConnections: network.maxConnections,
+      inboundUpgradeTimeout: network.silentTimeout,
+      connectionGater: scores.gater()
     })
+    const slots = new ConnectionSlots({
+      libp2p: this.node,
+      maxConnections: network.maxConnections,
+      silentTimeout: network.silentTimeout
+    })
+    this.slots = slots
+    slots.start()
     this.mesh = new MeshService({
       libp2p: this.node,
       engine,
+      limits: {
+        maxQueuedBytes: network.maxQueuedBytesPerPeer,
+        maxFrameBytesInFlight: network.maxFrameBytesInFlight
+      },
       onAction: (action) => {
         this.onAction(action)
+      },
+      onFault: (peer, fault) => {
+        scores.penalise(peer, fault)
+      },
+      onUseful: (peer) => {
+        slots.markUseful(peer)
       }
     })
     await this.mesh.start()
@@ -185,6 +228,8 @@ export class Daemon {
     this.discovery?.stop()
     this.peerExchange?.stop()
     this.peerExchange = undefined
+    this.slots?.stop()
+    this.slots = undefined
     await this.mesh?.stop()
     await this.directory?.stop()
     this.directory = undefined
@@ -224,6 +269,18 @@ export class Daemon {
   get keyPackageDirectory(): KeyPackageDirectory | undefined {
     this.running()
     return this.directory
+  }
+
+  get guardStats(): GuardStats {
+    const { slots, scores, mesh } = this
+    if (slots === undefined || scores === undefined || mesh === undefined)
+      throw new Error('the daemon is not running')
+    return {
+      ...slots.stats,
+      bannedNow: scores.bannedNow(),
+      bansTotal: scores.bansTotal,
+      readsPaused: mesh.stats.readsPaused
+    }
   }
 
   get meshEngine(): MeshEngine {
@@ -279,6 +336,14 @@ export class Daemon {
     )
   }
 
+  /** Disconnects a peer whose misbehaviour reached the ban threshold; the gater refuses it meanwhile. */
+  private ban(peer: string, reason: Misbehaviour): void {
+    log('banned %s for %d ms, last for: %s', peer, this.config.network.banDuration, reason)
+    this.node?.hangUp(peerIdFromString(peer)).catch((err: unknown) => {
+      log.error('could not disconnect banned peer %s: %e', peer, err)
+    })
+  }
+
   private onAction(action: EngineAction): void {
     switch (action.kind) {
       case 'delivered':
@@ -293,6 +358,7 @@ export class Daemon {
         log.trace('envelope %s handed on with its last copy', action.id)
         return
       case 'dropped':
+        if (action.peer !== undefined) this.scores?.penalise(action.peer, action.reason)
         log.error(
           'dropped %s%s: %s (%s)',
           action.id ?? 'an envelope',

@@ -56,6 +56,16 @@ export interface StatusResult {
   failed: number
   /** This node's messages that failed since start, by reason (`too large`, `expired`, …). */
   failedByReason: EngineStats['failed']
+  /** Connections closed for opening no mesh stream within `network.silent_timeout`, since start. */
+  silentClosed: number
+  /** Connections closed to make room for a newer one, since start. */
+  pruned: number
+  /** Peers refused now for misbehaving. */
+  bannedNow: number
+  /** Peers banned for misbehaving since start. */
+  bansTotal: number
+  /** Times a peer's frames were left unread because it did not read what it was sent, since start. */
+  readsPaused: number
   /** The daemon process's resident memory, in bytes, and the malloc serving it. */
   residentBytes: number
   allocator: Allocator
@@ -225,6 +235,7 @@ function status(daemon: Daemon): StatusResult {
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer },
     failed: counts.failed,
     failedByReason: { ...daemon.meshEngine.stats.failed },
+    ...daemon.guardStats,
     residentBytes: process.memoryUsage.rss(),
     allocator: daemon.allocator
   }

@@ -36,6 +36,23 @@ export function prometheusText(status: StatusResult): string {
       type: 'gauge',
       samples: [{ labels: { allocator: status.allocator }, value: status.residentBytes }]
     },
+    gauge('qpq_banned_peers', 'Peers refused now for misbehaving.', status.bannedNow),
+    counter('qpq_bans_total', 'Peers banned for misbehaving since start.', status.bansTotal),
+    counter(
+      'qpq_silent_connections_closed_total',
+      'Connections closed for opening no mesh stream within the silent timeout, since start.',
+      status.silentClosed
+    ),
+    counter(
+      'qpq_connections_pruned_total',
+      'Connections closed to make room for a newer one, since start.',
+      status.pruned
+    ),
+    counter(
+      'qpq_reads_paused_total',
+      'Times a peer was not read from because it did not read what it was sent, since start.',
+      status.readsPaused
+    ),
     counter('qpq_delivered_total', 'Envelopes delivered to this node since it started.', status.delivered),
     counter(
       'qpq_confirmed_total',

@@ -17,3 +17,9 @@ export const OFFER_BATCH = 4096
 
 /** Envelopes requested from one peer and not yet received, at most: bounds what a contact holds in memory. */
 export const REQUESTS_IN_FLIGHT = 512
+
+/**
+ * Bytes a paused mesh stream may buffer before libp2p resets it: yamux's largest stream window (16 MiB), all a
+ * peer may have sent before it learns that this node stopped reading.
+ */
+export const MAX_PAUSED_READ_BYTES = 16 * 1024 * 1024

@@ -8,7 +8,8 @@ import { memory } from '@libp2p/memory'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
+import { PRUNE_HEADROOM } from './connection-slots.ts'
 import { listenErrorOf } from './listen-failure.ts'
 
 export interface Libp2pOptions {
@@ -17,7 +18,11 @@ export interface Libp2pOptions {
   mdns: boolean
   /** Milliseconds between mDNS queries. */
   mdnsInterval: number
+  /** Connections kept open at most (`ConnectionSlots` closes the least useful beyond it). */
   maxConnections: number
+  /** An inbound connection not through its handshake in this time is dropped, in ms (libp2p's default: 10 s). */
+  inboundUpgradeTimeout?: number
+  connectionGater?: ConnectionGater
 }
 
 /**
@@ -42,7 +47,11 @@ function startLibp2p(options: Libp2pOptions) {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: options.mdns ? [mdns({ interval: options.mdnsInterval })] : [],
-    connectionManager: { maxConnections: options.maxConnections },
+    connectionManager: {
+      maxConnections: options.maxConnections + PRUNE_HEADROOM,
+      inboundUpgradeTimeout: options.inboundUpgradeTimeout
+    },
+    connectionGater: options.connectionGater,
     services: {
       identify: identify(),
       ping: ping(),

@@ -2,13 +2,26 @@ import { logger } from '@libp2p/logger'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { MESH_PROTOCOL } from './constants.ts'
 import type { EngineAction, EngineEvent, MeshEngine } from './engine.ts'
+import type { MeshFrame } from './mesh.pb.ts'
 import { PeerSession } from './session.ts'
+import type { SessionFault, SessionLimits } from './session.ts'
 
 export interface MeshServiceInit {
   libp2p: Libp2p
   engine: MeshEngine
+  limits: SessionLimits
   /** Sees every action other than sending (deliveries, receipts, drops). */
   onAction(action: EngineAction): void
+  /** A peer's mesh stream misbehaved (the engine's drops come as actions). */
+  onFault(peer: string, fault: SessionFault): void
+  /** A peer gave this node envelopes or receipts, none of them dropped. */
+  onUseful(peer: string): void
+}
+
+/** What the mesh service saw since start. */
+export interface MeshServiceStats {
+  /** Times a peer's frames were left unread because it did not read what it was sent. */
+  readsPaused: number
 }
 
 /**
@@ -17,9 +30,10 @@ export interface MeshServiceInit {
  * hold two streams to each other.
  */
 export class MeshService {
+  readonly stats: MeshServiceStats = { readsPaused: 0 }
   private readonly libp2p: Libp2p
   private readonly engine: MeshEngine
-  private readonly onAction: (action: EngineAction) => void
+  private readonly init: MeshServiceInit
   private readonly sessions = new Map<string, PeerSession>()
   private readonly log = logger('qpq:mesh')
   private topologyId: string | undefined
@@ -27,9 +41,7 @@ export class MeshService {
   constructor(init: MeshServiceInit) {
     this.libp2p = init.libp2p
     this.engine = init.engine
-    this.onAction = (action) => {
-      init.onAction(action)
-    }
+    this.init = init
   }
 
   async start(): Promise<void> {
@@ -60,7 +72,7 @@ export class MeshService {
     const actions = await this.engine.handle(event)
     for (const action of actions) {
       if (action.kind === 'send') this.sessions.get(action.peer)?.send(action.frame)
-      else this.onAction(action)
+      else this.init.onAction(action)
     }
     return actions
   }
@@ -86,7 +98,14 @@ export class MeshService {
       peer,
       stream,
       log: this.log,
-      onFrame: (frame) => this.dispatch({ kind: 'frame', peer, frame }).then(noop, this.logEngineError),
+      limits: this.init.limits,
+      onFrame: (frame) => this.receive(peer, frame),
+      onFault: (fault) => {
+        this.init.onFault(peer, fault)
+      },
+      onReadPaused: () => {
+        this.stats.readsPaused++
+      },
       onClose: (closed) => {
         this.detach(closed)
       }
@@ -96,6 +115,18 @@ export class MeshService {
     this.log('contact up with %s', peer)
     void this.dispatch({ kind: 'contact-up', peer }).catch(this.logEngineError)
     void session.run()
+  }
+
+  private async receive(peer: string, frame: MeshFrame): Promise<void> {
+    try {
+      const actions = await this.dispatch({ kind: 'frame', peer, frame })
+      const gave = frame.envelopes.length > 0 || frame.receipts.length > 0
+      if (gave && !actions.some((action) => action.kind === 'dropped' && action.peer === peer)) {
+        this.init.onUseful(peer)
+      }
+    } catch (err) {
+      this.logEngineError(err)
+    }
   }
 
   private detach(session: PeerSession): void {
@@ -108,8 +139,4 @@ export class MeshService {
   private readonly logEngineError = (err: unknown): void => {
     this.log.error('mesh engine failed: %e', err)
   }
-}
-
-function noop(): void {
-  // The frame's actions were carried out by dispatch.
 }

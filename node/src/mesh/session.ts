@@ -1,24 +1,46 @@
 import * as lp from 'it-length-prefixed'
 import type { Logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
-import { MAX_FRAME_BYTES } from './constants.ts'
+import { MAX_FRAME_BYTES, MAX_PAUSED_READ_BYTES } from './constants.ts'
 import { MeshFrame } from './mesh.pb.ts'
 
 /** Frames from one peer handed to the engine but not yet processed, beyond which reading pauses. */
 const MAX_FRAMES_IN_FLIGHT = 64
 
+/** What a peer's mesh stream can do wrong, apart from what the engine finds in its frames. */
+export type SessionFault = 'malformed frame' | 'frame over size'
+
+/** Per-peer bounds on what a session holds in memory. */
+export interface SessionLimits {
+  /** Bytes queued for the peer and not yet written, beyond which its frames are not read until they drain. */
+  maxQueuedBytes: number
+  /** Bytes of the peer's frames handed to the engine and not yet processed, beyond which reading pauses. */
+  maxFrameBytesInFlight: number
+}
+
 export interface SessionInit {
   peer: string
   stream: Stream
   log: Logger
+  limits: SessionLimits
   /** Hands a frame to the engine; resolves once it has been processed. */
   onFrame(frame: MeshFrame): Promise<void>
+  onFault(fault: SessionFault): void
+  /** Reading stopped because the peer does not read what was sent to it. */
+  onReadPaused(): void
   onClose(session: PeerSession): void
+}
+
+interface FrameInFlight {
+  processed: Promise<void>
+  bytes: number
 }
 
 /**
  * One long-lived mesh stream with a peer: length-prefixed protobuf frames in
- * both directions, with backpressure on each side.
+ * both directions, with backpressure on each side. A peer that sends faster
+ * than the engine processes, or asks for more than it reads, is not read from
+ * until that drains, so neither can make this node hold more than the limits.
  */
 export class PeerSession {
   readonly peer: string
@@ -26,6 +48,9 @@ export class PeerSession {
   private readonly log: Logger
   private readonly init: SessionInit
   private readonly outgoing: Uint8Array[] = []
+  /** Bytes in `outgoing` and in the batch being written. */
+  private queuedBytes = 0
+  private drained: (() => void) | undefined
   private pumping = false
   private closed = false
   private ended = false
@@ -35,11 +60,21 @@ export class PeerSession {
     this.stream = init.stream
     this.log = init.log
     this.init = init
+    // Paused, the stream buffers what the peer had in flight: up to its muxer's receive window.
+    this.stream.maxReadBufferLength = Math.max(this.stream.maxReadBufferLength, MAX_PAUSED_READ_BYTES)
   }
 
   /** Starts reading; resolves when the stream ends, for whatever reason. */
   async run(): Promise<void> {
-    const inFlight: Promise<void>[] = []
+    const { limits } = this.init
+    const inFlight: FrameInFlight[] = []
+    let inFlightBytes = 0
+    const processOldest = async (): Promise<void> => {
+      const oldest = inFlight.shift()
+      if (oldest === undefined) return
+      await oldest.processed
+      inFlightBytes -= oldest.bytes
+    }
     try {
       for await (const data of lp.decode(this.stream, { maxDataLength: MAX_FRAME_BYTES })) {
         let frame: MeshFrame
@@ -47,23 +82,40 @@ export class PeerSession {
           frame = MeshFrame.decode(data)
         } catch (err) {
           this.log.error('dropped a malformed frame from %s: %e', this.peer, err)
+          this.init.onFault('malformed frame')
           continue
         }
-        inFlight.push(this.init.onFrame(frame))
-        if (inFlight.length >= MAX_FRAMES_IN_FLIGHT) await inFlight.shift()
+        inFlight.push({ processed: this.init.onFrame(frame), bytes: data.byteLength })
+        inFlightBytes += data.byteLength
+        // Requests are answered before the next frame is read, so the write bound below sees the answers.
+        const answers = frame.requests.length > 0
+        while (
+          inFlight.length >= MAX_FRAMES_IN_FLIGHT ||
+          inFlightBytes > limits.maxFrameBytesInFlight ||
+          (answers && inFlight.length > 0)
+        ) {
+          await this.pausedWhile(processOldest())
+        }
+        if (this.queuedBytes > limits.maxQueuedBytes) {
+          this.init.onReadPaused()
+          await this.pausedWhile(this.writesDrained())
+        }
       }
     } catch (err) {
+      if (isOverSize(err)) this.init.onFault('frame over size')
       if (!this.closed) this.log.error('mesh stream with %s failed: %e', this.peer, err)
       this.stream.abort(err as Error)
     } finally {
-      await Promise.allSettled(inFlight)
+      await Promise.allSettled(inFlight.map(({ processed }) => processed))
       this.finish()
     }
   }
 
   send(frame: MeshFrame): void {
     if (this.closed) return
-    this.outgoing.push(lp.encode.single(MeshFrame.encode(frame)).subarray())
+    const bytes = lp.encode.single(MeshFrame.encode(frame)).subarray()
+    this.outgoing.push(bytes)
+    this.queuedBytes += bytes.byteLength
     if (!this.pumping) void this.pump()
   }
 
@@ -78,13 +130,44 @@ export class PeerSession {
     this.finish()
   }
 
+  /** Stops the peer's frames coming in (its muxer window closes) until `work` is done. */
+  private async pausedWhile(work: Promise<void>): Promise<void> {
+    if (this.stream.readStatus === 'readable') this.stream.pause()
+    try {
+      await work
+    } finally {
+      if (this.stream.readStatus === 'paused') this.stream.resume()
+    }
+  }
+
+  /** Resolves once what is queued for the peer is back within the limit, or the session ends. */
+  private writesDrained(): Promise<void> {
+    if (this.ended || this.queuedBytes <= this.init.limits.maxQueuedBytes) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.drained = resolve
+    })
+  }
+
+  private wrote(bytes: number): void {
+    this.queuedBytes -= bytes
+    if (this.queuedBytes <= this.init.limits.maxQueuedBytes) this.wakeReader()
+  }
+
+  private wakeReader(): void {
+    const drained = this.drained
+    this.drained = undefined
+    drained?.()
+  }
+
   private async pump(): Promise<void> {
     this.pumping = true
     try {
       while (this.outgoing.length > 0 && this.stream.writeStatus === 'writable') {
         const batch = this.outgoing.splice(0)
         for (const bytes of batch) {
-          if (!this.stream.send(bytes)) await this.stream.onDrain()
+          const more = this.stream.send(bytes)
+          if (!more) await this.stream.onDrain()
+          this.wrote(bytes.byteLength)
         }
       }
     } catch (err) {
@@ -100,6 +183,16 @@ export class PeerSession {
     this.ended = true
     this.closed = true
     this.outgoing.length = 0
+    this.queuedBytes = 0
+    this.wakeReader()
     this.init.onClose(this)
   }
+}
+
+/** The peer announced a frame longer than the limit (it-length-prefixed's errors, by name). */
+function isOverSize(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    (err.name === 'InvalidDataLengthError' || err.name === 'InvalidDataLengthLengthError')
+  )
 }
