@@ -118,6 +118,11 @@ async function main(): Promise<void> {
           .option('mdns', {
             type: 'boolean',
             describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
+          })
+          .option('redact-logs', {
+            type: 'boolean',
+            describe:
+              'show peer ids, addresses and message ids in the log as short hashes, times to the minute'
           }),
       // Loaded here alone: the daemon's modules would slow every other command's start by half a second.
       async (argv) => {
@@ -126,7 +131,8 @@ async function main(): Promise<void> {
           ...common(argv),
           listen: argv.listen,
           bootstrap: argv.bootstrap,
-          mdns: argv.mdns
+          mdns: argv.mdns,
+          redactLogs: argv.redactLogs
         })
       }
     )

@@ -1,5 +1,5 @@
-import { logger } from '@libp2p/logger'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { logger, LogSummary } from '../log/index.ts'
 import { MESH_PROTOCOL } from './constants.ts'
 import type { EngineAction, EngineEvent, MeshEngine } from './engine.ts'
 import { PeerSession } from './session.ts'
@@ -9,6 +9,14 @@ export interface MeshServiceInit {
   engine: MeshEngine
   /** Sees every action other than sending (deliveries, receipts, drops). */
   onAction(action: EngineAction): void
+  /** Interval over which repeated error lines of one peer are summarised (`log.summary_interval`). */
+  logSummaryInterval: number
+}
+
+/** Counters of what the service did since it started. */
+export interface MeshServiceStats {
+  /** Frames from peers that did not decode, dropped. */
+  malformedFrames: number
 }
 
 /**
@@ -22,7 +30,9 @@ export class MeshService {
   private readonly onAction: (action: EngineAction) => void
   private readonly sessions = new Map<string, PeerSession>()
   private readonly log = logger('qpq:mesh')
+  private readonly errorLines: LogSummary
   private topologyId: string | undefined
+  readonly stats: MeshServiceStats = { malformedFrames: 0 }
 
   constructor(init: MeshServiceInit) {
     this.libp2p = init.libp2p
@@ -30,6 +40,18 @@ export class MeshService {
     this.onAction = (action) => {
       init.onAction(action)
     }
+    this.errorLines = new LogSummary({
+      intervalMs: init.logSummaryInterval,
+      summarise: (peer, reason, count) => {
+        this.log.error(
+          '%d more %s from %p (last %d s)',
+          count,
+          reason,
+          peer ?? 'several peers',
+          init.logSummaryInterval / 1000
+        )
+      }
+    })
   }
 
   async start(): Promise<void> {
@@ -53,6 +75,7 @@ export class MeshService {
     await this.libp2p.unhandle(MESH_PROTOCOL)
     await Promise.all([...this.sessions.values()].map((session) => session.close()))
     await this.engine.settled()
+    this.errorLines.flush()
   }
 
   /** Feeds an event to the engine and carries out the actions it answers with. */
@@ -87,13 +110,19 @@ export class MeshService {
       stream,
       log: this.log,
       onFrame: (frame) => this.dispatch({ kind: 'frame', peer, frame }).then(noop, this.logEngineError),
+      onMalformedFrame: (err) => {
+        this.stats.malformedFrames++
+        if (this.errorLines.first(peer, 'malformed frames')) {
+          this.log.error('dropped a malformed frame from %p: %e', peer, err)
+        }
+      },
       onClose: (closed) => {
         this.detach(closed)
       }
     })
     this.sessions.set(peer, session)
     if (previous !== undefined) void previous.close()
-    this.log('contact up with %s', peer)
+    this.log('contact up with %p', peer)
     void this.dispatch({ kind: 'contact-up', peer }).catch(this.logEngineError)
     void session.run()
   }
@@ -101,7 +130,7 @@ export class MeshService {
   private detach(session: PeerSession): void {
     if (this.sessions.get(session.peer) !== session) return
     this.sessions.delete(session.peer)
-    this.log('contact down with %s', session.peer)
+    this.log('contact down with %p', session.peer)
     void this.dispatch({ kind: 'contact-down', peer: session.peer }).catch(this.logEngineError)
   }
 

@@ -2,6 +2,7 @@ import * as lp from 'it-length-prefixed'
 import type { Logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import { MAX_FRAME_BYTES } from './constants.ts'
+import { decodeMeshFrame } from './frames.ts'
 import { MeshFrame } from './mesh.pb.ts'
 
 /** Frames from one peer handed to the engine but not yet processed, beyond which reading pauses. */
@@ -13,6 +14,8 @@ export interface SessionInit {
   log: Logger
   /** Hands a frame to the engine; resolves once it has been processed. */
   onFrame(frame: MeshFrame): Promise<void>
+  /** Hears of a frame that does not decode (a MalformedMessageError), which is dropped. */
+  onMalformedFrame(err: Error): void
   onClose(session: PeerSession): void
 }
 
@@ -44,16 +47,16 @@ export class PeerSession {
       for await (const data of lp.decode(this.stream, { maxDataLength: MAX_FRAME_BYTES })) {
         let frame: MeshFrame
         try {
-          frame = MeshFrame.decode(data)
+          frame = decodeMeshFrame(data)
         } catch (err) {
-          this.log.error('dropped a malformed frame from %s: %e', this.peer, err)
+          this.init.onMalformedFrame(err as Error)
           continue
         }
         inFlight.push(this.init.onFrame(frame))
         if (inFlight.length >= MAX_FRAMES_IN_FLIGHT) await inFlight.shift()
       }
     } catch (err) {
-      if (!this.closed) this.log.error('mesh stream with %s failed: %e', this.peer, err)
+      if (!this.closed) this.log.error('mesh stream with %p failed: %e', this.peer, err)
       this.stream.abort(err as Error)
     } finally {
       await Promise.allSettled(inFlight)
@@ -88,7 +91,7 @@ export class PeerSession {
         }
       }
     } catch (err) {
-      this.log.error('sending to %s failed: %e', this.peer, err)
+      this.log.error('sending to %p failed: %e', this.peer, err)
       this.stream.abort(err as Error)
     } finally {
       this.pumping = false
