@@ -88,7 +88,7 @@ describe('config', () => {
         control: { socket: '' },
         mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
         directory: { enabled: true, maxIdentities: 1000, pullInterval: 300_000 },
-        log: { level: 'info' }
+        log: { level: 'info', redact: false, summaryInterval: 10_000 }
       })
     })
 

@@ -82,6 +82,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
   /** Run the daemon under this command prefix, e.g. ['unshare', '-n', ...]. */
   wrap?: string[]
+  /** More arguments of `qpq-node start`, e.g. ['--redact-logs']. */
+  args?: string[]
 }
 
 /** A daemon process run by a test, with its data folder. */
@@ -115,6 +117,7 @@ export class TestDaemon {
     const args = [CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
     for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
     if (options.mdns !== true) args.push('--no-mdns')
+    args.push(...(options.args ?? []))
     const [command = process.execPath, ...prefix] = options.wrap ?? []
     const child = spawn(command, options.wrap === undefined ? args : [...prefix, process.execPath, ...args], {
       env: {

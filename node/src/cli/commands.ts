@@ -143,6 +143,7 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['dropped since start', String(status.dropped)],
       ...Object.entries(status.droppedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
       ...Object.entries(status.refusedByPeer).map(([peer, count]) => [`refused from ${peer}`, String(count)]),
+      ['malformed frames since start', String(status.malformedFrames)],
       [
         'failed since start',
         String(Object.values(status.failedByReason).reduce((sum, count) => sum + count, 0))

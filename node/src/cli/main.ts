@@ -127,7 +127,12 @@ async function main(): Promise<void> {
             type: 'boolean',
             describe: 'find peers on the LAN with mDNS (--no-mdns to turn off)'
           })
-          .option('fix-permissions', FIX_PERMISSIONS),
+          .option('fix-permissions', FIX_PERMISSIONS)
+          .option('redact-logs', {
+            type: 'boolean',
+            describe:
+              'show peer ids, addresses and message ids in the log as short hashes, times to the minute'
+          }),
       // Loaded here alone: the daemon's modules would slow every other command's start by half a second.
       async (argv) => {
         const { startCommand } = await import('./start.ts')
@@ -136,7 +141,8 @@ async function main(): Promise<void> {
           listen: argv.listen,
           bootstrap: argv.bootstrap,
           mdns: argv.mdns,
-          fixPermissions: argv.fixPermissions
+          fixPermissions: argv.fixPermissions,
+          redactLogs: argv.redactLogs
         })
       }
     )

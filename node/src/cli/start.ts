@@ -3,6 +3,7 @@ import { ControlServer } from '../api/index.ts'
 import type { NodeConfig } from '../config/index.ts'
 import { controlHandlers, Daemon } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.ts'
+import { redactLogs } from '../log/index.ts'
 import { loadNodeConfig, secureData } from './commands.ts'
 import type { CommonOptions, DataFolderOptions } from './commands.ts'
 import { printError, printLine } from './output.ts'
@@ -12,6 +13,7 @@ export interface StartOptions extends CommonOptions, DataFolderOptions {
   listen?: string[]
   bootstrap?: string[]
   mdns?: boolean
+  redactLogs?: boolean
 }
 
 /** Log namespaces shown at each configured level, unless DEBUG chooses for itself. */
@@ -33,14 +35,19 @@ export async function startCommand(options: StartOptions): Promise<void> {
       ...(options.listen === undefined ? {} : { listen: options.listen }),
       ...(options.bootstrap === undefined ? {} : { bootstrap: options.bootstrap }),
       ...(options.mdns === undefined ? {} : { mdns: options.mdns })
-    }
+    },
+    ...(options.redactLogs === undefined ? {} : { log: { redact: options.redactLogs } })
   })
   if (process.env.DEBUG === undefined) enable(LOG_NAMESPACES[config.log.level])
+  // The banner goes to the same journal as the log: redacted alike (`qpq-node id` shows the values).
+  const shown = config.log.redact ? redactLogs() : String
 
   await secureData(options)
   if (!(await hasIdentity(options.data))) {
     const { user } = await createIdentities(options.data, config.node.name)
-    printLine(`no identity in ${options.data} yet: created one, address ${encodeAddress(user.publicKey)}`)
+    printLine(
+      `no identity in ${options.data} yet: created one, address ${shown(encodeAddress(user.publicKey))}`
+    )
   }
 
   const daemon = new Daemon({ dataDir: options.data, config })
@@ -55,9 +62,9 @@ export async function startCommand(options: StartOptions): Promise<void> {
   }
 
   printLine(`qpq-node running`)
-  printLine(`address  ${encodeAddress(daemon.user.publicKey)}`)
-  printLine(`peer id  ${daemon.libp2p.peerId.toString()}`)
-  for (const address of daemon.multiaddrs()) printLine(`listen   ${address}`)
+  printLine(`address  ${shown(encodeAddress(daemon.user.publicKey))}`)
+  printLine(`peer id  ${shown(daemon.libp2p.peerId.toString())}`)
+  for (const address of daemon.multiaddrs()) printLine(`listen   ${shown(address)}`)
   printLine(daemon.allocator === 'system' ? SYSTEM_MALLOC_HINT : `malloc   ${daemon.allocator}`)
   printLine(`control  ${socket}`)
 

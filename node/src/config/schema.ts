@@ -321,7 +321,20 @@ export const nodeConfigSchema = z.strictObject(
        * Least severe messages logged: `error`, `warn`, `info` or `debug`.
        * @default 'info'
        */
-      level: z.enum(LOG_LEVELS, { error: rejected(`must be one of ${LOG_LEVELS.map(show).join(', ')}`) })
+      level: z.enum(LOG_LEVELS, { error: rejected(`must be one of ${LOG_LEVELS.map(show).join(', ')}`) }),
+      /**
+       * Whether log lines show peer ids, addresses, envelope ids, tags and group ids as short hashes salted
+       * afresh at each start (the same value gives the same hash within a run, none across runs), and
+       * times to the minute only. A Tor-only configuration will turn it on by default (issue 18).
+       * @default false
+       */
+      redact: boolean,
+      /**
+       * Interval over which repeated errors of one kind from one peer are summarised: the first is logged,
+       * the others counted and logged as one line at the end of the interval, in milliseconds.
+       * @default 10000 (10 seconds)
+       */
+      summaryInterval: integer(SECOND_MS, MAX_TIMER_MS, 'ms')
     })
   },
   { error: rejected('must be a table') }
@@ -382,7 +395,7 @@ const DEFAULTS: NodeConfig = {
   control: { socket: '' },
   mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
   directory: { enabled: true, maxIdentities: DEFAULT_MAX_IDENTITIES, pullInterval: DEFAULT_PULL_INTERVAL_MS },
-  log: { level: 'info' }
+  log: { level: 'info', redact: false, summaryInterval: 10 * SECOND_MS }
 }
 
 /** A fresh copy of the default configuration, documented in `config/defaults.toml`. */

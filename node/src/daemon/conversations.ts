@@ -1,4 +1,4 @@
-import { logger } from '@libp2p/logger'
+import { logger } from '../log/index.ts'
 import { decodeAddress, encodeAddress } from '../identity/index.ts'
 import {
   credentialIdentity,
@@ -176,7 +176,7 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
           if (requestAgain) await requestKeyPackage(daemon, from)
         })
         .catch((err: unknown) => {
-          log.error('a key package from %s was not used: %s', encodeAddress(from), (err as Error).message)
+          log.error('a key package from %x was not used: %s', encodeAddress(from), (err as Error).message)
         })
     },
     firstText(from, keyPackage) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { logger, LogSummary } from '../log/index.ts'
 import type { NodeConfig } from '../config/index.ts'
 import { KeyPackageDirectory } from '../directory/index.ts'
 import { loadIdentities } from '../identity/index.ts'
@@ -77,11 +77,26 @@ export class Daemon {
   private mls: MlsService | undefined
   private malloc: Allocator | undefined
   private lock: DataFolderLock | undefined
+  private readonly droppedLines: LogSummary
 
   constructor(init: DaemonInit) {
     this.dataDir = init.dataDir
     this.config = init.config
     this.store = new LevelStore(join(init.dataDir, 'store'))
+    const interval = init.config.log.summaryInterval
+    this.droppedLines = new LogSummary({
+      intervalMs: interval,
+      summarise: (peer, reason, count) => {
+        const from = peer === undefined ? [] : [peer]
+        log.error(
+          `dropped %d more envelopes${from.length > 0 ? ' from %p' : ''}: %s (last %d s)`,
+          count,
+          ...from,
+          reason,
+          interval / 1000
+        )
+      }
+    })
   }
 
   /**
@@ -171,7 +186,8 @@ export class Daemon {
       },
       onUseful: (peer) => {
         slots.markUseful(peer)
-      }
+      },
+      logSummaryInterval: this.config.log.summaryInterval
     })
     await this.mesh.start()
     if (this.config.directory.enabled) {
@@ -205,7 +221,7 @@ export class Daemon {
     this.sweepTimer = setInterval(() => {
       this.sweep()
     }, this.config.relay.sweepInterval)
-    log('node %p listening on %s', this.node.peerId, this.multiaddrs().join(' '))
+    log('node %p listening on %a', this.node.peerId, this.multiaddrs().join(' '))
     // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
     await requestWaitingKeyPackages(this)
     this.sendFollowUp(await this.mls.resume(systemClock.now()))
@@ -231,6 +247,7 @@ export class Daemon {
     this.slots?.stop()
     this.slots = undefined
     await this.mesh?.stop()
+    this.droppedLines.flush()
     await this.directory?.stop()
     this.directory = undefined
     await this.node?.stop()
@@ -348,29 +365,32 @@ export class Daemon {
     switch (action.kind) {
       case 'delivered':
         this.stats.delivered++
-        log.trace('delivered envelope %s to the inbox', action.id)
+        log.trace('delivered envelope %x to the inbox', action.id)
         return
       case 'receipt':
         this.stats.receipts++
-        log.trace('envelope %s reached its recipient', action.id)
+        log.trace('envelope %x reached its recipient', action.id)
         return
       case 'handed-over':
-        log.trace('envelope %s handed on with its last copy', action.id)
+        log.trace('envelope %x handed on with its last copy', action.id)
         return
-      case 'dropped':
+      case 'dropped': {
         if (action.peer !== undefined) this.scores?.penalise(action.peer, action.reason)
+        if (!this.droppedLines.first(action.peer, action.reason)) return
+        const { id, peer } = action
+        const format = `dropped ${id === undefined ? 'an envelope' : 'envelope %x'}${peer === undefined ? '' : ' from %p'}`
         log.error(
-          'dropped %s%s: %s (%s)',
-          action.id ?? 'an envelope',
-          action.peer === undefined ? '' : ` from ${action.peer}`,
+          `${format}: %s (%s)`,
+          ...[id, peer].filter((part) => part !== undefined),
           action.reason,
           action.detail
         )
         return
+      }
       case 'failed': {
         const { failed } = action
         log.error(
-          'message %s to %s failed: %s (%s)',
+          'message %x to %x failed: %s (%s)',
           failed.id,
           failed.recipient,
           failed.reason,

@@ -52,6 +52,8 @@ export interface StatusResult {
   droppedByReason: EngineStats['dropped']
   /** Envelopes refused for a quota or a full store, by the peer that offered them. */
   refusedByPeer: EngineStats['refusedByPeer']
+  /** Frames from peers that did not decode, dropped, since start. */
+  malformedFrames: number
   /** Failed messages kept (`qpq-node outbox --failed`). */
   failed: number
   /** This node's messages that failed since start, by reason (`too large`, `expired`, …). */
@@ -233,6 +235,7 @@ function status(daemon: Daemon): StatusResult {
     dropped: Object.values(dropped).reduce((sum, count) => sum + count, 0),
     droppedByReason: { ...dropped },
     refusedByPeer: { ...daemon.meshEngine.stats.refusedByPeer },
+    malformedFrames: daemon.meshService.stats.malformedFrames,
     failed: counts.failed,
     failedByReason: { ...daemon.meshEngine.stats.failed },
     ...daemon.guardStats,

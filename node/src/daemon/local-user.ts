@@ -1,5 +1,6 @@
-import { logger } from '@libp2p/logger'
-import { FirstText, open } from '../e2e/index.ts'
+import { logger } from '../log/index.ts'
+import { decodeFirstText, open } from '../e2e/index.ts'
+import type { FirstText } from '../e2e/index.ts'
 import type { Opened } from '../e2e/index.ts'
 import { acceptedTags, encodeAddress, epochOf } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
@@ -96,7 +97,7 @@ export class LocalUser implements LocalEndpoint {
     try {
       opened = open(this.user, payload)
     } catch (err) {
-      log.error('envelope %s carries our tag but does not open: %s', id, mlsRefusal ?? (err as Error).message)
+      log.error('envelope %x carries our tag but does not open: %s', id, mlsRefusal ?? (err as Error).message)
       return Promise.resolve(undefined)
     }
     const { kind, senderKey, body, receiptSecret } = opened
@@ -112,9 +113,9 @@ export class LocalUser implements LocalEndpoint {
   private firstText(id: string, { senderKey, body, sentAt }: Opened): StoreOp[] {
     let first: FirstText
     try {
-      first = FirstText.decode(body)
+      first = decodeFirstText(body)
     } catch {
-      log.error('envelope %s: a first text that does not decode', id)
+      log.error('envelope %x: a first text that does not decode', id)
       return []
     }
     queueMicrotask(() => {

@@ -59,6 +59,11 @@ export function prometheusText(status: StatusResult): string {
       "This node's envelopes confirmed delivered since it started.",
       status.confirmed
     ),
+    counter(
+      'qpq_malformed_frames_total',
+      'Frames from peers that did not decode, dropped, since start.',
+      status.malformedFrames
+    ),
     {
       name: 'qpq_dropped_total',
       help: 'Envelopes dropped or refused since start, by reason.',

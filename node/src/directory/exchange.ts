@@ -7,7 +7,11 @@ import {
   MAX_SUMMARY_BYTES,
   MAX_SUMMARY_DIGESTS
 } from './constants.ts'
+import { peerDecoder } from '../wire/index.ts'
 import { KeyPackageAnswer, KeyPackageSummary } from './exchange.pb.ts'
+
+const answers = peerDecoder('KeyPackageAnswer', KeyPackageAnswer)
+const summaries = peerDecoder('KeyPackageSummary', KeyPackageSummary)
 
 /**
  * The puller's side of one exchange: sends the summary, reads the answer (bounded in bytes and in key
@@ -20,7 +24,7 @@ export async function pullKeyPackages(
 ): Promise<Uint8Array[]> {
   const messages = pbStream(stream, { maxDataLength: MAX_ANSWER_READ_BYTES })
   await messages.write({ digests }, KeyPackageSummary, options)
-  const answer = await messages.read(KeyPackageAnswer, {
+  const answer = await messages.read(answers, {
     ...options,
     limits: { keyPackages: MAX_ANSWER_KEY_PACKAGES }
   })
@@ -38,7 +42,7 @@ export async function answerPull(
   options: AbortOptions
 ): Promise<void> {
   const messages = pbStream(stream, { maxDataLength: MAX_SUMMARY_BYTES })
-  const summary = await messages.read(KeyPackageSummary, {
+  const summary = await messages.read(summaries, {
     ...options,
     limits: { digests: MAX_SUMMARY_DIGESTS }
   })

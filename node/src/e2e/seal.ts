@@ -3,7 +3,13 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import type { UserIdentity } from '../identity/index.ts'
 import { SealOpenError } from './errors.ts'
 import { agreeAsIdentity, agreeWithIdentity, ephemeralX25519, identityAgreement } from './keys.ts'
-import { SealedMessage } from './sealed.pb.ts'
+import { peerDecoder } from '../wire/index.ts'
+import { FirstText, SealedMessage } from './sealed.pb.ts'
+
+const sealedMessages = peerDecoder('SealedMessage', SealedMessage)
+
+/** The FirstText a sealed message's body holds; a MalformedMessageError where it is not one. */
+export const decodeFirstText = peerDecoder('FirstText', FirstText).decode
 
 const SENDER_INFO = utf8ToBytes('qpq/seal/v1/sender')
 const BODY_INFO = utf8ToBytes('qpq/seal/v1/body')
@@ -90,7 +96,7 @@ export function open(recipient: UserIdentity, payload: Uint8Array): Opened {
   }
   let message: SealedMessage
   try {
-    message = SealedMessage.decode(plaintext)
+    message = sealedMessages.decode(plaintext)
   } catch {
     throw new SealOpenError('sealed payload has a malformed inner message')
   }

@@ -1,4 +1,5 @@
-import type { MeshFrame } from './mesh.pb.ts'
+import { peerDecoder } from '../wire/index.ts'
+import { MeshFrame } from './mesh.pb.ts'
 
 /**
  * The empty list every field a frame leaves unset points to: frames are built, sent and read, never
@@ -21,3 +22,6 @@ export function meshFrame(fields: Partial<MeshFrame>): MeshFrame {
     ...fields
   }
 }
+
+/** A frame from a peer's bytes; a MalformedMessageError where they are not one. */
+export const decodeMeshFrame = peerDecoder('MeshFrame', MeshFrame).decode

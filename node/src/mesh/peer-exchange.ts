@@ -2,7 +2,10 @@ import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Message } from '@libp2p/gossipsub'
 import type { MeshLibp2p } from './libp2p.ts'
+import { peerDecoder } from '../wire/index.ts'
 import { PeerAnnouncement } from './peer-exchange.pb.ts'
+
+const announcements = peerDecoder('PeerAnnouncement', PeerAnnouncement)
 
 /** Gossipsub topic of peer announcements. */
 export const PEER_EXCHANGE_TOPIC = '/qpq/peer-exchange/1.0.0'
@@ -77,9 +80,11 @@ export class PeerExchange {
     let addresses
     try {
       // The dial checks the remote's peer id in the handshake, so an address can only lead to its author.
-      addresses = PeerAnnouncement.decode(message.data, {
-        limits: { multiaddrs: MAX_ANNOUNCED_ADDRESSES }
-      }).multiaddrs.map((bytes) => multiaddr(bytes))
+      addresses = announcements
+        .decode(message.data, {
+          limits: { multiaddrs: MAX_ANNOUNCED_ADDRESSES }
+        })
+        .multiaddrs.map((bytes) => multiaddr(bytes))
     } catch (err) {
       this.log.error('dropped a malformed announcement from %p: %e', peer, err)
       return

@@ -1,8 +1,10 @@
 import { logger } from '@libp2p/logger'
 import type { EnvelopeSummary } from '../queue/index.ts'
-import { fromHex, toHex } from '../wire/index.ts'
+import { fromHex, peerDecoder, toHex } from '../wire/index.ts'
 import { Predictabilities } from './prophet.pb.ts'
 import type { ForwardingStrategy, PeerView } from './strategy.ts'
+
+const predictabilities = peerDecoder('Predictabilities', Predictabilities)
 
 const log = logger('qpq:mesh:prophet')
 
@@ -101,11 +103,11 @@ function decodeTable(peer: string, shared: Uint8Array | undefined): Map<string, 
   const table = new Map<string, number>()
   if (shared === undefined) return table
   try {
-    for (const { tag, predictability } of Predictabilities.decode(shared).entries) {
+    for (const { tag, predictability } of predictabilities.decode(shared).entries) {
       if (predictability >= 0 && predictability <= 1) table.set(toHex(tag), predictability)
     }
   } catch (err) {
-    log('dropped malformed predictabilities from %s: %s', peer, (err as Error).message)
+    log('dropped malformed predictabilities from %p: %s', peer, (err as Error).message)
   }
   return table
 }

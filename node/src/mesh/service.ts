@@ -1,5 +1,5 @@
-import { logger } from '@libp2p/logger'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { logger, LogSummary } from '../log/index.ts'
 import { MESH_PROTOCOL } from './constants.ts'
 import type { EngineAction, EngineEvent, MeshEngine } from './engine.ts'
 import type { MeshFrame } from './mesh.pb.ts'
@@ -16,12 +16,16 @@ export interface MeshServiceInit {
   onFault(peer: string, fault: SessionFault): void
   /** A peer gave this node envelopes or receipts, none of them dropped. */
   onUseful(peer: string): void
+  /** Interval over which repeated error lines of one peer are summarised (`log.summary_interval`). */
+  logSummaryInterval: number
 }
 
 /** What the mesh service saw since start. */
 export interface MeshServiceStats {
   /** Times a peer's frames were left unread because it did not read what it was sent. */
   readsPaused: number
+  /** Frames from peers that did not decode, dropped. */
+  malformedFrames: number
 }
 
 /**
@@ -30,18 +34,31 @@ export interface MeshServiceStats {
  * hold two streams to each other.
  */
 export class MeshService {
-  readonly stats: MeshServiceStats = { readsPaused: 0 }
+  readonly stats: MeshServiceStats = { readsPaused: 0, malformedFrames: 0 }
   private readonly libp2p: Libp2p
   private readonly engine: MeshEngine
   private readonly init: MeshServiceInit
   private readonly sessions = new Map<string, PeerSession>()
   private readonly log = logger('qpq:mesh')
+  private readonly errorLines: LogSummary
   private topologyId: string | undefined
 
   constructor(init: MeshServiceInit) {
     this.libp2p = init.libp2p
     this.engine = init.engine
     this.init = init
+    this.errorLines = new LogSummary({
+      intervalMs: init.logSummaryInterval,
+      summarise: (peer, reason, count) => {
+        this.log.error(
+          '%d more %s from %p (last %d s)',
+          count,
+          reason,
+          peer ?? 'several peers',
+          init.logSummaryInterval / 1000
+        )
+      }
+    })
   }
 
   async start(): Promise<void> {
@@ -65,6 +82,7 @@ export class MeshService {
     await this.libp2p.unhandle(MESH_PROTOCOL)
     await Promise.all([...this.sessions.values()].map((session) => session.close()))
     await this.engine.settled()
+    this.errorLines.flush()
   }
 
   /** Feeds an event to the engine and carries out the actions it answers with. */
@@ -100,8 +118,13 @@ export class MeshService {
       log: this.log,
       limits: this.init.limits,
       onFrame: (frame) => this.receive(peer, frame),
-      onFault: (fault) => {
+      onFault: (fault, err) => {
         this.init.onFault(peer, fault)
+        if (fault !== 'malformed frame') return
+        this.stats.malformedFrames++
+        if (this.errorLines.first(peer, 'malformed frames')) {
+          this.log.error('dropped a malformed frame from %p: %e', peer, err)
+        }
       },
       onReadPaused: () => {
         this.stats.readsPaused++
@@ -112,7 +135,7 @@ export class MeshService {
     })
     this.sessions.set(peer, session)
     if (previous !== undefined) void previous.close()
-    this.log('contact up with %s', peer)
+    this.log('contact up with %p', peer)
     void this.dispatch({ kind: 'contact-up', peer }).catch(this.logEngineError)
     void session.run()
   }
@@ -132,7 +155,7 @@ export class MeshService {
   private detach(session: PeerSession): void {
     if (this.sessions.get(session.peer) !== session) return
     this.sessions.delete(session.peer)
-    this.log('contact down with %s', session.peer)
+    this.log('contact down with %p', session.peer)
     void this.dispatch({ kind: 'contact-down', peer: session.peer }).catch(this.logEngineError)
   }
 

@@ -2,6 +2,7 @@ import * as lp from 'it-length-prefixed'
 import type { Logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import { MAX_FRAME_BYTES, MAX_PAUSED_READ_BYTES } from './constants.ts'
+import { decodeMeshFrame } from './frames.ts'
 import { MeshFrame } from './mesh.pb.ts'
 
 /** Frames from one peer handed to the engine but not yet processed, beyond which reading pauses. */
@@ -25,7 +26,8 @@ export interface SessionInit {
   limits: SessionLimits
   /** Hands a frame to the engine; resolves once it has been processed. */
   onFrame(frame: MeshFrame): Promise<void>
-  onFault(fault: SessionFault): void
+  /** The stream misbehaved: `err` says how (a frame that does not decode is dropped, one over size ends it). */
+  onFault(fault: SessionFault, err: Error): void
   /** Reading stopped because the peer does not read what was sent to it. */
   onReadPaused(): void
   onClose(session: PeerSession): void
@@ -79,10 +81,9 @@ export class PeerSession {
       for await (const data of lp.decode(this.stream, { maxDataLength: MAX_FRAME_BYTES })) {
         let frame: MeshFrame
         try {
-          frame = MeshFrame.decode(data)
+          frame = decodeMeshFrame(data)
         } catch (err) {
-          this.log.error('dropped a malformed frame from %s: %e', this.peer, err)
-          this.init.onFault('malformed frame')
+          this.init.onFault('malformed frame', err as Error)
           continue
         }
         inFlight.push({ processed: this.init.onFrame(frame), bytes: data.byteLength })
@@ -102,8 +103,8 @@ export class PeerSession {
         }
       }
     } catch (err) {
-      if (isOverSize(err)) this.init.onFault('frame over size')
-      if (!this.closed) this.log.error('mesh stream with %s failed: %e', this.peer, err)
+      if (isOverSize(err)) this.init.onFault('frame over size', err as Error)
+      if (!this.closed) this.log.error('mesh stream with %p failed: %e', this.peer, err)
       this.stream.abort(err as Error)
     } finally {
       await Promise.allSettled(inFlight.map(({ processed }) => processed))
@@ -171,7 +172,7 @@ export class PeerSession {
         }
       }
     } catch (err) {
-      this.log.error('sending to %s failed: %e', this.peer, err)
+      this.log.error('sending to %p failed: %e', this.peer, err)
       this.stream.abort(err as Error)
     } finally {
       this.pumping = false

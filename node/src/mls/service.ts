@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { logger } from '@libp2p/logger'
 import type { ClientState, KeyPackage, MLSMessage, Proposal } from 'ts-mls'
 import { encodeAddress } from '../identity/index.ts'
 import {
@@ -23,11 +22,14 @@ import type { Intent } from './proposals.ts'
 import { MlsStore } from './store.ts'
 import type { GroupMeta } from './store.ts'
 import { ciphersuite } from './suite.ts'
-import { OversizeEnvelopeError, toHex } from '../wire/index.ts'
+import { OversizeEnvelopeError, peerDecoder, toHex } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
 import type { CiphersuiteName } from 'ts-mls'
+import { logger } from '../log/index.ts'
 
 const log = logger('qpq:mls')
+const payloads = peerDecoder('MlsPayload', MlsPayload)
+const groupContents = peerDecoder('GroupContent', GroupContent)
 
 /** First byte of an MLS-layer payload, telling it from the interim sealed payload. */
 export const MLS_PAYLOAD_MARKER = 0x4d
@@ -580,7 +582,7 @@ export class MlsService {
     )
     group.meta.proposed = [...others, ...intents.map((intent) => ({ ...intent, epoch }))]
     await this.store.putGroup(group.meta, encodeState(group.state))
-    log('proposed %s in group %s, epoch %d', intents.map(describeIntent).join(', '), group.meta.id, epoch)
+    log('proposed %s in group %x, epoch %d', intents.map(describeIntent).join(', '), group.meta.id, epoch)
     const committer = new Uint8Array(Buffer.from(group.meta.committer, 'hex'))
     return [
       {
@@ -609,7 +611,7 @@ export class MlsService {
     for (const proposal of proposals) state = await client.takeProposal(state, decodeMessage(proposal))
     const before = members(group.state)
     const { state: next, commit, welcome } = await client.commit(state, [])
-    log('committing %d proposals in group %s', proposals.length, group.meta.id)
+    log('committing %d proposals in group %x', proposals.length, group.meta.id)
     return this.afterCommit(group, next, before, commit, welcome, now, carrier.message)
   }
 
@@ -625,7 +627,7 @@ export class MlsService {
     const again = due.filter((intent) => !group.meta.removed && !applied(group.state, intent))
     for (const intent of due.filter((intent) => !again.includes(intent))) {
       log(
-        'dropped my proposal to %s in group %s: %s',
+        'dropped my proposal to %s in group %x: %s',
         describeIntent(intent),
         group.meta.id,
         group.meta.removed ? 'I was removed' : 'the group is so already'
@@ -940,7 +942,7 @@ export class MlsService {
   async receive(envelopeId: string, bytes: Uint8Array, now: number): Promise<Received> {
     let payload: MlsPayload
     try {
-      payload = MlsPayload.decode(bytes.subarray(1))
+      payload = payloads.decode(bytes.subarray(1))
     } catch {
       throw new MlsRejectedError('MLS payload does not decode')
     }
@@ -960,7 +962,7 @@ export class MlsService {
           epoch: epochOf(first),
           messages: payload.messages
         })
-        log('kept a message of group %s for epoch %d', groupId, epochOf(first))
+        log('kept a message of group %x for epoch %d', groupId, epochOf(first))
         return { texts: [], late: [], outgoing: [] }
       }
       const read = await this.process(group, envelopeId, messages)
@@ -982,7 +984,7 @@ export class MlsService {
       return await this.commitProposals(group, now)
     } catch (err) {
       // Their authors propose again when they see the next epoch.
-      log.error('could not commit the proposals of group %s: %s', group.meta.id, (err as Error).message)
+      log.error('could not commit the proposals of group %x: %s', group.meta.id, (err as Error).message)
       group.meta.proposals = undefined
       await this.store.putGroup(group.meta, encodeState(group.state))
       return []
@@ -1043,7 +1045,7 @@ export class MlsService {
     )
     if (firstUse) await this.refillKeyPackages()
     this.groups.set(id, { meta, state: joined.state })
-    log('joined group %s', id)
+    log('joined group %x', id)
   }
 
   /** Processes one envelope's messages in order; the receipt comes from the last readable content. */
@@ -1072,7 +1074,7 @@ export class MlsService {
       }
       let content: GroupContent
       try {
-        content = GroupContent.decode(received.plaintext)
+        content = groupContents.decode(received.plaintext)
       } catch {
         throw new MlsRejectedError('group content does not decode')
       }
@@ -1115,7 +1117,7 @@ export class MlsService {
     }
     if (!this.isCommitter(group)) {
       log(
-        'ignored proposals for the committer of group %s sent to me by %s',
+        'ignored proposals for the committer of group %x sent to me by %x',
         group.meta.id,
         encodeAddress(sender)
       )
@@ -1125,7 +1127,7 @@ export class MlsService {
     for (const bytes of content.proposals) {
       const problem = await proposalRefusal(client, group.state, bytes, from, group.meta.committer, taken)
       if (problem !== undefined) {
-        log('dropped a proposal of %s in group %s: %s', encodeAddress(sender), group.meta.id, problem)
+        log('dropped a proposal of %x in group %x: %s', encodeAddress(sender), group.meta.id, problem)
         continue
       }
       taken.push(bytes)
@@ -1147,7 +1149,7 @@ export class MlsService {
           if (read.receiptSecret !== undefined)
             late.push({ envelopeId: kept.envelopeId, receiptSecret: read.receiptSecret })
         } catch (err) {
-          log.error('a kept message of group %s does not read: %s', group.meta.id, (err as Error).message)
+          log.error('a kept message of group %x does not read: %s', group.meta.id, (err as Error).message)
         }
       }
     }
