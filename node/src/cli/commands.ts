@@ -126,7 +126,19 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
         String(Object.values(status.failedByReason).reduce((sum, count) => sum + count, 0))
       ],
       ...Object.entries(status.failedByReason).map(([reason, count]) => [`  ${reason}`, String(count)]),
-      ['failed kept', `${status.failed} (qpq-node outbox --failed)`]
+      ['failed kept', `${status.failed} (qpq-node outbox --failed)`],
+      ['mls pending', `${status.mls.pendingMessages} messages, ${status.mls.pendingBytes} bytes`],
+      ['unanswered strangers', String(status.mls.unansweredStrangers)],
+      ...Object.entries(status.mls.quota).map(([reason, count]) => [`  ${reason}`, String(count)]),
+      ...(status.directory === undefined
+        ? []
+        : [
+            [
+              'key-package directory',
+              `${status.directory.identities} identities, ${status.directory.keyPackages} key packages, ` +
+                `${status.directory.evicted} evicted`
+            ]
+          ])
     ]
   )
 }

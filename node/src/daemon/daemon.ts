@@ -82,7 +82,8 @@ export class Daemon {
       join(this.dataDir, 'mls'),
       this.identities.user,
       this.config.mls.ciphersuite,
-      this.config.envelope.maxPayloadBytes
+      this.config.envelope.maxPayloadBytes,
+      this.config.mls
     )
     const engine = new MeshEngine({
       store: this.store,
@@ -137,6 +138,7 @@ export class Daemon {
           path: join(this.dataDir, 'directory'),
           identity: this.identities.user.publicKey,
           own: () => mls.announcedKeyPackages(),
+          keep: (identity) => mls.inConversationWith(identity),
           maxIdentities: this.config.directory.maxIdentities,
           pullInterval: this.config.directory.pullInterval
         }
