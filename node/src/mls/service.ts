@@ -833,9 +833,18 @@ export class MlsService {
    * A first text that `sender` sealed to us arrived with a key package of theirs: starts the 1:1 group with
    * it (its Welcome, with the first messages we kept for them, if any), unless there is one already.
    */
-  async firstTextArrived(sender: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
+  firstTextArrived(sender: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
     if (toHex(credentialIdentity(keyPackage.leafNode.credential)) !== toHex(sender))
       throw new MlsRejectedError('a key package that names another identity than its sender')
+    return this.startForFirstText(sender, keyPackage, now)
+  }
+
+  /** Starts the 1:1 group a first text asks for, within the stranger quotas. */
+  private async startForFirstText(
+    sender: Uint8Array,
+    keyPackage: KeyPackage,
+    now: number
+  ): Promise<Outgoing[]> {
     const stranger = await this.isStranger(sender)
     if (stranger && !this.mayServeStranger('stranger text unanswered', now)) return []
     const outgoing = await this.sendFirsts(sender, keyPackage, now, { stranger })
