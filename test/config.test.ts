@@ -86,7 +86,14 @@ describe('config', () => {
         },
         outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000, maxRefusals: 5 },
         control: { socket: '' },
-        mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
+        mls: {
+          ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+          sealedFirstMessage: true,
+          maxPendingBytesPerGroup: 4_194_304,
+          maxPendingBytes: 33_554_432,
+          maxStrangerStartsPerHour: 60,
+          maxUnansweredStrangers: 200
+        },
         directory: { enabled: true, maxIdentities: 1000, pullInterval: 300_000 },
         log: { level: 'info', redact: false, summaryInterval: 10_000 }
       })

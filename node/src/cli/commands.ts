@@ -153,7 +153,19 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['banned peers', `${status.bannedNow} now, ${status.bansTotal} since start`],
       ['silent connections closed', String(status.silentClosed)],
       ['connections pruned', String(status.pruned)],
-      ['reads paused for backpressure', String(status.readsPaused)]
+      ['reads paused for backpressure', String(status.readsPaused)],
+      ['mls pending', `${status.mls.pendingMessages} messages, ${status.mls.pendingBytes} bytes`],
+      ['unanswered strangers', String(status.mls.unansweredStrangers)],
+      ...Object.entries(status.mls.quota).map(([reason, count]) => [`  ${reason}`, String(count)]),
+      ...(status.directory === undefined
+        ? []
+        : [
+            [
+              'key-package directory',
+              `${status.directory.identities} identities, ${status.directory.keyPackages} key packages, ` +
+                `${status.directory.evicted} evicted`
+            ]
+          ])
     ]
   )
 }

@@ -2,6 +2,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { isListenable, LISTENABLE_FORMS } from '../mesh/listen-addresses.ts'
 import { DEFAULT_MAX_IDENTITIES, DEFAULT_PULL_INTERVAL_MS } from '../directory/constants.ts'
+import { DEFAULT_MLS_LIMITS } from '../mls/limits.ts'
 import { STRATEGY_NAMES } from '../mesh/strategies.ts'
 import {
   DAY_MS,
@@ -295,7 +296,29 @@ export const nodeConfigSchema = z.strictObject(
        * disk until their key package arrives.
        * @default true
        */
-      sealedFirstMessage: boolean
+      sealedFirstMessage: boolean,
+      /**
+       * Bytes of messages kept for a later epoch or a group whose Welcome has not arrived, per group; beyond
+       * it the group's oldest go.
+       * @default 4194304 (4 MiB)
+       */
+      maxPendingBytesPerGroup: integer(1, undefined, 'bytes'),
+      /**
+       * Bytes of such messages in all; beyond it the oldest go.
+       * @default 33554432 (32 MiB)
+       */
+      maxPendingBytes: integer(1, undefined, 'bytes'),
+      /**
+       * Strangers (in no group of ours) served per hour: 1:1 groups started from their sealed first texts, key
+       * packages handed out to their requests. Beyond it their texts reach the inbox unanswered.
+       * @default 60
+       */
+      maxStrangerStartsPerHour: integer(1, undefined),
+      /**
+       * 1:1 groups started from strangers' first texts that they never answered; beyond it the oldest go.
+       * @default 200
+       */
+      maxUnansweredStrangers: integer(1, undefined)
     }),
     /** The key-package directory: key packages of people anywhere in the mesh, learned from peers and served on. */
     directory: section({
@@ -393,7 +416,11 @@ const DEFAULTS: NodeConfig = {
   },
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS, maxRefusals: 5 },
   control: { socket: '' },
-  mls: { ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519', sealedFirstMessage: true },
+  mls: {
+    ciphersuite: 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519',
+    sealedFirstMessage: true,
+    ...DEFAULT_MLS_LIMITS
+  },
   directory: { enabled: true, maxIdentities: DEFAULT_MAX_IDENTITIES, pullInterval: DEFAULT_PULL_INTERVAL_MS },
   log: { level: 'info', redact: false, summaryInterval: 10 * SECOND_MS }
 }

@@ -160,10 +160,11 @@ export function keyPackageExchange(daemon: Daemon): KeyPackageExchange {
   return {
     requested(from) {
       daemon.conversations
-        .invite()
-        .then((invite) =>
-          submitSealed(daemon, from, 'key-package', new TextEncoder().encode(invite), 'critical')
-        )
+        .inviteFor(from, systemClock.now())
+        .then(async (invite) => {
+          if (invite !== undefined)
+            await submitSealed(daemon, from, 'key-package', new TextEncoder().encode(invite), 'critical')
+        })
         .catch((err: unknown) => {
           log.error('could not answer a key package request: %s', (err as Error).message)
         })

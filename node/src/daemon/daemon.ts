@@ -114,7 +114,8 @@ export class Daemon {
       join(this.dataDir, 'mls'),
       this.identities.user,
       this.config.mls.ciphersuite,
-      this.config.envelope.maxPayloadBytes
+      this.config.envelope.maxPayloadBytes,
+      this.config.mls
     )
     const engine = new MeshEngine({
       store: this.store,
@@ -198,6 +199,7 @@ export class Daemon {
           path: join(this.dataDir, 'directory'),
           identity: this.identities.user.publicKey,
           own: () => mls.announcedKeyPackages(),
+          keep: (identity) => mls.inConversationWith(identity),
           maxIdentities: this.config.directory.maxIdentities,
           pullInterval: this.config.directory.pullInterval
         }
@@ -355,9 +357,9 @@ export class Daemon {
 
   /** Disconnects a peer whose misbehaviour reached the ban threshold; the gater refuses it meanwhile. */
   private ban(peer: string, reason: Misbehaviour): void {
-    log('banned %s for %d ms, last for: %s', peer, this.config.network.banDuration, reason)
+    log('banned %p for %d ms, last for: %s', peer, this.config.network.banDuration, reason)
     this.node?.hangUp(peerIdFromString(peer)).catch((err: unknown) => {
-      log.error('could not disconnect banned peer %s: %e', peer, err)
+      log.error('could not disconnect banned peer %p: %e', peer, err)
     })
   }
 

@@ -1,5 +1,6 @@
 import { encodeAddress } from '../identity/index.ts'
 import type { EngineStats } from '../mesh/index.ts'
+import type { MlsStats } from '../mls/index.ts'
 import type { FailedMessage, InboxCursor } from '../queue/index.ts'
 import type { Priority } from '../wire/index.ts'
 import type { Allocator } from './allocator.ts'
@@ -71,6 +72,17 @@ export interface StatusResult {
   /** The daemon process's resident memory, in bytes, and the malloc serving it. */
   residentBytes: number
   allocator: Allocator
+  /** What strangers and unknown groups made the MLS layer keep, and what its quotas refused or evicted. */
+  mls: MlsStats
+  /** The key-package directory's holdings and evictions, when it runs. */
+  directory?: DirectoryStatus
+}
+
+export interface DirectoryStatus {
+  identities: number
+  keyPackages: number
+  /** Identities evicted for the identity limit since start. */
+  evicted: number
 }
 
 /** One pending envelope of this node's user, as `qpq-node outbox` lists it. */
@@ -240,6 +252,14 @@ function status(daemon: Daemon): StatusResult {
     failedByReason: { ...daemon.meshEngine.stats.failed },
     ...daemon.guardStats,
     residentBytes: process.memoryUsage.rss(),
-    allocator: daemon.allocator
+    allocator: daemon.allocator,
+    mls: daemon.conversations.stats,
+    ...directoryStatus(daemon)
   }
+}
+
+function directoryStatus(daemon: Daemon): { directory?: DirectoryStatus } {
+  const directory = daemon.keyPackageDirectory
+  if (directory === undefined) return {}
+  return { directory: { ...directory.counts(), evicted: directory.stats.evicted } }
 }

@@ -6,7 +6,7 @@ import { acceptedTags, encodeAddress, epochOf } from '../identity/index.ts'
 import type { UserIdentity } from '../identity/index.ts'
 import { inboxId, MLS_PAYLOAD_MARKER, MlsRejectedError } from '../mls/index.ts'
 import type { MlsService, Outgoing } from '../mls/index.ts'
-import type { Acceptance, Clock, LocalEndpoint } from '../mesh/index.ts'
+import type { Acceptance, Clock, LocalEndpoint, Unread } from '../mesh/index.ts'
 import type { StoredEnvelope, StoreOp } from '../queue/index.ts'
 import { readPayload, toHex } from '../wire/index.ts'
 import { encodeInboxRecord } from './inbox.ts'
@@ -48,7 +48,7 @@ export class LocalUser implements LocalEndpoint {
     return this.cachedTags
   }
 
-  async accept(envelope: StoredEnvelope): Promise<Acceptance | undefined> {
+  async accept(envelope: StoredEnvelope): Promise<Acceptance | Unread | undefined> {
     const payload = readPayload(envelope.content)
     let mlsRefusal: string | undefined
     if (payload[0] === MLS_PAYLOAD_MARKER) {
@@ -64,15 +64,17 @@ export class LocalUser implements LocalEndpoint {
   }
 
   /**
-   * Reads an MLS payload. A message kept for a later epoch gets no receipt yet (its copy stays as a relay
-   * one); the envelope that opens its epoch brings its receipt along (`late`), so the copies are purged.
+   * Reads an MLS payload. A message for a later epoch gets no receipt yet: its copy stays as a relay one,
+   * and the MLS layer keeps its messages only once the engine has kept that copy (not for a refused one).
+   * The envelope that opens its epoch brings its receipt along (`late`), so the copies are purged.
    */
-  private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | undefined> {
+  private async acceptMls(id: string, payload: Uint8Array): Promise<Acceptance | Unread | undefined> {
     const receivedAt = this.clock.now()
     const received = await this.mls.receive(id, payload, receivedAt)
     queueMicrotask(() => {
       this.send(received.outgoing)
     })
+    if (received.keep !== undefined) return { kept: received.keep }
     if (received.receiptSecret === undefined) return undefined
     return {
       receiptSecret: received.receiptSecret,

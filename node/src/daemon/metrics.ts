@@ -79,6 +79,42 @@ export function prometheusText(status: StatusResult): string {
       type: 'counter',
       samples: Object.entries(status.failedByReason).map(([reason, value]) => ({ labels: { reason }, value }))
     },
+    gauge(
+      'qpq_mls_pending_messages',
+      'MLS messages kept for a later epoch or a group whose Welcome has not arrived.',
+      status.mls.pendingMessages
+    ),
+    gauge('qpq_mls_pending_bytes', 'Bytes of MLS messages kept for a later epoch.', status.mls.pendingBytes),
+    gauge(
+      'qpq_mls_unanswered_strangers',
+      "1:1 groups started from strangers' first texts that they have not answered.",
+      status.mls.unansweredStrangers
+    ),
+    {
+      name: 'qpq_mls_quota_total',
+      help: 'What the MLS quotas refused or evicted since start, by reason.',
+      type: 'counter',
+      samples: Object.entries(status.mls.quota).map(([reason, value]) => ({ labels: { reason }, value }))
+    },
+    ...(status.directory === undefined
+      ? []
+      : [
+          gauge(
+            'qpq_directory_identities',
+            'Identities in the key-package directory.',
+            status.directory.identities
+          ),
+          gauge(
+            'qpq_directory_key_packages',
+            'Key packages in the key-package directory.',
+            status.directory.keyPackages
+          ),
+          counter(
+            'qpq_directory_evicted_total',
+            'Identities evicted from the key-package directory for its identity limit since start.',
+            status.directory.evicted
+          )
+        ]),
     {
       name: 'qpq_refused_total',
       help: 'Envelopes refused for a quota or a full store since start, by the peer that offered them.',

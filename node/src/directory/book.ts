@@ -59,17 +59,29 @@ export class KeyPackageBook {
   private readonly people = new Map<string, Person>()
   private readonly hashes = new Set<string>()
   private writes: Promise<void> = Promise.resolve()
+  /** Identities evicted for the identity limit since the book opened. */
+  private evictions = 0
 
   private constructor(
     private readonly store: DirectoryStore,
-    private readonly limits: BookLimits
+    private readonly limits: BookLimits,
+    private readonly keep: (identity: Uint8Array) => boolean
   ) {}
 
-  /** Opens (or creates) the book at `path`, dropping what expired or what the limits no longer allow. */
-  static async open(path: string, limits: BookLimits, now: number): Promise<KeyPackageBook> {
+  /**
+   * Opens (or creates) the book at `path`, dropping what expired or what the limits no longer allow.
+   * `keep` tells the identities evicted only once no other is left to evict (those this user talks with),
+   * so made-up identities pushed by peers cannot churn them out.
+   */
+  static async open(
+    path: string,
+    limits: BookLimits,
+    now: number,
+    keep: (identity: Uint8Array) => boolean = () => false
+  ): Promise<KeyPackageBook> {
     const store = new DirectoryStore(path)
     await store.open()
-    const book = new KeyPackageBook(store, limits)
+    const book = new KeyPackageBook(store, limits, keep)
     const { records, broken } = await store.records()
     records.sort(([, a], [, b]) => Number(a.seenAt - b.seenAt))
     const changes = new Map<string, IdentityRecord | undefined>(broken.map((key) => [key, undefined]))
@@ -98,6 +110,11 @@ export class KeyPackageBook {
   /** Identities held. */
   get size(): number {
     return this.people.size
+  }
+
+  /** Identities evicted for the identity limit since the book opened. */
+  get evicted(): number {
+    return this.evictions
   }
 
   /** Key packages held, all identities together. */
@@ -206,11 +223,15 @@ export class KeyPackageBook {
     return true
   }
 
-  /** Drops the identities seen longest ago beyond the identity limit. */
+  /** Drops the identities seen longest ago beyond the identity limit, those to keep last. */
   private evict(changes: Map<string, IdentityRecord | undefined>): void {
-    for (const key of this.people.keys()) {
-      if (this.people.size <= this.limits.maxIdentities) return
-      this.forget(key, changes)
+    for (const evictKept of [false, true]) {
+      for (const [key, person] of this.people) {
+        if (this.people.size <= this.limits.maxIdentities) return
+        if (!evictKept && this.keep(person.identity)) continue
+        this.forget(key, changes)
+        this.evictions++
+      }
     }
   }
 

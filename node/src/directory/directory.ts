@@ -39,6 +39,11 @@ export interface KeyPackageDirectoryInit {
    * @default Date.now
    */
   now?: () => number
+  /**
+   * Identities kept before others when the directory is full: those this user is in conversation with.
+   * @default none
+   */
+  keep?(identity: Uint8Array): boolean
   /** Prefix of the log namespace, for several nodes in one process. */
   logPrefix?: string
 }
@@ -51,6 +56,8 @@ export interface DirectoryStats {
   rejected: number
   /** Exchanges that failed either way: the stream, a timeout, an answer over its limits. */
   failedExchanges: number
+  /** Identities evicted for the identity limit. */
+  evicted: number
 }
 
 /**
@@ -61,7 +68,7 @@ export interface DirectoryStats {
  * node's own key packages are not pushed when they change; the next pull of each peer gets them.
  */
 export class KeyPackageDirectory implements Startable {
-  readonly stats: DirectoryStats = { kept: 0, rejected: 0, failedExchanges: 0 }
+  readonly stats: DirectoryStats = { kept: 0, rejected: 0, failedExchanges: 0, evicted: 0 }
   private readonly libp2p: KeyPackageDirectoryComponents['libp2p']
   private readonly init: KeyPackageDirectoryInit
   private readonly maxIdentities: number
@@ -89,7 +96,8 @@ export class KeyPackageDirectory implements Startable {
     this.book = await KeyPackageBook.open(
       this.init.path,
       { maxIdentities: this.maxIdentities, perIdentity: KEY_PACKAGES_PER_IDENTITY },
-      this.now()
+      this.now(),
+      (identity) => this.init.keep?.(identity) ?? false
     )
     await this.libp2p.handle(
       KEY_PACKAGE_PROTOCOL,
@@ -166,9 +174,13 @@ export class KeyPackageDirectory implements Startable {
     }
     const kept = await this.verified(answer, peer)
     if (this.book === undefined) return
+    const evictedBefore = this.book.evicted
     const added = await this.book.add(kept, this.now())
     this.stats.kept += added
     if (added > 0) this.log('kept %d key packages from %p', added, peer)
+    const evicted = this.book.evicted - evictedBefore
+    this.stats.evicted += evicted
+    if (evicted > 0) this.log('evicted %d identities for the identity limit', evicted)
   }
 
   /** The key packages of `answer` that verify, are new here and are not this node's user's. */

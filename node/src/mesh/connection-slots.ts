@@ -79,7 +79,7 @@ export class ConnectionSlots {
     this.init.libp2p.peerStore
       .merge(peerIdFromString(peer), { tags: { [USEFUL_TAG]: { value: USEFUL_VALUE, ttl: USEFUL_TTL_MS } } })
       .catch((err: unknown) => {
-        this.log.error('could not tag %s as useful: %e', peer, err)
+        this.log.error('could not tag %p as useful: %e', peer, err)
       })
   }
 

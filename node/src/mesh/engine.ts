@@ -43,12 +43,20 @@ export interface Acceptance {
   late?: { id: string; secret: Uint8Array }[]
 }
 
+/**
+ * An envelope for this node's user that cannot be read yet (its MLS epoch has not arrived): its copy is kept
+ * as a relay one, within the quotas, and `kept` runs once it is; a refused copy leaves nothing behind.
+ */
+export interface Unread {
+  kept(): Later<void>
+}
+
 /** The node's own user, as the engine sees it. */
 export interface LocalEndpoint {
   /** Hex tags this node takes delivery for at `now`. */
   tags(now: number): ReadonlySet<string>
   /** Opens an envelope whose tag is ours; undefined if it is not for us after all. */
-  accept(envelope: StoredEnvelope): Later<Acceptance | undefined>
+  accept(envelope: StoredEnvelope): Later<Acceptance | Unread | undefined>
 }
 
 export interface EngineInit {
@@ -780,10 +788,22 @@ export class MeshEngine {
   /** Takes an envelope in: delivers it if it is ours, else keeps it for relaying, within the quotas. */
   private admit(envelope: StoredEnvelope, cycle: Cycle, out: EngineAction[]): Later<Admission> {
     if (!this.local.tags(this.clock.now()).has(envelope.header.tag)) return this.keep(envelope, cycle, out)
-    return then(this.local.accept(envelope), (acceptance) =>
-      acceptance === undefined
-        ? this.keep(envelope, cycle, out)
-        : this.deliverHere(envelope, acceptance, cycle, out)
+    return then(this.local.accept(envelope), (acceptance) => {
+      if (acceptance === undefined) return this.keep(envelope, cycle, out)
+      if ('kept' in acceptance) return this.keepUnread(envelope, acceptance, cycle, out)
+      return this.deliverHere(envelope, acceptance, cycle, out)
+    })
+  }
+
+  /** Keeps the copy of an envelope our user cannot read yet; the user keeps its part only if the copy is. */
+  private keepUnread(
+    envelope: StoredEnvelope,
+    unread: Unread,
+    cycle: Cycle,
+    out: EngineAction[]
+  ): Later<Admission> {
+    return then(this.keep(envelope, cycle, out), (admission) =>
+      admission.kind === 'stored' ? then(unread.kept(), () => admission) : admission
     )
   }
 

@@ -9,7 +9,8 @@ export type {
   Attempts,
   DropReason,
   LocalEndpoint,
-  SubmittedEnvelope
+  SubmittedEnvelope,
+  Unread
 } from './engine.ts'
 export { DEFAULT_POLICY, retryDelay } from './policy.ts'
 export type { EnginePolicy } from './policy.ts'

@@ -19,8 +19,11 @@ import { FirstText } from '../e2e/index.ts'
 import { GroupContent, MlsPayload } from './payload.pb.ts'
 import { applied, describeIntent, proposalRefusal, sameChange } from './proposals.ts'
 import type { Intent } from './proposals.ts'
+import { DEFAULT_MLS_LIMITS } from './limits.ts'
+import type { MlsLimits, MlsQuotaReason } from './limits.ts'
+import { QuotaTally, WindowQuota } from './quota.ts'
 import { MlsStore } from './store.ts'
-import type { GroupMeta } from './store.ts'
+import type { GroupMeta, PendingMessage } from './store.ts'
 import { ciphersuite } from './suite.ts'
 import { OversizeEnvelopeError, peerDecoder, toHex } from '../wire/index.ts'
 import type { Priority } from '../wire/index.ts'
@@ -39,6 +42,7 @@ const ONE_TIME_KEY_PACKAGES = 5
 const ANNOUNCED_ONE_TIME_KEY_PACKAGES = 2
 const GROUP_ID_BYTES = 16
 const MESSAGE_ID_BYTES = 32
+const HOUR_MS = 60 * 60 * 1000
 /** Epochs opened by kept commits in one go, at most. */
 const MAX_DRAIN_ROUNDS = 64
 /**
@@ -94,6 +98,11 @@ export interface GroupText {
 export interface Received {
   /** Undefined when nothing in the envelope could be read yet (it waits for its epoch). */
   receiptSecret?: Uint8Array
+  /**
+   * Set when the envelope waits for its epoch (or its group's Welcome): keeps its messages for then, within
+   * the pending quota. To call only once the envelope's copy is kept, so a refused envelope leaves nothing.
+   */
+  keep?: () => Promise<void>
   texts: GroupText[]
   /** Envelopes kept earlier for their epoch and read now, with their receipt secrets. */
   late: { envelopeId: string; receiptSecret: Uint8Array }[]
@@ -127,6 +136,15 @@ interface StoredKeyPackage {
   handedOut: boolean
   /** Unix ms when a Welcome first used this one-time key package; it is forgotten a grace period later. */
   usedAt?: number
+}
+
+/** What strangers and unknown groups made this user keep, and what the quotas refused or evicted. */
+export interface MlsStats {
+  pendingMessages: number
+  pendingBytes: number
+  /** 1:1 groups started from strangers' first texts, not answered yet. */
+  unansweredStrangers: number
+  quota: Partial<Record<MlsQuotaReason, number>>
 }
 
 /** What `sendDirect` did with a text. */
@@ -192,6 +210,11 @@ export class MlsService {
   private readonly groups = new Map<string, Group>()
   private readonly bundles = new Map<string, { bundle: KeyPackageBundle; stored: StoredKeyPackage }>()
   private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly limits: MlsLimits
+  private readonly tally = new QuotaTally(log)
+  private readonly strangerStarts: WindowQuota
+  /** Groups started from strangers' first texts and not answered, by hex id, to when: the oldest first. */
+  private readonly unanswered = new Map<string, number>()
 
   /** Clients per ciphersuite: groups keep the suite they were created with whatever the configuration says. */
   private readonly clients = new Map<CiphersuiteName, Promise<MlsClient>>()
@@ -205,25 +228,30 @@ export class MlsService {
     private readonly identity: MlsIdentity,
     private readonly client: MlsClient,
     private readonly store: MlsStore,
-    private readonly maxPayloadBytes: number
+    private readonly maxPayloadBytes: number,
+    limits: Partial<MlsLimits>
   ) {
     this.clients.set(client.suite.name, Promise.resolve(client))
+    this.limits = { ...DEFAULT_MLS_LIMITS, ...limits }
+    this.strangerStarts = new WindowQuota(this.limits.maxStrangerStartsPerHour, HOUR_MS)
   }
 
   /**
    * @param suite the ciphersuite of the groups it creates and of its key packages (default: suite 1)
    * @param maxPayloadBytes see the constructor (default: no limit)
+   * @param limits missing ones take {@link DEFAULT_MLS_LIMITS}'s values
    */
   static async open(
     path: string,
     identity: MlsIdentity,
     suite?: CiphersuiteName,
-    maxPayloadBytes = Number.POSITIVE_INFINITY
+    maxPayloadBytes = Number.POSITIVE_INFINITY,
+    limits: Partial<MlsLimits> = {}
   ): Promise<MlsService> {
     const store = new MlsStore(path)
     await store.open()
     const client = new MlsClient(identity, await ciphersuite(suite))
-    const service = new MlsService(identity, client, store, maxPayloadBytes)
+    const service = new MlsService(identity, client, store, maxPayloadBytes, limits)
     await service.load(Date.now())
     return service
   }
@@ -254,9 +282,23 @@ export class MlsService {
     return this.store.close()
   }
 
+  get stats(): MlsStats {
+    const { messages, bytes } = this.store.pendingCounts
+    return {
+      pendingMessages: messages,
+      pendingBytes: bytes,
+      unansweredStrangers: this.unanswered.size,
+      quota: { ...this.tally.counts }
+    }
+  }
+
   private async load(now: number): Promise<void> {
     for (const { meta, state } of await this.store.groups())
       this.groups.set(meta.id, { meta, state: decodeState(state) })
+    const unanswered = [...this.groups.values()].flatMap(({ meta }) =>
+      meta.unanswered === undefined ? [] : [[meta.id, meta.unanswered] as const]
+    )
+    for (const [id, since] of unanswered.sort(([, a], [, b]) => a - b)) this.unanswered.set(id, since)
     for (const [ref, value] of await this.store.keyPackageRecords()) {
       const stored = JSON.parse(new TextDecoder().decode(value)) as StoredKeyPackage
       const keyPackage = decodeKeyPackage(fromB64(stored.keyPackage))
@@ -796,7 +838,70 @@ export class MlsService {
   firstTextArrived(sender: Uint8Array, keyPackage: KeyPackage, now: number): Promise<Outgoing[]> {
     if (toHex(credentialIdentity(keyPackage.leafNode.credential)) !== toHex(sender))
       throw new MlsRejectedError('a key package that names another identity than its sender')
-    return this.sendFirsts(sender, keyPackage, now, true)
+    return this.startForFirstText(sender, keyPackage, now)
+  }
+
+  /** Starts the 1:1 group a first text asks for, within the stranger quotas. */
+  private async startForFirstText(
+    sender: Uint8Array,
+    keyPackage: KeyPackage,
+    now: number
+  ): Promise<Outgoing[]> {
+    const stranger = await this.isStranger(sender)
+    if (stranger && !this.mayServeStranger('stranger text unanswered', now)) return []
+    const outgoing = await this.sendFirsts(sender, keyPackage, now, { stranger })
+    await this.evictUnanswered(now)
+    return outgoing
+  }
+
+  /**
+   * Whether `identity` is in no group of ours and no first message of ours waits for them: a group started
+   * for them, and key packages handed out to them, count against the stranger quotas.
+   */
+  private async isStranger(identity: Uint8Array): Promise<boolean> {
+    return (
+      !this.inConversationWith(identity) && (await this.store.firstMessages(toHex(identity))).length === 0
+    )
+  }
+
+  /** Whether `identity` is in a group of ours (not one we were removed from). */
+  inConversationWith(identity: Uint8Array): boolean {
+    const wanted = toHex(identity)
+    return [...this.groups.values()].some(
+      (group) => !group.meta.removed && members(group.state).some((member) => toHex(member) === wanted)
+    )
+  }
+
+  /** Takes a slot of the hourly stranger quota, or counts `refusal` when there is none left. */
+  private mayServeStranger(refusal: MlsQuotaReason, now: number): boolean {
+    if (this.strangerStarts.take(now)) return true
+    this.tally.hit(refusal, now)
+    return false
+  }
+
+  /**
+   * An invite for `requester`, who asked for a key package; undefined when they are a stranger over the
+   * hourly quota (the request stays unanswered).
+   */
+  async inviteFor(requester: Uint8Array, now: number): Promise<string | undefined> {
+    if ((await this.isStranger(requester)) && !this.mayServeStranger('stranger request unanswered', now))
+      return undefined
+    return this.invite()
+  }
+
+  /** Forgets the oldest groups started for strangers who never answered, beyond the quota. */
+  private async evictUnanswered(now: number): Promise<void> {
+    for (const id of [...this.unanswered.keys()]) {
+      if (this.unanswered.size <= this.limits.maxUnansweredStrangers) return
+      this.unanswered.delete(id)
+      await this.serial(id, async () => {
+        const group = this.groups.get(id)
+        if (group?.meta.unanswered === undefined) return
+        this.groups.delete(id)
+        await this.store.deleteGroup(id)
+        this.tally.hit('stranger group evicted', now)
+      })
+    }
   }
 
   /** First messages waiting for their recipient's key package, oldest first. */
@@ -824,13 +929,14 @@ export class MlsService {
 
   /**
    * Sends the first messages kept for `recipientKey`: in the 1:1 group with them, or in a new one started from
-   * `keyPackage`. With `start`, the group is started even when no message waits.
+   * `keyPackage`. With `start`, the group is started even when no message waits, as unanswered if they are a
+   * stranger.
    */
   private sendFirsts(
     recipientKey: Uint8Array,
     keyPackage: KeyPackage | undefined,
     now: number,
-    start = false
+    start?: { stranger: boolean }
   ): Promise<Outgoing[]> {
     return this.serial(`first:${toHex(recipientKey)}`, async () => {
       const firsts = await this.store.firstMessages(toHex(recipientKey))
@@ -846,9 +952,12 @@ export class MlsService {
           : this.serial(existing.meta.id, () =>
               this.sendTexts(existing, recipientKey, undefined, texts, keys, now)
             )
-      if (keyPackage === undefined || (firsts.length === 0 && !start)) return []
+      if (keyPackage === undefined || (firsts.length === 0 && start === undefined)) return []
       const group = await this.newGroup(encodeAddress(recipientKey), true, keyPackage.cipherSuite)
-      return this.startDirect(group, keyPackage, texts, keys, now)
+      if (start?.stranger === true && firsts.length === 0) group.meta.unanswered = now
+      const outgoing = await this.startDirect(group, keyPackage, texts, keys, now)
+      if (group.meta.unanswered !== undefined) this.unanswered.set(group.meta.id, now)
+      return outgoing
     })
   }
 
@@ -957,13 +1066,9 @@ export class MlsService {
       const group = this.groups.get(groupId)
       if (group === undefined || epochOf(first) > group.state.groupContext.epoch) {
         // Its Welcome, or the commit that opens its epoch, has not arrived yet.
-        await this.store.putPending(groupId, {
-          envelopeId,
-          epoch: epochOf(first),
-          messages: payload.messages
-        })
-        log('kept a message of group %x for epoch %d', groupId, epochOf(first))
-        return { texts: [], late: [], outgoing: [] }
+        const pending = { envelopeId, epoch: epochOf(first), messages: payload.messages }
+        const keep = () => this.serial(groupId, () => this.keepPending(groupId, pending, now))
+        return { texts: [], late: [], outgoing: [], keep }
       }
       const read = await this.process(group, envelopeId, messages)
       const drained = await this.drain(group)
@@ -974,6 +1079,17 @@ export class MlsService {
         outgoing: await this.followUp(group, now)
       }
     })
+  }
+
+  /** Keeps a message for its epoch within the pending quota. */
+  private async keepPending(groupId: string, pending: PendingMessage, now: number): Promise<void> {
+    const { kept, evicted } = await this.store.putPending(groupId, pending, {
+      perGroup: this.limits.maxPendingBytesPerGroup,
+      total: this.limits.maxPendingBytes
+    })
+    if (evicted > 0) this.tally.hit('pending evicted', now, evicted)
+    if (kept) log('kept a message of group %x for epoch %d', groupId, pending.epoch)
+    else this.tally.hit('pending refused', now)
   }
 
   /** What reading a group's messages calls for: the committer commits proposals it took, authors re-propose. */
@@ -1096,6 +1212,11 @@ export class MlsService {
           sentAt: Number(content.sentAt)
         })
       }
+    }
+    if (group.meta.unanswered !== undefined) {
+      // Only its other member writes to us in it, so they took the Welcome.
+      group.meta.unanswered = undefined
+      this.unanswered.delete(group.meta.id)
     }
     await this.store.putGroup(group.meta, encodeState(group.state))
     return { receiptSecret: secret, texts }

@@ -16,6 +16,8 @@ export interface GroupMeta {
   committer: string
   /** This user was removed: the group is kept for `group info` but takes no more messages. */
   removed: boolean
+  /** Unix ms when this user started it from a stranger's first text; cleared once they write in it. */
+  unanswered?: number
   /** This member's proposals that wait for the committer. */
   proposed?: Intent[]
   /** At the committer: members' proposals (base64 MLSMessages) taken and not committed yet. */
@@ -29,6 +31,27 @@ export interface PendingMessage {
   epoch: bigint
   /** The envelope's MLSMessages, in order. */
   messages: Bytes[]
+}
+
+/** Bytes of messages kept for a later epoch or an unknown group, at most: per group, and in all. */
+export interface PendingLimits {
+  perGroup: number
+  total: number
+}
+
+/** What keeping a message for its epoch did: whether it is kept, and how many older ones went for room. */
+export interface PendingPut {
+  kept: boolean
+  evicted: number
+}
+
+/** A kept message as the quota counts it; `order` is its key in the arrival-order index. */
+interface PendingEntry {
+  key: string
+  order: string
+  groupId: string
+  epoch: bigint
+  bytes: number
 }
 
 /** A text to someone with no group yet, kept on disk until their key package arrives. */
@@ -66,14 +89,19 @@ export class MlsStore {
   private readonly metas
   private readonly keyPackages
   private readonly pending
+  /** Arrival order of the kept messages: a padded sequence number to the message's key. */
+  private readonly pendingOrder
   private readonly pendingAdds
   private readonly firsts
   private readonly requests
   private readonly usedKeyPackages
   /** Orders first messages queued within the same millisecond. */
   private firstCount = 0
-  /** Epochs of the kept messages, per group: a group with none due costs no read. */
-  private readonly pendingEpochs = new Map<string, bigint[]>()
+  /** Kept messages, oldest first, all groups together and per group: a group with none due costs no read. */
+  private readonly pendingEntries = new Map<string, PendingEntry>()
+  private readonly pendingGroups = new Map<string, { bytes: number; entries: Map<string, PendingEntry> }>()
+  private pendingTotal = 0
+  private pendingSequence = 0
 
   constructor(private readonly path: string) {
     this.db = new ClassicLevel<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
@@ -83,6 +111,7 @@ export class MlsStore {
     this.metas = level('meta')
     this.keyPackages = level('key-package')
     this.pending = level('pending')
+    this.pendingOrder = level('pending-order')
     this.pendingAdds = level('pending-add')
     this.firsts = level('first-message')
     this.requests = level('key-package-request')
@@ -93,10 +122,28 @@ export class MlsStore {
     await mkdir(this.path, { recursive: true, mode: 0o700 })
     await chmod(this.path, 0o700)
     await this.db.open()
-    for await (const key of this.pending.keys()) {
-      const [groupId = '', epoch = '0'] = key.split('!')
-      this.pendingEpochs.set(groupId, [...(this.pendingEpochs.get(groupId) ?? []), BigInt(epoch)])
+    await this.loadPending()
+  }
+
+  /** Reads the kept messages' sizes in arrival order; those kept before the order was recorded come first. */
+  private async loadPending(): Promise<void> {
+    const orderOf = new Map<string, string>()
+    for await (const [order, key] of this.pendingOrder.iterator()) {
+      orderOf.set(new TextDecoder().decode(key), order)
+      this.pendingSequence = Number(order) + 1
     }
+    const entries: PendingEntry[] = []
+    const unordered: PendingEntry[] = []
+    for await (const [key, value] of this.pending.iterator()) {
+      const [groupId = '', epoch = '0'] = key.split('!')
+      const entry = { key, order: orderOf.get(key) ?? '', groupId, epoch: BigInt(epoch), bytes: value.length }
+      entries.push(entry)
+      if (entry.order === '') unordered.push(entry)
+    }
+    for (const entry of unordered) entry.order = pad(BigInt(this.pendingSequence++))
+    if (unordered.length > 0) await this.db.batch(unordered.map((entry) => this.orderPut(entry)))
+    entries.sort((a, b) => (a.order < b.order ? -1 : 1))
+    for (const entry of entries) this.remember(entry)
   }
 
   close(): Promise<void> {
@@ -129,6 +176,17 @@ export class MlsStore {
   /** Writes a group's state and metadata together, synced to disk. */
   async putGroup(meta: GroupMeta, state: Bytes): Promise<void> {
     await this.db.batch(this.groupPuts(meta, state), { sync: true })
+  }
+
+  /** Forgets a group: its metadata and its state. */
+  async deleteGroup(id: string): Promise<void> {
+    await this.db.batch(
+      [
+        { type: 'del', sublevel: this.metas, key: id },
+        { type: 'del', sublevel: this.states, key: id }
+      ],
+      { sync: true }
+    )
   }
 
   async keyPackageRecords(): Promise<[string, Bytes][]> {
@@ -224,44 +282,118 @@ export class MlsStore {
     return value === undefined ? undefined : (JSON.parse(new TextDecoder().decode(value)) as UsedKeyPackage)
   }
 
-  async putPending(groupId: string, pending: PendingMessage): Promise<void> {
+  /** Messages kept for their epoch, and their bytes. */
+  get pendingCounts(): { messages: number; bytes: number } {
+    return { messages: this.pendingEntries.size, bytes: this.pendingTotal }
+  }
+
+  /**
+   * Keeps a message for its epoch within `limits`, evicting the oldest of its group, then the oldest of all,
+   * to make room in the same write; one larger than a limit by itself is not kept.
+   */
+  async putPending(groupId: string, pending: PendingMessage, limits: PendingLimits): Promise<PendingPut> {
     const key = `${groupId}!${pad(pending.epoch)}!${pending.envelopeId}`
+    if (this.pendingEntries.has(key)) return { kept: true, evicted: 0 }
     const messages = MlsPayload.encode({ messages: pending.messages })
     const value = new Uint8Array(messages.length + 32)
     value.set(Buffer.from(pending.envelopeId, 'hex'))
     value.set(messages, 32)
-    await this.db.batch([{ type: 'put', sublevel: this.pending, key, value }], { sync: true })
-    this.pendingEpochs.set(groupId, [...(this.pendingEpochs.get(groupId) ?? []), pending.epoch])
+    if (value.length > Math.min(limits.perGroup, limits.total)) return { kept: false, evicted: 0 }
+    const entry = {
+      key,
+      order: pad(BigInt(this.pendingSequence++)),
+      groupId,
+      epoch: pending.epoch,
+      bytes: value.length
+    }
+    const evicted = new Set<PendingEntry>()
+    const evictFrom = (entries: Iterable<PendingEntry>, bytes: number, limit: number): void => {
+      let over = bytes + entry.bytes - limit
+      for (const old of entries) {
+        if (over <= 0) return
+        if (evicted.has(old)) continue
+        evicted.add(old)
+        over -= old.bytes
+      }
+    }
+    const group = this.pendingGroups.get(groupId)
+    if (group !== undefined) evictFrom(group.entries.values(), group.bytes, limits.perGroup)
+    const evictedBytes = [...evicted].reduce((sum, old) => sum + old.bytes, 0)
+    evictFrom(this.pendingEntries.values(), this.pendingTotal - evictedBytes, limits.total)
+    await this.db.batch(
+      [
+        ...[...evicted].flatMap((old) => this.pendingDels(old)),
+        { type: 'put' as const, sublevel: this.pending, key, value },
+        this.orderPut(entry)
+      ],
+      { sync: true }
+    )
+    for (const old of evicted) this.forget(old)
+    this.remember(entry)
+    return { kept: true, evicted: evicted.size }
   }
 
   /** Messages waiting for `epoch` of the group (or an earlier one), oldest epoch first. */
   async takePending(groupId: string, epoch: bigint): Promise<PendingMessage[]> {
-    const epochs = this.pendingEpochs.get(groupId) ?? []
-    if (!epochs.some((kept) => kept <= epoch)) return []
-    this.pendingEpochs.set(
-      groupId,
-      epochs.filter((kept) => kept > epoch)
+    const due = [...(this.pendingGroups.get(groupId)?.entries.values() ?? [])].filter(
+      (entry) => entry.epoch <= epoch
     )
+    if (due.length === 0) return []
+    due.sort((a, b) => (a.key < b.key ? -1 : 1))
+    const values = await this.pending.getMany(due.map((entry) => entry.key))
     const found: PendingMessage[] = []
-    const keys: string[] = []
-    for await (const [key, value] of this.pending.iterator({
-      gte: `${groupId}!`,
-      lte: `${groupId}!${pad(epoch)}!\uffff`
-    })) {
-      keys.push(key)
+    for (const [i, value] of values.entries()) {
+      const entry = due[i]
+      if (value === undefined || entry === undefined) continue
       found.push({
         envelopeId: Buffer.from(value.subarray(0, 32)).toString('hex'),
-        epoch: BigInt(key.split('!')[1] ?? '0'),
+        epoch: entry.epoch,
         messages: MlsPayload.decode(value.subarray(32)).messages
       })
     }
-    if (keys.length > 0) {
-      await this.db.batch(
-        keys.map((key) => ({ type: 'del' as const, sublevel: this.pending, key })),
-        { sync: true }
-      )
-    }
+    await this.db.batch(
+      due.flatMap((entry) => this.pendingDels(entry)),
+      { sync: true }
+    )
+    for (const entry of due) this.forget(entry)
     return found
+  }
+
+  private orderPut(entry: PendingEntry) {
+    return {
+      type: 'put' as const,
+      sublevel: this.pendingOrder,
+      key: entry.order,
+      value: new TextEncoder().encode(entry.key)
+    }
+  }
+
+  private pendingDels(entry: PendingEntry) {
+    return [
+      { type: 'del' as const, sublevel: this.pending, key: entry.key },
+      { type: 'del' as const, sublevel: this.pendingOrder, key: entry.order }
+    ]
+  }
+
+  private remember(entry: PendingEntry): void {
+    this.pendingEntries.set(entry.key, entry)
+    const group = this.pendingGroups.get(entry.groupId) ?? {
+      bytes: 0,
+      entries: new Map<string, PendingEntry>()
+    }
+    group.entries.set(entry.key, entry)
+    group.bytes += entry.bytes
+    this.pendingGroups.set(entry.groupId, group)
+    this.pendingTotal += entry.bytes
+  }
+
+  private forget(entry: PendingEntry): void {
+    this.pendingEntries.delete(entry.key)
+    const group = this.pendingGroups.get(entry.groupId)
+    if (group?.entries.delete(entry.key) !== true) return
+    group.bytes -= entry.bytes
+    if (group.entries.size === 0) this.pendingGroups.delete(entry.groupId)
+    this.pendingTotal -= entry.bytes
   }
 
   /** Remembers the envelope that asked `recipient` (hex identity key) for a key package. */
