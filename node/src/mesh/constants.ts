@@ -17,3 +17,6 @@ export const OFFER_BATCH = 4096
 
 /** Envelopes requested from one peer and not yet received, at most: bounds what a contact holds in memory. */
 export const REQUESTS_IN_FLIGHT = 512
+
+/** Bytes of an envelope id (SHA-256 of its content): ids of any other length are malformed. */
+export const ID_BYTES = 32
