@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'chai'
 import { IDS_PER_FRAME, meshFrame } from '../node/src/mesh/index.ts'
-import type { EnginePolicy, MeshFrame } from '../node/src/mesh/index.ts'
+import type { DropReason, EnginePolicy, MeshFrame } from '../node/src/mesh/index.ts'
 import { MemoryStore } from '../node/src/queue/index.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { EngineNet } from './helpers/engine-net.ts'
@@ -63,8 +63,8 @@ describe('mesh engine bounds against a hostile peer (in-memory store)', () => {
     return Array.from({ length: count }, (_, i) => all.subarray(i * bytes, (i + 1) * bytes))
   }
 
-  function dropped(node: string, reason: string): number {
-    return net.node(node).engine.stats.dropped[reason as never] ?? 0
+  function dropped(node: string, reason: DropReason): number {
+    return net.node(node).engine.stats.dropped[reason] ?? 0
   }
 
   /** The `dropped` actions a node emitted for one reason. */
