@@ -673,13 +673,13 @@ export class MeshEngine {
     const hints: StoredReceipt[] = []
     let ignored = 0
     for (const bytes of offers) {
-      const id = toHex(bytes)
-      if (this.policy.resendDropped) state.offered.add(id)
-      if (cycle.hasReceipt(id)) {
-        delivered.push(id)
+      if (this.policy.resendDropped) state.offered.add(toHex(bytes))
+      if (cycle.hasReceiptBytes(bytes)) {
+        delivered.push(toHex(bytes))
         continue
       }
-      if (cycle.hasEnvelope(id)) continue
+      if (cycle.hasEnvelopeBytes(bytes)) continue
+      const id = toHex(bytes)
       // An unverified receipt stops nothing: the envelope is asked for all the same, and the peer, which holds it, can check the hint.
       const hint = this.hints.get(id)
       if (hint !== undefined) hints.push(hint)
