@@ -34,7 +34,8 @@ const ATTACKS: (() => MeshFrame)[] = [
       receipts: randomIds(IDS).map((envelopeId) => ({
         envelopeId,
         secret: new Uint8Array(randomBytes(32)),
-        expiresAt: BigInt(Date.now() + 86_400_000)
+        expiresAt: BigInt(Date.now() + 86_400_000),
+        hint: false
       }))
     }),
   () => meshFrame({ envelopes: Array.from({ length: EMPTY_ENVELOPES }, () => new Uint8Array()) })

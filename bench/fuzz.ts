@@ -194,7 +194,7 @@ function fuzzTargets(random: Random, bytes: (length: number) => Uint8Array, engi
     meshFrame({ hello: { tags: [bytes(16)], strategy: bytes(8), heldDigest: IdDigest.empty().encode() } }),
     meshFrame({ envelopes }),
     meshFrame({ offers: [bytes(32), bytes(32)], requests: [bytes(32)], acks: [bytes(32)], moreOffers: true }),
-    meshFrame({ receipts: [{ envelopeId: bytes(32), secret: bytes(32), expiresAt: 5n }] }),
+    meshFrame({ receipts: [{ envelopeId: bytes(32), secret: bytes(32), expiresAt: 5n, hint: false }] }),
     meshFrame({ refusals: [{ envelopeId: bytes(32), reason: 'too large' }], offersComplete: true })
   ].map((frame) => MeshFrame.encode(frame))
   const some = <T>(make: () => T): T[] => Array.from({ length: random.int(0, 4) }, make)
@@ -215,7 +215,8 @@ function fuzzTargets(random: Random, bytes: (length: number) => Uint8Array, engi
         receipts: some(() => ({
           envelopeId: id(),
           secret: bytes(32),
-          expiresAt: BigInt(random.int(0, 2_000_000))
+          expiresAt: BigInt(random.int(0, 2_000_000)),
+          hint: random.int(0, 1) === 0
         })),
         refusals: some(() => ({ envelopeId: id(), reason: 'store full' })),
         moreOffers: random.int(0, 1) === 0,

@@ -82,7 +82,13 @@ describe('config', () => {
           maxBytesPerRecipient: 33_554_432,
           sweepInterval: 60_000,
           strategy: 'default',
-          sprayCopies: 6
+          sprayCopies: 6,
+          maxWantedPerPeer: 16_384,
+          maxUnacknowledgedPerPeer: 1024,
+          maxUnacknowledgedBytesPerPeer: 67_108_864,
+          maxReceiptHintsPerPeer: 1024,
+          maxReceiptHints: 16_384,
+          maxReceipts: 262_144
         },
         outbox: { staleLowAfter: 60_000, retryBase: 1000, retryCap: 300_000, maxRefusals: 5 },
         control: { socket: '' },

@@ -191,11 +191,12 @@ for (const [storeName, createStore] of [
         const forged = {
           envelopeId: Buffer.from(envelope.id, 'hex'),
           secret: new Uint8Array(32),
-          expiresAt: 1n
+          expiresAt: 1n,
+          hint: false
         }
         await net.deliver('B', { kind: 'frame', peer: 'A', frame: meshFrame({ receipts: [forged] }) })
         expect(net.node('B').store.counts().relay).to.equal(1)
-        expect(net.node('B').dropped()).to.include('malformed')
+        expect(net.node('B').dropped()).to.include('forged receipt')
       })
 
       it('offers a large store a batch at a time, the next when the peer asks, and sends each envelope once', async () => {

@@ -136,6 +136,11 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
       ['outbox', String(status.outbox)],
       ['relay store', `${status.relay} envelopes, ${status.relayBytes} bytes`],
       ['receipts', String(status.receipts)],
+      ['receipt hints', String(status.engineHeld.receiptHints)],
+      [
+        'ids held for contacts',
+        `${status.engineHeld.wanted} wanted, ${status.engineHeld.requested} requested, ${status.engineHeld.unacknowledged} unacknowledged`
+      ],
       ['inbox', String(status.inbox)],
       ['resident memory', `${megabytes(status.residentBytes)} (${status.allocator} malloc)`],
       ['delivered since start', String(status.delivered)],

@@ -245,7 +245,38 @@ export const nodeConfigSchema = z.strictObject(
        * Copies of each of this node's envelopes under `spray-and-wait` (binary spraying).
        * @default 6
        */
-      sprayCopies: integer(1, MAX_SPRAY_COPIES)
+      sprayCopies: integer(1, MAX_SPRAY_COPIES),
+      /**
+       * Ids a peer offered that this node lacks, held per peer until requested; its offers beyond are ignored.
+       * @default 16384
+       */
+      maxWantedPerPeer: integer(1),
+      /**
+       * Envelopes sent to a peer and not yet acknowledged, at most; its further requests are refused as busy.
+       * @default 1024
+       */
+      maxUnacknowledgedPerPeer: integer(1),
+      /**
+       * The same in bytes.
+       * @default 67108864 (64 MiB)
+       */
+      maxUnacknowledgedBytesPerPeer: integer(1, undefined, 'bytes'),
+      /**
+       * Receipts this node cannot verify (it holds no copy of their envelope), kept in memory as hints from
+       * one peer; its oldest make way. A hint never stops an envelope.
+       * @default 1024
+       */
+      maxReceiptHintsPerPeer: integer(1),
+      /**
+       * Receipt hints from all peers together; the oldest make way.
+       * @default 16384
+       */
+      maxReceiptHints: integer(1),
+      /**
+       * Verified delivery receipts stored; those expiring soonest make way.
+       * @default 262144
+       */
+      maxReceipts: integer(1)
     }),
     /** This node's own envelopes waiting for delivery. */
     outbox: section({
@@ -412,7 +443,13 @@ const DEFAULTS: NodeConfig = {
     maxBytesPerRecipient: 32 * MIB,
     sweepInterval: 60 * SECOND_MS,
     strategy: 'default',
-    sprayCopies: 6
+    sprayCopies: 6,
+    maxWantedPerPeer: 16_384,
+    maxUnacknowledgedPerPeer: 1024,
+    maxUnacknowledgedBytesPerPeer: 64 * MIB,
+    maxReceiptHintsPerPeer: 1024,
+    maxReceiptHints: 16_384,
+    maxReceipts: 262_144
   },
   outbox: { staleLowAfter: 60 * SECOND_MS, retryBase: SECOND_MS, retryCap: 300 * SECOND_MS, maxRefusals: 5 },
   control: { socket: '' },

@@ -139,7 +139,13 @@ export class Daemon {
         staleLowAfter: this.config.outbox.staleLowAfter,
         retryBase: this.config.outbox.retryBase,
         retryCap: this.config.outbox.retryCap,
-        maxRefusals: this.config.outbox.maxRefusals
+        maxRefusals: this.config.outbox.maxRefusals,
+        maxWantedPerPeer: this.config.relay.maxWantedPerPeer,
+        maxUnacknowledgedPerPeer: this.config.relay.maxUnacknowledgedPerPeer,
+        maxUnacknowledgedBytesPerPeer: this.config.relay.maxUnacknowledgedBytesPerPeer,
+        maxReceiptHintsPerPeer: this.config.relay.maxReceiptHintsPerPeer,
+        maxReceiptHints: this.config.relay.maxReceiptHints,
+        maxReceipts: this.config.relay.maxReceipts
       },
       strategy: createStrategy(
         strategySpec(this.config.relay.strategy, { copies: this.config.relay.sprayCopies })

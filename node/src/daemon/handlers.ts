@@ -1,5 +1,5 @@
 import { encodeAddress } from '../identity/index.ts'
-import type { EngineStats } from '../mesh/index.ts'
+import type { EngineHeld, EngineStats } from '../mesh/index.ts'
 import type { MlsStats } from '../mls/index.ts'
 import type { FailedMessage, InboxCursor } from '../queue/index.ts'
 import type { Priority } from '../wire/index.ts'
@@ -44,6 +44,8 @@ export interface StatusResult {
   relay: number
   relayBytes: number
   receipts: number
+  /** What the mesh engine holds in memory for its contacts: ids wanted and requested, sends unacknowledged, receipt hints. */
+  engineHeld: EngineHeld
   inbox: number
   delivered: number
   /** This node's envelopes confirmed delivered (a receipt came back) since start. */
@@ -241,6 +243,7 @@ function status(daemon: Daemon): StatusResult {
     relay: counts.relay,
     relayBytes: counts.relayBytes,
     receipts: counts.receipts,
+    engineHeld: daemon.meshEngine.held(),
     inbox: counts.inbox,
     delivered: daemon.stats.delivered,
     confirmed: daemon.stats.receipts,

@@ -24,6 +24,20 @@ export function prometheusText(status: StatusResult): string {
     gauge('qpq_relay_envelopes', "Other nodes' envelopes held for forwarding.", status.relay),
     gauge('qpq_relay_bytes', "Bytes of other nodes' envelopes held for forwarding.", status.relayBytes),
     gauge('qpq_receipts', 'Delivery receipts kept until their envelopes expire.', status.receipts),
+    gauge(
+      'qpq_receipt_hints',
+      'Receipts this node could not verify, kept in memory as hints.',
+      status.engineHeld.receiptHints
+    ),
+    {
+      name: 'qpq_mesh_held_ids',
+      help: 'Ids the mesh engine holds for its contacts, by kind (wanted, requested, unacknowledged).',
+      type: 'gauge',
+      samples: (['wanted', 'requested', 'unacknowledged'] as const).map((kind) => ({
+        labels: { kind },
+        value: status.engineHeld[kind]
+      }))
+    },
     gauge('qpq_inbox_messages', 'Messages in the inbox.', status.inbox),
     gauge(
       'qpq_outbox_failed_messages',

@@ -23,3 +23,6 @@ export const REQUESTS_IN_FLIGHT = 512
  * peer may have sent before it learns that this node stopped reading.
  */
 export const MAX_PAUSED_READ_BYTES = 16 * 1024 * 1024
+
+/** Bytes of an envelope id (SHA-256 of its content): ids of any other length are malformed. */
+export const ID_BYTES = 32

@@ -20,6 +20,7 @@ export class Cycle {
   /** What this cycle's writes add to (or take from) the store's relay and outbox bytes. */
   private relayDelta = 0
   private outboxDelta = 0
+  private receiptDelta = 0
   /** The same per peer and tag: made from the ops when first asked for (quotas), then kept up to date. */
   private keyedDelta: StoreAccounting | undefined
 
@@ -123,6 +124,10 @@ export class Cycle {
     return this.store.counts().outboxBytes + this.outboxDelta
   }
 
+  receiptCount(): number {
+    return this.store.counts().receipts + this.receiptDelta
+  }
+
   relayBytesFrom(peer: string): number {
     return this.store.relayBytesFrom(peer) + this.keyed().bytesFrom(peer)
   }
@@ -144,12 +149,14 @@ export class Cycle {
   putReceipt(receipt: StoredReceipt): void {
     this.receiptWrites ??= new Map()
     this.receiptWrites.set(receipt.id, receipt)
+    this.receiptDelta++
     this.ops.push({ op: 'put-receipt', receipt })
   }
 
   deleteReceipt(receipt: StoredReceipt): void {
     this.receiptWrites ??= new Map()
     this.receiptWrites.set(receipt.id, null)
+    this.receiptDelta--
     this.ops.push({ op: 'delete-receipt', receipt })
   }
 

@@ -17,9 +17,11 @@ import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../w
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'
 import { Cycle } from './cycle.ts'
+import { boundFrame } from './frame-bounds.ts'
 import { meshFrame } from './frames.ts'
 import type { MeshFrame, Receipt } from './mesh.pb.ts'
 import { DEFAULT_POLICY, retryDelay } from './policy.ts'
+import { ReceiptHints } from './receipt-hints.ts'
 import { RecentEnvelopes } from './recent.ts'
 import { PERMANENT_REFUSALS, tooLargeId } from './refusals.ts'
 import type { EnginePolicy } from './policy.ts'
@@ -109,6 +111,12 @@ export type DropReason =
   | 'discarded'
   | 'not acceptable'
   | 'too large'
+  /** Ids past a bound: a frame's list past `IDS_PER_FRAME`, offers past `maxWantedPerPeer`, requests past the unacknowledged bounds. */
+  | 'over limit'
+  /** A receipt its sender claims to have verified that does not match the envelope it is for. */
+  | 'forged receipt'
+  /** Receipt hints that made way for newer ones, and verified receipts past `maxReceipts`. */
+  | 'receipt quota'
 
 export type EngineAction =
   /** `headers`: those of the frame's envelopes, in order, for a transport that schedules them without decoding. */
@@ -142,6 +150,18 @@ export interface Attempts {
   copyTaken: boolean
 }
 
+/** What the engine holds in memory for its peers in contact, summed over them. */
+export interface EngineHeld {
+  /** Ids offered to us that we lack and have not requested yet. */
+  wanted: number
+  /** Ids requested and not yet received. */
+  requested: number
+  /** Envelopes sent and not yet acknowledged. */
+  unacknowledged: number
+  /** Receipts kept as hints (this node could not verify them). */
+  receiptHints: number
+}
+
 export interface EngineStats {
   /** Envelopes refused or dropped, by reason. */
   dropped: Partial<Record<DropReason, number>>
@@ -156,14 +176,19 @@ interface PeerState {
   tags: Set<string> | undefined
   /** The digest of what it held when it sent its hello, until the first walk of our store uses it. */
   digest: IdDigest | undefined
-  /** Ids it offered that we lack and have not requested yet, in its order, as bytes: they go out as such. */
-  wanted: Uint8Array[]
+  /**
+   * Ids it offered that we lack and have not requested yet, in its order, by hex id, as bytes: they go out
+   * as such. At most `maxWantedPerPeer`.
+   */
+  wanted: Map<string, Uint8Array>
   /** Ids it offered, kept under `resendDropped` only: whom to ask again for an envelope evicted here. */
   offered: Set<string>
   /** Ids requested from it and not yet received. */
   requested: Set<string>
-  /** Ids we sent it that it has not acknowledged. */
-  unacknowledged: Set<string>
+  /** Ids we sent it that it has not acknowledged, with their sizes. */
+  unacknowledged: Map<string, number>
+  /** The sum of those sizes. */
+  unacknowledgedBytes: number
   /** Copies handed out with the envelopes we sent it, until it acknowledges them (copy-counting strategies). */
   handedOut: Map<string, number>
   view: PeerView
@@ -221,6 +246,9 @@ export class MeshEngine {
   private readonly random: () => number
   private readonly peers = new Map<string, PeerState>()
   private readonly outboxAttempts = new Map<string, Attempts>()
+  /** How many peers each id is requested from: whether it is requested at all, without a walk of the peers. */
+  private readonly requestedFrom = new Map<string, number>()
+  private readonly hints: ReceiptHints
   /** Undefined where the store's content is in memory already. */
   private readonly recent: RecentEnvelopes | undefined
   private timerAt = Infinity
@@ -242,6 +270,18 @@ export class MeshEngine {
     this.policy = { ...DEFAULT_POLICY, ...init.policy }
     this.strategy = init.strategy ?? DEFAULT_STRATEGY
     this.random = init.random ?? Math.random
+    this.hints = new ReceiptHints(this.policy.maxReceiptHintsPerPeer, this.policy.maxReceiptHints)
+  }
+
+  /** What it holds for its peers now; read between events. */
+  held(): EngineHeld {
+    const held = { wanted: 0, requested: 0, unacknowledged: 0, receiptHints: this.hints.size }
+    for (const state of this.peers.values()) {
+      held.wanted += state.wanted.size
+      held.requested += state.requested.size
+      held.unacknowledged += state.unacknowledged.size
+    }
+    return held
   }
 
   async handle(event: EngineEvent): Promise<EngineAction[]> {
@@ -330,10 +370,29 @@ export class MeshEngine {
   }
 
   private processEvent(event: EngineEvent, cycle: Cycle, out: EngineAction[]): Later<void> {
-    const processed = this.process(event, cycle, out)
+    const processed = then(this.process(event, cycle, out), () =>
+      cycle.receiptCount() > this.policy.maxReceipts ? this.trimReceipts(cycle, out) : undefined
+    )
     if (!this.policy.resendDropped) return processed
     return then(processed, () => {
       if (this.evictedWanted) this.askAgain(cycle, out)
+    })
+  }
+
+  /** Deletes the stored receipts that expire soonest until at most `maxReceipts` are kept. */
+  private trimReceipts(cycle: Cycle, out: EngineAction[]): Later<void> {
+    let trimmed = 0
+    const walked = walk(this.store.expiredReceipts(Number.MAX_SAFE_INTEGER), (receipt) => {
+      if (cycle.receiptCount() <= this.policy.maxReceipts) return true
+      if (cycle.hasReceipt(receipt.id)) {
+        cycle.deleteReceipt(receipt)
+        trimmed++
+      }
+      return false
+    })
+    return then(walked, () => {
+      if (trimmed === 0) return
+      this.drop(out, 'receipt quota', `${trimmed} receipts past ${this.policy.maxReceipts}`, {}, trimmed)
     })
   }
 
@@ -376,10 +435,11 @@ export class MeshEngine {
     const state: PeerState = {
       tags: undefined,
       digest: undefined,
-      wanted: [],
+      wanted: new Map(),
       offered: new Set(),
       requested: new Set(),
-      unacknowledged: new Set(),
+      unacknowledged: new Map(),
+      unacknowledgedBytes: 0,
       handedOut: new Map(),
       offering: {
         pass: 'done',
@@ -411,15 +471,28 @@ export class MeshEngine {
     this.peers.delete(peer)
     if (state === undefined) return
     this.strategy.parted?.(peer)
-    for (const id of state.unacknowledged) this.failed(id, `contact with ${peer} lost before its ack`, out)
+    for (const id of state.requested) this.forgetRequest(id)
+    for (const id of state.unacknowledged.keys())
+      this.failed(id, `contact with ${peer} lost before its ack`, out)
   }
 
-  private receiveFrame(peer: string, frame: MeshFrame, cycle: Cycle, out: EngineAction[]): Later<void> {
+  private receiveFrame(peer: string, received: MeshFrame, cycle: Cycle, out: EngineAction[]): Later<void> {
     const state = this.peers.get(peer)
     if (state === undefined) {
       this.drop(out, 'malformed', 'frame from a peer not in contact', { peer })
       return
     }
+    const { frame, malformed, overLimit } = boundFrame(received)
+    if (malformed > 0)
+      this.drop(out, 'malformed', `${malformed} ids of the wrong length in a frame`, { peer }, malformed)
+    if (overLimit > 0)
+      this.drop(
+        out,
+        'over limit',
+        `${overLimit} items past ${IDS_PER_FRAME} in a frame's list`,
+        { peer },
+        overLimit
+      )
     const parts = forEach(FRAME_PARTS, (part) => this.framePart(part, peer, state, frame, cycle, out))
     return then(parts, () => {
       this.requestMore(peer, state, cycle, out)
@@ -605,12 +678,34 @@ export class MeshEngine {
     out: EngineAction[]
   ): Later<void> {
     const delivered: string[] = []
+    const hints: StoredReceipt[] = []
+    let ignored = 0
     for (const bytes of offers) {
       if (this.policy.resendDropped) state.offered.add(toHex(bytes))
-      if (cycle.hasReceiptBytes(bytes)) delivered.push(toHex(bytes))
-      else if (!cycle.hasEnvelopeBytes(bytes)) state.wanted.push(bytes)
+      if (cycle.hasReceiptBytes(bytes)) {
+        delivered.push(toHex(bytes))
+        continue
+      }
+      if (cycle.hasEnvelopeBytes(bytes)) continue
+      const id = toHex(bytes)
+      // An unverified receipt stops nothing: the envelope is asked for all the same, and the peer, which holds it, can check the hint.
+      const hint = this.hints.get(id)
+      if (hint !== undefined) hints.push(hint)
+      if (state.wanted.has(id)) continue
+      if (state.wanted.size >= this.policy.maxWantedPerPeer) ignored++
+      else state.wanted.set(id, bytes)
     }
-    if (!this.policy.shareReceipts || delivered.length === 0) return
+    if (ignored > 0)
+      this.drop(
+        out,
+        'over limit',
+        `${ignored} offers past ${this.policy.maxWantedPerPeer} ids wanted`,
+        { peer },
+        ignored
+      )
+    if (!this.policy.shareReceipts) return
+    if (hints.length > 0) this.sendReceipts(peer, hints, out, true)
+    if (delivered.length === 0) return
     return then(cycle.receipts(delivered), (receipts) => {
       this.sendReceipts(peer, receipts, out)
     })
@@ -621,18 +716,18 @@ export class MeshEngine {
    * number in flight, and asks for its next batch of offers once few are left.
    */
   private requestMore(peer: string, state: PeerState, cycle: Cycle, out: EngineAction[]): void {
-    if (state.wanted.length === 0 && !state.moreOffersDue) return
+    if (state.wanted.size === 0 && !state.moreOffersDue) return
     const requests: Uint8Array[] = []
-    while (state.requested.size < REQUESTS_IN_FLIGHT && state.wanted.length > 0) {
-      const bytes = state.wanted.shift()
-      if (bytes === undefined || cycle.hasEnvelopeBytes(bytes) || cycle.hasReceiptBytes(bytes)) continue
-      const id = toHex(bytes)
-      if (!this.policy.resendDropped && this.isRequested(id)) continue
-      state.requested.add(id)
+    for (const [id, bytes] of state.wanted) {
+      if (state.requested.size >= REQUESTS_IN_FLIGHT) break
+      state.wanted.delete(id)
+      if (cycle.hasEnvelope(id) || cycle.hasReceipt(id)) continue
+      if (!this.policy.resendDropped && this.requestedFrom.has(id)) continue
+      this.markRequested(state, id)
       requests.push(bytes)
     }
     this.sendIds(peer, 'requests', requests, out)
-    if (state.moreOffersDue && state.wanted.length < OFFER_BATCH) {
+    if (state.moreOffersDue && state.wanted.size < OFFER_BATCH) {
       state.moreOffersDue = false
       out.push(this.frame(peer, { moreOffers: true }))
     }
@@ -642,13 +737,25 @@ export class MeshEngine {
   private askAgain(cycle: Cycle, out: EngineAction[]): void {
     this.evictedWanted = false
     for (const [peer, state] of this.peers) {
-      if (state.tags !== undefined && state.wanted.length > 0) this.requestMore(peer, state, cycle, out)
+      if (state.tags !== undefined && state.wanted.size > 0) this.requestMore(peer, state, cycle, out)
     }
   }
 
-  private isRequested(id: string): boolean {
-    for (const state of this.peers.values()) if (state.requested.has(id)) return true
-    return false
+  private markRequested(state: PeerState, id: string): void {
+    if (state.requested.has(id)) return
+    state.requested.add(id)
+    this.requestedFrom.set(id, (this.requestedFrom.get(id) ?? 0) + 1)
+  }
+
+  /** The id is no longer awaited from this peer (it came, was refused, or the contact ended). */
+  private requestDone(state: PeerState, id: string): void {
+    if (state.requested.delete(id)) this.forgetRequest(id)
+  }
+
+  private forgetRequest(id: string): void {
+    const count = this.requestedFrom.get(id) ?? 0
+    if (count > 1) this.requestedFrom.set(id, count - 1)
+    else this.requestedFrom.delete(id)
   }
 
   private receiveRequests(
@@ -658,36 +765,58 @@ export class MeshEngine {
     cycle: Cycle,
     out: EngineAction[]
   ): Later<void> {
-    return then(cycle.envelopes(requests.map(toHex)), (envelopes) => {
-      this.sendRequested(peer, state, requests, envelopes, out)
+    // Only as many as the peer may still have unacknowledged are read; the rest are refused unread.
+    const room = Math.max(0, this.policy.maxUnacknowledgedPerPeer - state.unacknowledged.size)
+    const honoured = requests.length > room ? requests.slice(0, room) : requests
+    const busy = requests.slice(honoured.length)
+    return then(cycle.envelopes(honoured.map(toHex)), (envelopes) => {
+      this.sendRequested(peer, state, honoured, envelopes, busy, out)
     })
   }
 
-  /** Sends the envelopes a peer requested, refusing those no longer held. */
+  /**
+   * Sends the envelopes a peer requested, refusing those no longer held, and as `busy` those past what the
+   * peer may hold unacknowledged (`busy`: requests past that count, not read).
+   */
   private sendRequested(
     peer: string,
     state: PeerState,
     requests: Uint8Array[],
     envelopes: (StoredEnvelope | undefined)[],
+    busy: Uint8Array[],
     out: EngineAction[]
   ): void {
     const now = this.clock.now()
     const encoded: Uint8Array[] = []
     const headers: EnvelopeHeader[] = []
-    const gone: MeshFrame.Refusal[] = []
+    const refusals: MeshFrame.Refusal[] = []
     envelopes.forEach((envelope, i) => {
+      const envelopeId = requests[i] ?? new Uint8Array()
       if (envelope === undefined || envelope.header.expiresAt <= now) {
-        gone.push({ envelopeId: requests[i] ?? new Uint8Array(), reason: 'gone' })
+        refusals.push({ envelopeId, reason: 'gone' })
         return
       }
-      state.unacknowledged.add(envelope.header.id)
+      const { id, size } = envelope.header
+      if (state.unacknowledged.has(id)) return
+      if (state.unacknowledgedBytes + size > this.policy.maxUnacknowledgedBytesPerPeer) {
+        busy.push(envelopeId)
+        return
+      }
+      state.unacknowledged.set(id, size)
+      state.unacknowledgedBytes += size
       if (envelope.origin === 'local') this.attempted(envelope.header.id)
       const copies = this.strategy.handOut?.(envelope, state.view)
       if (copies !== undefined) state.handedOut.set(envelope.header.id, copies)
       encoded.push(encodeEnvelope(envelope.content, Math.max(0, envelope.hopsLeft - 1), copies))
       headers.push(envelope.header)
     })
-    if (gone.length > 0) out.push(this.frame(peer, { refusals: gone }))
+    if (busy.length > 0) {
+      const { maxUnacknowledgedPerPeer: count, maxUnacknowledgedBytesPerPeer: bytes } = this.policy
+      const detail = `${busy.length} requests past ${count} envelopes or ${bytes} bytes unacknowledged`
+      this.drop(out, 'over limit', detail, { peer }, busy.length)
+      for (const envelopeId of busy) refusals.push({ envelopeId, reason: 'busy' })
+    }
+    if (refusals.length > 0) out.push(this.frame(peer, { refusals }))
     let start = 0
     let frameBytes = 0
     encoded.forEach((bytes, i) => {
@@ -723,13 +852,13 @@ export class MeshEngine {
           continue
         }
         const id = toHex(idBytes)
-        state.requested.delete(id)
+        this.requestDone(state, id)
         this.drop(out, 'too large', (err as Error).message, { peer, id })
         refusals.push({ envelopeId: idBytes, reason: 'too large' })
       }
     }
     const takeIn = ({ header, content, hopsLeft, copies }: DecodedEnvelope): Later<void> => {
-      state.requested.delete(header.id)
+      this.requestDone(state, header.id)
       if (header.expiresAt <= now) {
         this.drop(out, 'expired', 'arrived expired', { peer, id: header.id })
         return
@@ -743,6 +872,17 @@ export class MeshEngine {
         fromPeer: peer,
         recipient: '',
         ...(copies === undefined ? {} : { copies })
+      }
+      const hint = this.hints.get(header.id)
+      if (hint !== undefined) {
+        this.hints.delete(header.id)
+        if (receiptMatches(hint.secret, envelope)) {
+          acks.push(header.idBytes)
+          this.drop(out, 'already delivered', 'a receipt hint for it matches', { peer, id: header.id })
+          cycle.putReceipt(hint)
+          receipts.push(hint)
+          return
+        }
       }
       return then(cycle.receipt(header.id), (receipt) => {
         if (receipt !== undefined) {
@@ -956,7 +1096,7 @@ export class MeshEngine {
   private wantAgain({ id, idBytes }: EnvelopeHeader): void {
     for (const state of this.peers.values()) {
       if (!state.offered.has(id)) continue
-      state.wanted.push(idBytes)
+      state.wanted.set(id, idBytes)
       this.evictedWanted = true
     }
   }
@@ -968,7 +1108,11 @@ export class MeshEngine {
     })
   }
 
-  /** Takes in a peer's receipts: each deletes our copy of its envelope (if the secret matches) and spreads. */
+  /**
+   * Takes in a peer's receipts. One for an envelope we hold is checked against it: if it matches, our copy
+   * goes and the receipt is kept and spread; if not, it is forged (unless its sender marked it a hint).
+   * One for an envelope we lack cannot be checked: it is kept only as a hint, which stops nothing.
+   */
   private learnReceipts(
     peer: string,
     receipts: Receipt[],
@@ -979,9 +1123,10 @@ export class MeshEngine {
   ): void {
     const now = this.clock.now()
     const learned: StoredReceipt[] = []
+    let forged = 0
+    let evicted = 0
     receipts.forEach((wire, i) => {
       const id = ids[i] ?? ''
-      for (const state of this.peers.values()) state.requested.delete(id)
       if (cycle.hasReceipt(id)) return
       const receipt: StoredReceipt = {
         id,
@@ -989,20 +1134,33 @@ export class MeshEngine {
         expiresAt: Math.min(Number(wire.expiresAt), now + this.policy.maxTtl)
       }
       const envelope = envelopes[i]
-      if (envelope !== undefined && cycle.hasEnvelope(id)) {
-        if (!receiptMatches(receipt.secret, envelope)) {
-          this.drop(out, 'malformed', 'receipt does not match its envelope', { peer, id })
-          return
-        }
-        cycle.deleteEnvelope(envelope)
-        if (envelope.origin === 'local') {
-          this.outboxAttempts.delete(id)
-          out.push({ kind: 'receipt', id })
-        }
+      if (envelope === undefined || !cycle.hasEnvelope(id)) {
+        evicted += this.hints.add(peer, receipt)
+        return
+      }
+      if (!receiptMatches(receipt.secret, envelope)) {
+        if (!wire.hint) forged++
+        return
+      }
+      this.hints.delete(id)
+      cycle.deleteEnvelope(envelope)
+      if (envelope.origin === 'local') {
+        this.outboxAttempts.delete(id)
+        out.push({ kind: 'receipt', id })
       }
       cycle.putReceipt(receipt)
       learned.push(receipt)
     })
+    if (forged > 0)
+      this.drop(
+        out,
+        'forged receipt',
+        `${forged} receipts that do not match their envelopes`,
+        { peer },
+        forged
+      )
+    if (evicted > 0)
+      this.drop(out, 'receipt quota', `${evicted} receipt hints made way for newer ones`, { peer }, evicted)
     this.spreadReceipts(learned, out, peer)
   }
 
@@ -1086,7 +1244,7 @@ export class MeshEngine {
     const handed: string[] = []
     for (const bytes of acks) {
       const id = toHex(bytes)
-      state.unacknowledged.delete(id)
+      this.answered(state, id)
       const attempts = this.outboxAttempts.get(id)
       if (attempts !== undefined) {
         attempts.failures = 0
@@ -1095,6 +1253,15 @@ export class MeshEngine {
       if (state.handedOut.has(id)) handed.push(id)
     }
     if (handed.length > 0) return this.handedOver(state, handed, cycle, out)
+  }
+
+  /** The peer answered for an envelope we sent it (took or refused it): whether we awaited that answer. */
+  private answered(state: PeerState, id: string): boolean {
+    const size = state.unacknowledged.get(id)
+    if (size === undefined) return false
+    state.unacknowledged.delete(id)
+    state.unacknowledgedBytes -= size
+    return true
   }
 
   /** A peer took copies of envelopes from us: keep what the strategy says is left, or delete the envelope. */
@@ -1131,9 +1298,9 @@ export class MeshEngine {
     const failing: { id: string; reason: string; count: number }[] = []
     for (const { envelopeId, reason } of refusals) {
       const id = toHex(envelopeId)
-      state.requested.delete(id)
+      this.requestDone(state, id)
       state.offered.delete(id)
-      if (!state.unacknowledged.delete(id)) continue
+      if (!this.answered(state, id)) continue
       this.failed(id, `refused by ${peer}: ${reason}`, out)
       const attempts = this.outboxAttempts.get(id)
       if (attempts === undefined || !PERMANENT_REFUSALS.has(reason)) continue
@@ -1212,12 +1379,14 @@ export class MeshEngine {
     }
   }
 
-  private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[]): void {
+  /** `hint`: receipts this node could not verify, for a peer that holds their envelopes to check. */
+  private sendReceipts(peer: string, receipts: StoredReceipt[], out: EngineAction[], hint = false): void {
     for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
       const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
         envelopeId: fromHex(receipt.id),
         secret: receipt.secret,
-        expiresAt: BigInt(receipt.expiresAt)
+        expiresAt: BigInt(receipt.expiresAt),
+        hint
       }))
       out.push(this.frame(peer, { receipts: chunk }))
     }
@@ -1257,13 +1426,15 @@ export class MeshEngine {
     return { kind: 'send', peer, frame: meshFrame(fields) }
   }
 
+  /** Counts `count` items dropped for one reason in one action: a flood makes one action per frame, not per item. */
   private drop(
     out: EngineAction[],
     reason: DropReason,
     detail: string,
-    where: { peer?: string; id?: string } = {}
+    where: { peer?: string; id?: string } = {},
+    count = 1
   ): void {
-    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + count
     out.push({ kind: 'dropped', reason, detail, ...where })
   }
 

@@ -4,6 +4,7 @@ export type {
   Clock,
   EngineAction,
   EngineEvent,
+  EngineHeld,
   EngineInit,
   EngineStats,
   Attempts,
@@ -31,6 +32,6 @@ export { Discovery } from './discovery.ts'
 export { PeerExchange } from './peer-exchange.ts'
 export { createMeshLibp2p } from './libp2p.ts'
 export type { MeshLibp2p } from './libp2p.ts'
-export { MESH_PROTOCOL, OFFER_BATCH } from './constants.ts'
+export { IDS_PER_FRAME, MESH_PROTOCOL, OFFER_BATCH } from './constants.ts'
 export { MeshFrame } from './mesh.pb.ts'
 export { decodeMeshFrame, meshFrame } from './frames.ts'

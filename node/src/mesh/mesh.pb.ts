@@ -7,6 +7,7 @@ export interface Receipt {
   envelopeId: Uint8Array
   secret: Uint8Array
   expiresAt: bigint
+  hint: boolean
 }
 
 export namespace Receipt {
@@ -34,6 +35,11 @@ export namespace Receipt {
           w.uint64(obj.expiresAt)
         }
 
+        if ((obj.hint != null && obj.hint !== false)) {
+          w.uint32(32)
+          w.bool(obj.hint)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -41,7 +47,8 @@ export namespace Receipt {
         const obj: any = {
           envelopeId: uint8ArrayAlloc(0),
           secret: uint8ArrayAlloc(0),
-          expiresAt: 0n
+          expiresAt: 0n,
+          hint: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -60,6 +67,10 @@ export namespace Receipt {
             }
             case 3: {
               obj.expiresAt = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.hint = reader.bool()
               break
             }
             default: {
@@ -98,6 +109,13 @@ export namespace Receipt {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.hint`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -125,6 +143,11 @@ export namespace Receipt {
     value: bigint
   }
 
+  export interface ReceiptHintFieldEvent {
+    field: '$.hint'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Receipt>): Uint8Array {
     return encodeMessage(obj, Receipt.codec())
   }
@@ -133,7 +156,7 @@ export namespace Receipt {
     return decodeMessage(buf, Receipt.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Generator<ReceiptEnvelopeIdFieldEvent | ReceiptSecretFieldEvent | ReceiptExpiresAtFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Receipt>): Generator<ReceiptEnvelopeIdFieldEvent | ReceiptSecretFieldEvent | ReceiptExpiresAtFieldEvent | ReceiptHintFieldEvent> {
     return streamMessage(buf, Receipt.codec(), opts)
   }
 }
@@ -767,6 +790,12 @@ export namespace MeshFrame {
     index: number
   }
 
+  export interface MeshFrameReceiptsHintFieldEvent {
+    field: '$.receipts[].hint'
+    value: boolean
+    index: number
+  }
+
   export interface MeshFrameOffersFieldEvent {
     field: '$.offers[]'
     index: number
@@ -809,7 +838,7 @@ export namespace MeshFrame {
     return decodeMessage(buf, MeshFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameHelloHeldDigestFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent | MeshFrameOffersCompleteFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MeshFrame>): Generator<MeshFrameHelloTagsFieldEvent | MeshFrameHelloStrategyFieldEvent | MeshFrameHelloHeldDigestFieldEvent | MeshFrameEnvelopesFieldEvent | MeshFrameAcksFieldEvent | MeshFrameReceiptsEnvelopeIdFieldEvent | MeshFrameReceiptsSecretFieldEvent | MeshFrameReceiptsExpiresAtFieldEvent | MeshFrameReceiptsHintFieldEvent | MeshFrameOffersFieldEvent | MeshFrameRequestsFieldEvent | MeshFrameRefusalsEnvelopeIdFieldEvent | MeshFrameRefusalsReasonFieldEvent | MeshFrameMoreOffersFieldEvent | MeshFrameOffersCompleteFieldEvent> {
     return streamMessage(buf, MeshFrame.codec(), opts)
   }
 }

@@ -10,10 +10,7 @@ export type Misbehaviour = DropReason | SessionFault
  * that expired on the way, was delivered meanwhile, or met a full store is bad luck, not an attack, and
  * weighs nothing, as does every reason not listed.
  */
-const MISBEHAVIOUR_WEIGHTS: ReadonlyMap<string, number> = new Map<
-  Misbehaviour | 'forged receipt' | 'over limit',
-  number
->([
+const MISBEHAVIOUR_WEIGHTS: ReadonlyMap<string, number> = new Map<Misbehaviour, number>([
   ['malformed', 20],
   ['forged receipt', 50],
   ['over limit', 20],

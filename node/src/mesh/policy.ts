@@ -44,6 +44,18 @@ export interface EnginePolicy extends EnvelopeLimits {
    * what it holds, so peers offer it everything. Off in the daemon.
    */
   resendDropped: boolean
+  /** Ids a peer offered that we lack, held per peer until requested; offers beyond are ignored. */
+  maxWantedPerPeer: number
+  /** Envelopes sent to a peer and not yet acknowledged, at most: further requests are refused as `busy`. */
+  maxUnacknowledgedPerPeer: number
+  /** The same in bytes. */
+  maxUnacknowledgedBytesPerPeer: number
+  /** Receipts this node cannot verify (it holds no copy), kept as hints from one peer; its oldest make way. */
+  maxReceiptHintsPerPeer: number
+  /** Receipt hints from all peers; the oldest make way. */
+  maxReceiptHints: number
+  /** Verified receipts stored; those expiring soonest make way. */
+  maxReceipts: number
 }
 
 /** Defaults sized for a Raspberry Pi with an SD card. */
@@ -60,7 +72,13 @@ export const DEFAULT_POLICY: EnginePolicy = {
   shareReceipts: true,
   outboxInRelayStore: false,
   randomSendOrder: false,
-  resendDropped: false
+  resendDropped: false,
+  maxWantedPerPeer: 16_384,
+  maxUnacknowledgedPerPeer: 1024,
+  maxUnacknowledgedBytesPerPeer: 64 * 1024 * 1024,
+  maxReceiptHintsPerPeer: 1024,
+  maxReceiptHints: 16_384,
+  maxReceipts: 262_144
 }
 
 /**
