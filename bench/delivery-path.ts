@@ -1,3 +1,4 @@
+import { DAEMON_V8_FLAGS } from '../node/src/cli/v8-flags.ts'
 import { cpus } from 'node:os'
 import type { Benchmark } from './benchmark.ts'
 import { measureDelivery } from './delivery.ts'
@@ -55,7 +56,8 @@ function method(reference: RawQuicFigures): string {
   return [
     `Three \`qpq-node start\` daemons, each its own process with a fresh temporary data folder, on 127.0.0.1 ` +
       `over QUIC only (\`--listen /ip4/127.0.0.1/udp/0/quic-v1 --no-mdns\`, peer exchange off with ` +
-      `\`QPQ_NETWORK_PEER_EXCHANGE=false\`, default configuration otherwise, log level \`info\`). B starts ` +
+      `\`QPQ_NETWORK_PEER_EXCHANGE=false\`, default configuration otherwise, log level \`info\`, the bin's V8 ` +
+      `flags \`${DAEMON_V8_FLAGS.join(' ')}\`). B starts ` +
       `first; C, then A, start with \`--bootstrap\` B's QUIC address. A and C never connect to each other ` +
       `(checked), so every envelope goes A → B → C. Once \`status\` shows A and C with one ` +
       `mesh contact each (B with two), the bench pushes ${whole(DELIVERY.messages)} messages of ` +

@@ -1,3 +1,4 @@
+import { DAEMON_V8_FLAGS } from '../node/src/cli/v8-flags.ts'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -96,13 +97,14 @@ function render(quiet: DeliveryFigures, flooded: DeliveryFigures, attack: FloodF
     '### Method',
     '',
     `The delivery path's three daemons (A → B → C over QUIC on 127.0.0.1, B the relay, default configuration, ` +
-      `system malloc), twice in one run: ${whole(HONEST.messages)} MLS texts of ${HONEST.textBytes} B sent ` +
+      `system malloc, the bin's V8 flags \`${DAEMON_V8_FLAGS.join(' ')}\`), twice in one run: ${whole(HONEST.messages)} MLS texts of ${HONEST.textBytes} B sent ` +
       `through A's control socket (${HONEST.window} in flight) until C's inbox holds them all, first alone, ` +
       `then while \`bench/flooder.ts\`, a bare libp2p node in its own process, floods B over the mesh ` +
       `protocol from the moment the three are in contact until C has everything. The flooder never reads and ` +
-      `sends, as fast as its writes drain, the attacks of issue 16 in turn: 4,096 offers it never serves, one ` +
-      `frame of 100,000 duplicate 1-byte offers, 4,096 requests for ids nobody holds, 4,096 receipts for ` +
-      `random ids, 20,000 empty envelopes; when B closes or refuses it, it comes back with a fresh identity. ` +
+      `sends, as fast as its writes drain, the attacks of issue 16 in turn: 4,096 offers it never serves, ` +
+      `4,096 and 100,000 duplicate 1-byte offers, 4,096 requests for ids nobody holds, 4,096 receipts for ` +
+      `random ids, 4,096 and 100,000 empty envelopes (the lists of 100,000 are refused by B's decoder as ` +
+      `malformed frames, those of 4,096 go to its engine); when B closes or refuses it, it comes back with a fresh identity. ` +
       `RSS is each daemon's peak (\`VmHWM\`); B's \`status\` is polled every 50 ms and its slowest answer kept.`,
     '',
     '### Figures',

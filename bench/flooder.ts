@@ -2,8 +2,8 @@
  * The hostile peer of the flood benchmark, run as its own process by flood.ts: `node flooder.js <multiaddr>`.
  * Over and over, with a fresh identity each time (as an attacker would once refused), it dials the target,
  * opens the mesh stream and sends the attacks of issue 16 in turn as fast as its writes drain, never reading:
- * offers it never serves, one frame of duplicate offers, requests for ids nobody holds, receipts for random
- * ids and frames of empty envelopes. Prints one JSON line `{"frames", "bytes", "identities"}` on SIGTERM and
+ * offers it never serves, duplicate offers, requests for ids nobody holds, receipts for random ids and empty
+ * envelopes, each both within the frame's list limit (work for the engine) and far over it (work for the decoder). Prints one JSON line `{"frames", "bytes", "identities"}` on SIGTERM and
  * exits.
  */
 import { randomBytes } from 'node:crypto'
@@ -15,19 +15,27 @@ import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/s
 
 /** Ids per frame of each attack: the most an honest frame carries (`IDS_PER_FRAME`). */
 const IDS = 4096
-/** Duplicates of one id in the duplicate-offers frame. */
-const DUPLICATES = 100_000
-/** Empty envelopes in one frame. */
-const EMPTY_ENVELOPES = 20_000
+/** Items of the lists over the limit: the sizes that hurt before there was one. */
+const OVER_LIMIT = 100_000
 
 function randomIds(count: number, bytes = 32): Uint8Array[] {
   return Array.from({ length: count }, () => new Uint8Array(randomBytes(bytes)))
 }
 
+/** One malformed 1-byte id, `count` times. */
+function duplicates(count: number): Uint8Array[] {
+  return Array.from({ length: count }, () => new Uint8Array([7]))
+}
+
+function empties(count: number): Uint8Array[] {
+  return Array.from({ length: count }, () => new Uint8Array())
+}
+
 /** The attack frames, made afresh for each call so no two offers repeat. */
 const ATTACKS: (() => MeshFrame)[] = [
   () => meshFrame({ offers: randomIds(IDS), offersComplete: false }),
-  () => meshFrame({ offers: Array.from({ length: DUPLICATES }, () => new Uint8Array([7])) }),
+  () => meshFrame({ offers: duplicates(IDS) }),
+  () => meshFrame({ offers: duplicates(OVER_LIMIT) }),
   () => meshFrame({ requests: randomIds(IDS) }),
   () =>
     meshFrame({
@@ -38,7 +46,8 @@ const ATTACKS: (() => MeshFrame)[] = [
         hint: false
       }))
     }),
-  () => meshFrame({ envelopes: Array.from({ length: EMPTY_ENVELOPES }, () => new Uint8Array()) })
+  () => meshFrame({ envelopes: empties(IDS) }),
+  () => meshFrame({ envelopes: empties(OVER_LIMIT) })
 ]
 
 const target = multiaddr(process.argv[2] ?? '')
@@ -62,9 +71,11 @@ async function floodOnce(): Promise<void> {
       const data = lp.encode.single(MeshFrame.encode(frame)).subarray()
       frames++
       bytes += data.length
-      // A send the stream buffers resolves at once: yield, or SIGTERM would never be heard.
-      if (stream.send(data)) await setImmediate()
-      else await stream.onDrain()
+      const sent = stream.send(data)
+      // Buffered sends and drains can both resolve at once: yield to the event loop each time, or the QUIC
+      // socket never writes and SIGTERM is never heard.
+      await setImmediate()
+      if (!sent) await stream.onDrain()
     }
     await send(meshFrame({ hello: { tags: [] } }))
     for (
@@ -75,8 +86,9 @@ async function floodOnce(): Promise<void> {
       const attack = ATTACKS[i]
       if (attack !== undefined) await send(attack())
     }
-  } catch {
+  } catch (err) {
     // refused, reset or banned: come back as someone else
+    process.stderr.write(`flooder: ${(err as Error).message}\n`)
   } finally {
     await node.stop()
   }

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
+import { readFile } from 'node:fs/promises'
 import { unsupportedNodeMessage } from '../node/src/cli/supported-node.ts'
+import { DAEMON_SHEBANG, DAEMON_V8_FLAGS } from '../node/src/cli/v8-flags.ts'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..')
@@ -56,5 +58,18 @@ describe('the bins on an old Node.js', function () {
       expect(result.code, `${name}: ${result.stderr}`).to.equal(0)
       expect(result.stdout, name).to.include(`${name} <command>`)
     }
+  })
+})
+
+describe("the daemon's V8 flags", () => {
+  it("are the bin's first line and npm start's (the tests and benchmarks import them)", async () => {
+    for (const file of [join(ROOT, 'node', 'src', 'cli', 'bin.ts'), BINS['qpq-node']]) {
+      const [firstLine] = (await readFile(file, 'utf8')).split('\n')
+      expect(firstLine, file).to.equal(DAEMON_SHEBANG)
+    }
+    const { scripts } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
+    expect(scripts.start).to.equal(`node ${DAEMON_V8_FLAGS.join(' ')} dist/node/src/cli/main.js start`)
   })
 })

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
+import { DAEMON_V8_FLAGS } from '../../node/src/cli/v8-flags.ts'
 
 const run = promisify(execFile)
 
@@ -114,7 +115,7 @@ export class TestDaemon {
       ...(transport === 'tcp' ? [] : ['/ip4/127.0.0.1/udp/0/quic-v1']),
       ...(transport === 'quic' ? [] : ['/ip4/127.0.0.1/tcp/0'])
     ]
-    const args = [CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
+    const args = [...DAEMON_V8_FLAGS, CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
     for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
     if (options.mdns !== true) args.push('--no-mdns')
     args.push(...(options.args ?? []))

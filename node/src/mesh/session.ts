@@ -2,11 +2,14 @@ import * as lp from 'it-length-prefixed'
 import type { Logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
 import { MAX_FRAME_BYTES, MAX_PAUSED_READ_BYTES } from './constants.ts'
-import { decodeMeshFrame } from './frames.ts'
+import { decodeMeshFrame, frameItems } from './frames.ts'
 import { MeshFrame } from './mesh.pb.ts'
 
 /** Frames from one peer handed to the engine but not yet processed, beyond which reading pauses. */
 const MAX_FRAMES_IN_FLIGHT = 64
+
+/** Heap bytes a decoded item costs beyond its bytes on the wire (a Uint8Array view, or a receipt's object). */
+const DECODED_ITEM_BYTES = 128
 
 /** What a peer's mesh stream can do wrong, apart from what the engine finds in its frames. */
 export type SessionFault = 'malformed frame' | 'frame over size'
@@ -15,7 +18,10 @@ export type SessionFault = 'malformed frame' | 'frame over size'
 export interface SessionLimits {
   /** Bytes queued for the peer and not yet written, beyond which its frames are not read until they drain. */
   maxQueuedBytes: number
-  /** Bytes of the peer's frames handed to the engine and not yet processed, beyond which reading pauses. */
+  /**
+   * Bytes of the peer's frames handed to the engine and not yet processed, counted as decoded (each item of a
+   * list weighs DECODED_ITEM_BYTES more), beyond which reading pauses.
+   */
   maxFrameBytesInFlight: number
 }
 
@@ -86,8 +92,9 @@ export class PeerSession {
           this.init.onFault('malformed frame', err as Error)
           continue
         }
-        inFlight.push({ processed: this.init.onFrame(frame), bytes: data.byteLength })
-        inFlightBytes += data.byteLength
+        const bytes = data.byteLength + frameItems(frame) * DECODED_ITEM_BYTES
+        inFlight.push({ processed: this.init.onFrame(frame), bytes })
+        inFlightBytes += bytes
         // Requests are answered before the next frame is read, so the write bound below sees the answers.
         const answers = frame.requests.length > 0
         while (
