@@ -29,7 +29,16 @@ export class DaemonProcess {
 
   /** Spawns the daemon and resolves once it prints its control socket (it is then serving). */
   static async start(name: string, data: string, bootstrap: string[] = []): Promise<DaemonProcess> {
-    const args = [...DAEMON_V8_FLAGS, CLI, 'start', '--data', data, '--no-mdns', '--listen', '/ip4/127.0.0.1/udp/0/quic-v1']
+    const args = [
+      ...DAEMON_V8_FLAGS,
+      CLI,
+      'start',
+      '--data',
+      data,
+      '--no-mdns',
+      '--listen',
+      '/ip4/127.0.0.1/udp/0/quic-v1'
+    ]
     for (const address of bootstrap) args.push('--bootstrap', address)
     // peer exchange would introduce A and C to each other: the bench needs them to meet only through B
     const env = { ...process.env, QPQ_NETWORK_PEER_EXCHANGE: 'false' }

@@ -115,7 +115,14 @@ export class TestDaemon {
       ...(transport === 'tcp' ? [] : ['/ip4/127.0.0.1/udp/0/quic-v1']),
       ...(transport === 'quic' ? [] : ['/ip4/127.0.0.1/tcp/0'])
     ]
-    const args = [...DAEMON_V8_FLAGS, CLI, 'start', '--data', this.data, ...listen.flatMap((address) => ['--listen', address])]
+    const args = [
+      ...DAEMON_V8_FLAGS,
+      CLI,
+      'start',
+      '--data',
+      this.data,
+      ...listen.flatMap((address) => ['--listen', address])
+    ]
     for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
     if (options.mdns !== true) args.push('--no-mdns')
     args.push(...(options.args ?? []))
