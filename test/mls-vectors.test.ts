@@ -1,7 +1,7 @@
 /**
  * The MLS working group's interoperability test vectors (test/fixtures/mls-vectors), run through ts-mls with the
  * ciphersuite this project uses: suite 1 on the node:crypto implementation (node/src/mls/suite.ts), the other
- * suites that need no optional package on ts-mls's stock implementation. See docs/how-it-works.md (Conformance) for
+ * suites that need no optional package on ts-mls's stock implementation. See docs/mls.md (Conformance) for
  * the families that cannot run and why.
  */
 import { readFileSync } from 'node:fs'
