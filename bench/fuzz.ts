@@ -19,11 +19,9 @@ import {
   createEnvelopeContent,
   decodeEnvelope,
   encodeEnvelope,
-  MalformedEnvelopeError,
-  MalformedMessageError,
-  OversizeEnvelopeError,
   peerDecoder,
-  readHeader
+  readHeader,
+  WireError
 } from '../node/src/wire/index.ts'
 import { Random } from '../sim/src/random.ts'
 
@@ -107,9 +105,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
 
 /** The stable code of one of the project's decode errors; undefined for any other error. */
 function typedCode(err: unknown): string | undefined {
-  if (err instanceof MalformedMessageError || err instanceof MalformedEnvelopeError) return err.code
-  if (err instanceof OversizeEnvelopeError) return err.name
-  return undefined
+  return err instanceof WireError ? err.code : undefined
 }
 
 function frameEvent(frame: MeshFrame) {

@@ -176,7 +176,11 @@ describe('api: control socket', () => {
     raw.socket.write('this is {not json\n')
     expect(await raw.nextLine()).to.deep.include({
       id: null,
-      error: { name: 'InvalidRequestError', message: 'request is not valid UTF-8 JSON' }
+      error: {
+        name: 'InvalidRequestError',
+        message: 'request is not valid UTF-8 JSON',
+        code: 'E_API_INVALID_REQUEST'
+      }
     })
     raw.socket.write(Buffer.from([0xff, 0xfe, 0x0a]))
     expect(await raw.nextLine()).to.have.nested.property('error.name', 'InvalidRequestError')

@@ -79,9 +79,9 @@ export class ControlClient {
 
   /**
    * Sends one request and resolves with its `result`. Throws `DaemonNotRunningError` when no daemon listens
-   * on the socket, `RemoteError` when the daemon answers with an error, `ControlTimeoutError`,
-   * `ControlProtocolError` for an answer that cannot be read, and `RequestTooLargeError` before sending a
-   * request over the line limit.
+   * on the socket, `RemoteError` (with the daemon's error code) when the daemon answers with an error,
+   * `ControlTimeoutError`, `ControlProtocolError` for an answer that cannot be read, and
+   * `RequestTooLargeError` before sending a request over the line limit.
    */
   async call(method: string, params: ControlParams = {}, options: CallOptions = {}): Promise<unknown> {
     const { signal } = options
@@ -134,7 +134,7 @@ export class ControlClient {
           }
           if (response.error !== undefined) {
             if (response.id === id || response.id === null) {
-              finish(new RemoteError(response.error.name, response.error.message))
+              finish(new RemoteError(response.error.name, response.error.message, response.error.code))
               return
             }
           } else if (response.id === id) {

@@ -1,23 +1,27 @@
 /**
- * Errors of the local control socket. Each class sets `name`; the server sends `name` and `message` of a
- * failed request over the wire, and the client re-throws them as a `RemoteError`.
+ * Errors of the local control socket. The server sends `name`, `message` and `code` of a failed request over
+ * the wire, and the client re-throws them as a `RemoteError` carrying that code.
  */
 
+import { INTERNAL_ERROR_CODE, QpqError } from '../qpq-error.ts'
+
+/** The base of the control socket's errors. */
+export abstract class ApiError extends QpqError {}
+
 /** `start()` found a daemon already answering on the control socket path. */
-export class DaemonAlreadyRunningError extends Error {
-  static readonly NAME = 'DaemonAlreadyRunningError'
+export class DaemonAlreadyRunningError extends ApiError {
+  static override readonly code = 'E_API_DAEMON_ALREADY_RUNNING'
   readonly path: string
 
   constructor(path: string) {
     super(`a qpq-node daemon is already running on control socket ${path}`)
-    this.name = DaemonAlreadyRunningError.NAME
     this.path = path
   }
 }
 
 /** The client found no socket file, or nobody listening on it. */
-export class DaemonNotRunningError extends Error {
-  static readonly NAME = 'DaemonNotRunningError'
+export class DaemonNotRunningError extends ApiError {
+  static override readonly code = 'E_API_DAEMON_NOT_RUNNING'
   readonly dataDir: string
 
   constructor(dataDir: string, options?: ErrorOptions) {
@@ -25,111 +29,95 @@ export class DaemonNotRunningError extends Error {
       `no qpq-node daemon is running for data folder ${dataDir} (start one with: qpq-node start --data ${dataDir})`,
       options
     )
-    this.name = DaemonNotRunningError.NAME
     this.dataDir = dataDir
   }
 }
 
-/** The daemon answered a request with an error; `remoteName` is the `name` of the error on the daemon side. */
-export class RemoteError extends Error {
-  static readonly NAME = 'RemoteError'
+/**
+ * The daemon answered a request with an error: `remoteName` is its `name` on the daemon side, `code` its code
+ * (`E_INTERNAL` when the daemon sent none). The one class without a code of its own.
+ */
+export class RemoteError extends ApiError {
+  declare readonly code: string
   readonly remoteName: string
 
-  constructor(remoteName: string, message: string) {
+  constructor(remoteName: string, message: string, code: string = INTERNAL_ERROR_CODE) {
     super(message)
-    this.name = RemoteError.NAME
     this.remoteName = remoteName
+    this.code = code
   }
 }
 
 /** Sent by the server when a request names a method it has no handler for. */
-export class UnknownMethodError extends Error {
-  static readonly NAME = 'UnknownMethodError'
+export class UnknownMethodError extends ApiError {
+  static override readonly code = 'E_API_UNKNOWN_METHOD'
 
   constructor(method: string) {
     super(`unknown method: ${method}`)
-    this.name = UnknownMethodError.NAME
   }
 }
 
-/** Sent by the server for a line that is not valid UTF-8 JSON or not a `{ id, method, params }` object. */
-export class InvalidRequestError extends Error {
-  static readonly NAME = 'InvalidRequestError'
-
-  constructor(message: string) {
-    super(message)
-    this.name = InvalidRequestError.NAME
-  }
+/**
+ * A request the daemon cannot take: a line that is not valid UTF-8 JSON or not a `{ id, method, params }`
+ * object (sent by the server), or params a handler refuses (thrown by the daemon's handlers).
+ */
+export class InvalidRequestError extends ApiError {
+  static override readonly code = 'E_API_INVALID_REQUEST'
 }
 
 /** A request line is longer than the limit: sent by the server (which then closes), thrown by the client. */
-export class RequestTooLargeError extends Error {
-  static readonly NAME = 'RequestTooLargeError'
+export class RequestTooLargeError extends ApiError {
+  static override readonly code = 'E_API_REQUEST_TOO_LARGE'
 
   constructor(limit: number) {
     super(`request line exceeds ${limit} bytes`)
-    this.name = RequestTooLargeError.NAME
   }
 }
 
 /** Sent by the server when a handler's result does not fit in one line. */
-export class ResponseTooLargeError extends Error {
-  static readonly NAME = 'ResponseTooLargeError'
+export class ResponseTooLargeError extends ApiError {
+  static override readonly code = 'E_API_RESPONSE_TOO_LARGE'
 
   constructor(limit: number) {
     super(`response exceeds ${limit} bytes`)
-    this.name = ResponseTooLargeError.NAME
   }
 }
 
 /** Sent by the server when a handler's result cannot be encoded as JSON (a BigInt, a cycle, …). */
-export class ResponseEncodingError extends Error {
-  static readonly NAME = 'ResponseEncodingError'
-
-  constructor(message: string) {
-    super(message)
-    this.name = ResponseEncodingError.NAME
-  }
+export class ResponseEncodingError extends ApiError {
+  static override readonly code = 'E_API_RESPONSE_ENCODING'
 }
 
 /** The client received something other than a well-formed answer to its request. */
-export class ControlProtocolError extends Error {
-  static readonly NAME = 'ControlProtocolError'
-
-  constructor(message: string) {
-    super(message)
-    this.name = ControlProtocolError.NAME
-  }
+export class ControlProtocolError extends ApiError {
+  static override readonly code = 'E_API_PROTOCOL'
 }
 
 /** The daemon did not answer within `timeoutMs`. */
-export class ControlTimeoutError extends Error {
-  static readonly NAME = 'ControlTimeoutError'
+export class ControlTimeoutError extends ApiError {
+  static override readonly code = 'E_API_TIMEOUT'
 
   constructor(timeoutMs: number) {
     super(`the qpq-node daemon did not answer within ${timeoutMs} ms`)
-    this.name = ControlTimeoutError.NAME
   }
 }
 
 /** The call was aborted through its `AbortSignal` (used when the signal's reason is not an Error). */
-export class AbortError extends Error {
-  static readonly NAME = 'AbortError'
+export class AbortError extends ApiError {
+  static override readonly code = 'E_API_ABORTED'
 
   constructor(message = 'the operation was aborted') {
     super(message)
-    this.name = AbortError.NAME
   }
 }
 
 /** The control socket path cannot be used: too long for a Unix socket, or occupied by something else. */
-export class ControlSocketPathError extends Error {
-  static readonly NAME = 'ControlSocketPathError'
+export class ControlSocketPathError extends ApiError {
+  static override readonly code = 'E_API_SOCKET_PATH'
   readonly path: string
 
   constructor(path: string, message: string) {
     super(message)
-    this.name = ControlSocketPathError.NAME
     this.path = path
   }
 }

@@ -23,6 +23,7 @@ export type { ControlParams, ControlRequest, ControlResponse, ErrorInfo } from '
 export { CONTROL_SOCKET_NAME, DEFAULT_CALL_TIMEOUT_MS, MAX_LINE_BYTES } from './constants.ts'
 export {
   AbortError,
+  ApiError,
   ControlProtocolError,
   ControlSocketPathError,
   ControlTimeoutError,

@@ -3,13 +3,15 @@
  *
  * - request: `{"id": <safe integer>, "method": <string>, "params": <object>}` (`params` may be omitted)
  * - success: `{"id": <id>, "result": <any JSON value>}` (`null` when the handler returned `undefined`)
- * - failure: `{"id": <id | null>, "error": {"name": <string>, "message": <string>}}`; `id` is `null` when the
- *   request line could not be read far enough to find one
+ * - failure: `{"id": <id | null>, "error": {"name": <string>, "message": <string>, "code": <string>}}`; `id`
+ *   is `null` when the request line could not be read far enough to find one; `code` is the error's stable
+ *   code (docs/errors.md), `E_INTERNAL` for an error without one
  */
 
 import { Buffer } from 'node:buffer'
 import { MAX_SOCKET_PATH_BYTES } from './constants.ts'
 import { ControlSocketPathError } from './errors.ts'
+import { codeOf, INTERNAL_ERROR_CODE } from '../qpq-error.ts'
 
 /** Parameters of a request: always a plain JSON object. */
 export type ControlParams = Record<string, unknown>
@@ -20,10 +22,11 @@ export interface ControlRequest {
   params: ControlParams
 }
 
-/** `name` and `message` of an error, as sent over the wire. */
+/** `name`, `message` and `code` of an error, as sent over the wire. */
 export interface ErrorInfo {
   name: string
   message: string
+  code: string
 }
 
 export type ControlResponse =
@@ -116,8 +119,8 @@ export function assertSocketPathFits(path: string): void {
 
 /** Turns whatever a handler threw into what is sent over the wire. */
 export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof Error) return { name: err.name, message: err.message }
-  return { name: 'Error', message: 'handler failed with a non-Error value' }
+  if (err instanceof Error) return { name: err.name, message: err.message, code: codeOf(err) }
+  return { name: 'Error', message: 'handler failed with a non-Error value', code: INTERNAL_ERROR_CODE }
 }
 
 /** Result of reading a decoded request line. */
@@ -148,7 +151,10 @@ export function parseResponse(value: unknown): ControlResponse | undefined {
     const { error } = value
     if (!isRecord(error) || typeof error.name !== 'string' || typeof error.message !== 'string')
       return undefined
-    return { id, error: { name: error.name, message: error.message } }
+    // A daemon from before codes were sent leaves `code` out.
+    const code = error.code ?? INTERNAL_ERROR_CODE
+    if (typeof code !== 'string') return undefined
+    return { id, error: { name: error.name, message: error.message, code } }
   }
   if (!Object.hasOwn(value, 'result')) return undefined
   return { id, result: value.result }

@@ -68,7 +68,7 @@ export interface ControlHandlerContext {
 
 /**
  * Serves one method. The resolved value is sent as `result` (it must be JSON-encodable; `undefined` becomes
- * `null`); a thrown Error is sent as `{ name, message }`.
+ * `null`); a thrown Error is sent as `{ name, message, code }`.
  */
 export type ControlHandler = (params: ControlParams, context: ControlHandlerContext) => Promise<unknown>
 

@@ -3,6 +3,7 @@ import { DaemonNotRunningError } from '../api/index.ts'
 import type { IdResult } from '../daemon/index.ts'
 import { encodeAddress, loadIdentities } from '../identity/index.ts'
 import { call } from './commands.ts'
+import { DaemonUnavailableError } from './errors.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine } from './output.ts'
 
@@ -20,16 +21,6 @@ export interface IdOptions extends CommonOptions {
   /** Seconds to wait for the daemon to answer; without it, no daemon means the key files are read. */
   wait?: number
   field?: IdField
-}
-
-/** The daemon did not answer `id --wait` in time, or `--field multiaddr` found none to print. */
-export class DaemonUnavailableError extends Error {
-  static readonly NAME = 'DaemonUnavailableError'
-
-  constructor(message: string) {
-    super(message)
-    this.name = DaemonUnavailableError.NAME
-  }
 }
 
 /**

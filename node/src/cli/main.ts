@@ -1,10 +1,5 @@
 import yargs from 'yargs'
 import type { Argv } from 'yargs'
-import { ControlSocketPathError, DaemonAlreadyRunningError, RemoteError } from '../api/index.ts'
-import { DataFolderLockedError, DataFolderPermissionError } from '../daemon/errors.ts'
-import { ListenError } from '../mesh/errors.ts'
-import { GroupCommandError } from '../mls/errors.ts'
-import { TextInputError, TextTooLongError } from './errors.ts'
 import { hideBin } from 'yargs/helpers'
 import {
   inboxCommand,
@@ -15,6 +10,7 @@ import {
   statusCommand
 } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
+import { EXIT_USAGE, exitStatusOf, messageOf } from './errors.ts'
 import {
   groupAddCommand,
   groupCreateCommand,
@@ -64,27 +60,6 @@ const FIX_PERMISSIONS = {
 
 /** The `<group>` argument of every group command. */
 const GROUP_ARGUMENT = { type: 'string', demandOption: true, describe: 'group name or id' } as const
-
-/**
- * Exit status for a wrong argument or configuration value, as most Unix tools use it, and for every other
- * start-up failure the user can cause and mend (a port in use, a data folder in use).
- */
-const EXIT_USAGE = 2
-const EXIT_FAILURE = 1
-const USAGE_ERRORS = new Set([
-  'ConfigError',
-  'InvalidAddressError',
-  'InvalidRequestError',
-  'OversizeEnvelopeError',
-  GroupCommandError.NAME,
-  TextInputError.NAME,
-  TextTooLongError.NAME,
-  ListenError.NAME,
-  DataFolderLockedError.NAME,
-  DataFolderPermissionError.NAME,
-  DaemonAlreadyRunningError.NAME,
-  ControlSocketPathError.NAME
-])
 
 function common(argv: { data?: string; config?: string; json?: boolean }): CommonOptions {
   return { data: resolveDataDir(argv.data, process.env), config: argv.config, json: argv.json === true }
@@ -320,9 +295,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const error = err as Error
-  printError(error.message)
-  // A request the daemon refused as invalid (an unknown group, a change that makes no sense) is a usage error too.
-  const name = error instanceof RemoteError ? error.remoteName : error.name
-  process.exit(USAGE_ERRORS.has(name) ? EXIT_USAGE : EXIT_FAILURE)
+  printError(messageOf(err))
+  process.exit(exitStatusOf(err))
 })

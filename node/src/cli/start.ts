@@ -6,6 +6,7 @@ import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.
 import { redactLogs } from '../log/index.ts'
 import { loadNodeConfig, secureData } from './commands.ts'
 import type { CommonOptions, DataFolderOptions } from './commands.ts'
+import { EXIT_FAILURE } from './errors.ts'
 import { printError, printLine } from './output.ts'
 import { configuredSocketPath } from './paths.ts'
 
@@ -73,7 +74,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
         printError(`${signal} again: exiting without a clean shutdown`)
-        process.exit(1)
+        process.exit(EXIT_FAILURE)
       }
       stopping = true
       printLine(`${signal}: shutting down`)
@@ -82,7 +83,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
         .then(() => daemon.stop())
         .then(resolve, (err: unknown) => {
           printError(`shutdown failed: ${(err as Error).message}`)
-          process.exit(1)
+          process.exit(EXIT_FAILURE)
         })
     }
     process.on('SIGINT', stop)

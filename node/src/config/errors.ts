@@ -1,3 +1,5 @@
+import { QpqError } from '../qpq-error.ts'
+
 /** Where a configuration value came from. */
 export type ConfigSource =
   | {
@@ -26,9 +28,12 @@ function where(source: ConfigSource, key: string | undefined): string {
   }
 }
 
-/** A configuration that cannot be read or is not valid. The message starts with the source and the key. */
-export class ConfigError extends Error {
-  override name = 'ConfigError'
+/**
+ * A configuration that cannot be read or is not valid. The message starts with the source and the key. The
+ * config layer's one error, and so its base too.
+ */
+export class ConfigError extends QpqError {
+  static override readonly code = 'E_CONFIG_INVALID'
 
   /**
    * The offending key, dotted and spelled as in a file: `network.listen[1]`, `envelope.hop_limit`.

@@ -1,3 +1,4 @@
+import { InvalidRequestError } from '../api/errors.ts'
 import { logger } from '../log/index.ts'
 import { decodeAddress, encodeAddress } from '../identity/index.ts'
 import {
@@ -29,10 +30,6 @@ export interface GroupChange {
   ids: string[]
   proposed: boolean
   group: GroupSummary
-}
-
-export class InvalidRequestError extends Error {
-  override name = 'InvalidRequestError'
 }
 
 export function stringParam(params: Record<string, unknown>, key: string): string {

@@ -26,6 +26,7 @@ import { systemClock } from './clock.ts'
 import { keyPackageExchange, requestWaitingKeyPackages, submitMls } from './conversations.ts'
 import { secureDataFolder } from './data-folder.ts'
 import { DataFolderLock } from './data-lock.ts'
+import { DaemonStoppedError } from './errors.ts'
 import { LocalUser } from './local-user.ts'
 
 const log = logger('qpq:daemon')
@@ -286,7 +287,7 @@ export class Daemon {
 
   get conversations(): MlsService {
     const { mls } = this
-    if (mls === undefined) throw new Error('the daemon is not running')
+    if (mls === undefined) throw new DaemonStoppedError()
     return mls
   }
 
@@ -298,8 +299,7 @@ export class Daemon {
 
   get guardStats(): GuardStats {
     const { slots, scores, mesh } = this
-    if (slots === undefined || scores === undefined || mesh === undefined)
-      throw new Error('the daemon is not running')
+    if (slots === undefined || scores === undefined || mesh === undefined) throw new DaemonStoppedError()
     return {
       ...slots.stats,
       bannedNow: scores.bannedNow(),
@@ -337,7 +337,7 @@ export class Daemon {
       engine === undefined ||
       malloc === undefined
     ) {
-      throw new Error('the daemon is not running')
+      throw new DaemonStoppedError()
     }
     return { identities, node, mesh, engine, malloc }
   }

@@ -1,4 +1,4 @@
 export { decodeFirstText, open, seal } from './seal.ts'
 export type { Opened, Sealed, SealedKind, SealInput } from './seal.ts'
-export { SealOpenError } from './errors.ts'
+export { E2eError, SealOpenError } from './errors.ts'
 export { FirstText } from './sealed.pb.ts'

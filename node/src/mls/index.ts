@@ -12,7 +12,7 @@ export {
   verifiedKeyPackage
 } from './client.ts'
 export type { KeyPackageBundle, MlsIdentity, Received, VerifiedKeyPackage } from './client.ts'
-export { GroupCommandError, MlsRejectedError } from './errors.ts'
+export { GroupCommandError, MlsError, MlsRejectedError } from './errors.ts'
 export { ciphersuite, stockCiphersuite } from './suite.ts'
 export { decodeInvite, inboxId, MLS_PAYLOAD_MARKER, MlsService } from './service.ts'
 export { isInvite } from './invite-text.ts'

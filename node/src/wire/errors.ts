@@ -1,19 +1,21 @@
-/** Bytes from a peer that are not an envelope (or not its content): `code` is stable, the message says why. */
-export class MalformedEnvelopeError extends Error {
-  static readonly CODE = 'MALFORMED_ENVELOPE'
-  override name = 'MalformedEnvelopeError'
-  readonly code = MalformedEnvelopeError.CODE
+import { QpqError } from '../qpq-error.ts'
+
+/** The base of the wire layer's errors: bytes that are not what the protocol expects. */
+export abstract class WireError extends QpqError {}
+
+/** Bytes from a peer that are not an envelope (or not its content); the message says why. */
+export class MalformedEnvelopeError extends WireError {
+  static override readonly code = 'E_WIRE_MALFORMED_ENVELOPE'
 }
 
-export class OversizeEnvelopeError extends Error {
-  override name = 'OversizeEnvelopeError'
+/** An envelope, or its payload, over the size limit. */
+export class OversizeEnvelopeError extends WireError {
+  static override readonly code = 'E_WIRE_OVERSIZE_ENVELOPE'
 }
 
 /** Bytes from a peer that are not the protobuf message expected: a frame, an announcement, a table, a payload. */
-export class MalformedMessageError extends Error {
-  static readonly CODE = 'MALFORMED_MESSAGE'
-  override name = 'MalformedMessageError'
-  readonly code = MalformedMessageError.CODE
+export class MalformedMessageError extends WireError {
+  static override readonly code = 'E_WIRE_MALFORMED_MESSAGE'
 
   constructor(
     /** The protobuf message expected, as `MeshFrame`. */
