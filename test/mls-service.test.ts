@@ -18,7 +18,7 @@ import {
   MlsService
 } from '../node/src/mls/index.ts'
 import type { GroupText, Outgoing } from '../node/src/mls/index.ts'
-import { encodeMlsPayload } from '../node/src/mls/service.ts'
+import { encodeMlsPayload } from '../node/src/mls/outgoing.ts'
 import { MlsStore } from '../node/src/mls/store.ts'
 
 interface User {
@@ -135,12 +135,9 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
       expect(err).to.be.instanceOf(GroupCommandError)
       expect((err as Error).message).to.include('was used already')
     }
-    const small = await MlsService.open(
-      join(root, 'limit-small'),
-      generateUserIdentity('limit-small'),
-      undefined,
-      1024
-    )
+    const small = await MlsService.open(join(root, 'limit-small'), generateUserIdentity('limit-small'), {
+      maxPayloadBytes: 1024
+    })
     try {
       const carol = decodeInvite(await (await user('limit-c')).service.invite())
       try {
@@ -458,8 +455,8 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     await alice.service.createGroup('before')
     await alice.service.close()
     await bob.service.close()
-    alice.service = await MlsService.open(alice.dir, alice.identity, xwing)
-    bob.service = await MlsService.open(bob.dir, bob.identity, xwing)
+    alice.service = await MlsService.open(alice.dir, alice.identity, { suite: xwing })
+    bob.service = await MlsService.open(bob.dir, bob.identity, { suite: xwing })
     expect(alice.service.info('before').ciphersuite).to.equal('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519')
     expect((await alice.service.createGroup('pq')).ciphersuite).to.equal(xwing)
     const invite = decodeInvite(await bob.service.invite())
