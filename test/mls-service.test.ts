@@ -489,4 +489,28 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
       'hi on suite 1'
     ])
   })
+
+  it('draws group ids, receipt seeds and first-message ids from the random function it is given', async () => {
+    // The n-th call returns bytes all equal to n.
+    let calls = 0
+    const random = (bytes: number): Uint8Array => new Uint8Array(bytes).fill(++calls)
+    const identity = generateUserIdentity('seeded-a')
+    const alice = await MlsService.open(join(root, 'seeded-a'), identity, { random })
+    const [bob, carol] = [await user('seeded-b'), await user('seeded-c')]
+    try {
+      expect((await alice.createGroup('seeded')).id).to.equal('01'.repeat(16))
+      const added = await alice.add('seeded', [decodeInvite(await bob.service.invite())], Date.now())
+      const seed = new Uint8Array(32).fill(2)
+      const expected = createHash('sha256').update(seed).update(bob.identity.publicKey).digest()
+      expect(Buffer.from(to(added, bob).receiptSecret).equals(expected)).to.equal(true)
+      await deliver(to(added, bob), bob)
+      const sent = await alice.sendDirect(carol.identity.publicKey, 'hi', Date.now(), 'normal')
+      const messageId = new Uint8Array(32).fill(3)
+      const id = createHash('sha256').update(identity.publicKey).update(messageId).digest('hex')
+      expect(sent).to.deep.equal({ queued: { id, request: true } })
+      expect(calls).to.equal(3)
+    } finally {
+      await alice.close()
+    }
+  })
 })
