@@ -513,4 +513,27 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
       await alice.close()
     }
   })
+
+  it('goes on writing in a group after refusing a text over the envelope limit', async () => {
+    const identity = generateUserIdentity('limit-group-a')
+    const alice = await MlsService.open(join(root, 'limit-group-a'), identity, { maxPayloadBytes: 2048 })
+    const bob = await user('limit-group-b')
+    try {
+      await alice.createGroup('small')
+      await deliver(
+        to(await alice.add('small', [decodeInvite(await bob.service.invite())], Date.now()), bob),
+        bob
+      )
+      try {
+        await alice.send('small', 'x'.repeat(5000), Date.now())
+        expect.fail('an oversize text was taken')
+      } catch (err) {
+        expect((err as Error).name).to.equal('OversizeEnvelopeError')
+      }
+      const after = await alice.send('small', 'fits', Date.now())
+      expect((await deliver(to(after, bob), bob)).map((t) => t.text)).to.deep.equal(['fits'])
+    } finally {
+      await alice.close()
+    }
+  })
 })

@@ -201,8 +201,11 @@ export class GroupBook {
         text,
         sentAt: BigInt(now)
       })
-      const payload = this.fitting(encodeMlsPayload({ messages: [message] }))
+      const payload = encodeMlsPayload({ messages: [message] })
+      // Encrypting wiped the message key it used from the old state: the group goes on from the new one even
+      // when the payload is refused (its members see a skipped generation).
       await this.save({ ...group, state })
+      this.assertFits(payload.length)
       return members(state)
         .filter((member) => toHex(member) !== this.self)
         .map((member) => ({
@@ -214,7 +217,7 @@ export class GroupBook {
     })
   }
 
-  /** Refuses a payload over the envelope limit, before the state that made it is kept. */
+  /** Refuses a payload over the envelope limit (of a new group: before the state that made it is kept). */
   fitting(payload: Uint8Array): Uint8Array {
     this.assertFits(payload.length)
     return payload
