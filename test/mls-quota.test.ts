@@ -24,7 +24,7 @@ import {
 } from '../node/src/mls/index.ts'
 import type { MlsLimits, MlsStats } from '../node/src/mls/index.ts'
 import { MlsPayload } from '../node/src/mls/payload.pb.ts'
-import { encodeMlsPayload } from '../node/src/mls/service.ts'
+import { encodeMlsPayload } from '../node/src/mls/outgoing.ts'
 import { MlsStore } from '../node/src/mls/store.ts'
 import { encodeEnvelope } from '../node/src/wire/index.ts'
 import { cliJson, invite, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
@@ -86,7 +86,7 @@ describe('MLS quotas', function () {
   ): Promise<{ service: MlsService; path: string; user: UserIdentity }> {
     const path = join(await folders.make('qpq-quota-'), 'mls')
     const user = identity('target')
-    return { service: await MlsService.open(path, user, undefined, Infinity, limits), path, user }
+    return { service: await MlsService.open(path, user, { limits }), path, user }
   }
 
   describe('messages kept for an unknown group or a later epoch', () => {
@@ -122,7 +122,7 @@ describe('MLS quotas', function () {
       await target.close()
 
       // A restart knows their order: one more message evicts the oldest of them.
-      const reopened = await MlsService.open(path, user, undefined, Infinity, limits)
+      const reopened = await MlsService.open(path, user, { limits })
       expect(reopened.stats.pendingMessages).to.equal(12)
       await (await reopened.receive(hexId(999), forged(template, groups[0]!, 99n), 1)).keep?.()
       await reopened.close()

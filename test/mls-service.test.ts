@@ -18,7 +18,7 @@ import {
   MlsService
 } from '../node/src/mls/index.ts'
 import type { GroupText, Outgoing } from '../node/src/mls/index.ts'
-import { encodeMlsPayload } from '../node/src/mls/service.ts'
+import { encodeMlsPayload } from '../node/src/mls/outgoing.ts'
 import { MlsStore } from '../node/src/mls/store.ts'
 
 interface User {
@@ -135,12 +135,9 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
       expect(err).to.be.instanceOf(GroupCommandError)
       expect((err as Error).message).to.include('was used already')
     }
-    const small = await MlsService.open(
-      join(root, 'limit-small'),
-      generateUserIdentity('limit-small'),
-      undefined,
-      1024
-    )
+    const small = await MlsService.open(join(root, 'limit-small'), generateUserIdentity('limit-small'), {
+      maxPayloadBytes: 1024
+    })
     try {
       const carol = decodeInvite(await (await user('limit-c')).service.invite())
       try {
@@ -458,8 +455,8 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     await alice.service.createGroup('before')
     await alice.service.close()
     await bob.service.close()
-    alice.service = await MlsService.open(alice.dir, alice.identity, xwing)
-    bob.service = await MlsService.open(bob.dir, bob.identity, xwing)
+    alice.service = await MlsService.open(alice.dir, alice.identity, { suite: xwing })
+    bob.service = await MlsService.open(bob.dir, bob.identity, { suite: xwing })
     expect(alice.service.info('before').ciphersuite).to.equal('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519')
     expect((await alice.service.createGroup('pq')).ciphersuite).to.equal(xwing)
     const invite = decodeInvite(await bob.service.invite())
@@ -491,5 +488,52 @@ describe('MLS service: groups, delay tolerance and persistence', function () {
     expect((await deliver(to(direct.outgoing, carol), carol)).map((t) => t.text)).to.deep.equal([
       'hi on suite 1'
     ])
+  })
+
+  it('draws group ids, receipt seeds and first-message ids from the random function it is given', async () => {
+    // The n-th call returns bytes all equal to n.
+    let calls = 0
+    const random = (bytes: number): Uint8Array => new Uint8Array(bytes).fill(++calls)
+    const identity = generateUserIdentity('seeded-a')
+    const alice = await MlsService.open(join(root, 'seeded-a'), identity, { random })
+    const [bob, carol] = [await user('seeded-b'), await user('seeded-c')]
+    try {
+      expect((await alice.createGroup('seeded')).id).to.equal('01'.repeat(16))
+      const added = await alice.add('seeded', [decodeInvite(await bob.service.invite())], Date.now())
+      const seed = new Uint8Array(32).fill(2)
+      const expected = createHash('sha256').update(seed).update(bob.identity.publicKey).digest()
+      expect(Buffer.from(to(added, bob).receiptSecret).equals(expected)).to.equal(true)
+      await deliver(to(added, bob), bob)
+      const sent = await alice.sendDirect(carol.identity.publicKey, 'hi', Date.now(), 'normal')
+      const messageId = new Uint8Array(32).fill(3)
+      const id = createHash('sha256').update(identity.publicKey).update(messageId).digest('hex')
+      expect(sent).to.deep.equal({ queued: { id, request: true } })
+      expect(calls).to.equal(3)
+    } finally {
+      await alice.close()
+    }
+  })
+
+  it('goes on writing in a group after refusing a text over the envelope limit', async () => {
+    const identity = generateUserIdentity('limit-group-a')
+    const alice = await MlsService.open(join(root, 'limit-group-a'), identity, { maxPayloadBytes: 2048 })
+    const bob = await user('limit-group-b')
+    try {
+      await alice.createGroup('small')
+      await deliver(
+        to(await alice.add('small', [decodeInvite(await bob.service.invite())], Date.now()), bob),
+        bob
+      )
+      try {
+        await alice.send('small', 'x'.repeat(5000), Date.now())
+        expect.fail('an oversize text was taken')
+      } catch (err) {
+        expect((err as Error).name).to.equal('OversizeEnvelopeError')
+      }
+      const after = await alice.send('small', 'fits', Date.now())
+      expect((await deliver(to(after, bob), bob)).map((t) => t.text)).to.deep.equal(['fits'])
+    } finally {
+      await alice.close()
+    }
   })
 })

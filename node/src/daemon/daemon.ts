@@ -111,13 +111,11 @@ export class Daemon {
     this.identities = await loadIdentities(this.dataDir)
     this.malloc = await detectAllocator()
     await this.store.open()
-    this.mls = await MlsService.open(
-      join(this.dataDir, 'mls'),
-      this.identities.user,
-      this.config.mls.ciphersuite,
-      this.config.envelope.maxPayloadBytes,
-      this.config.mls
-    )
+    this.mls = await MlsService.open(join(this.dataDir, 'mls'), this.identities.user, {
+      suite: this.config.mls.ciphersuite,
+      maxPayloadBytes: this.config.envelope.maxPayloadBytes,
+      limits: this.config.mls
+    })
     const engine = new MeshEngine({
       store: this.store,
       clock: systemClock,

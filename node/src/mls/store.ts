@@ -79,6 +79,10 @@ export interface UsedKeyPackage {
 
 const pad = (epoch: bigint): string => epoch.toString().padStart(20, '0')
 
+/** Bytes inside the JSON records (key packages, proposals in group metadata) are base64. */
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
+export const fromB64 = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'))
+
 /**
  * The MLS layer's own LevelDB (in `<data>/mls`, owner-only): group states encoded with ts-mls's encoder,
  * group metadata, this user's key packages with their private keys, and messages waiting for their epoch.
