@@ -17,8 +17,10 @@
 // buffer time: 1.5 MB for the epidemic reference). Not compared: stderr, one line with the run's wall time
 // (`N events in T s (R events/s)`), the only output that varies between runs with the same seed; the test
 // checks its form and that N is report.json's event count. Runs go as many at a time as there are CPUs,
-// longest first; the whole file takes about 30 s on 2 CPUs. Before running, the test builds dist if a source
-// is newer (`scripts/build.js --if-changed`, as `npm start` does), so the bin under test is never stale.
+// longest first: 60–66 CPU-seconds in all, measured on 2 CPUs shared with other work (load 8–10, 100–110 s
+// wall); reference-unconstrained, the longest, takes 9 s alone on an idle machine, 19 s there. Before running,
+// the test builds dist if a source is newer (`scripts/build.js --if-changed`, as `npm start` does), so the bin
+// under test is never stale.
 //
 // Regenerate the fixtures after an intended change of the simulator's output: `npm run sim:golden`.
 import { execFile } from 'node:child_process'
