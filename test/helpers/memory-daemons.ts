@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import { defaultConfig } from '../../node/src/config/index.ts'
 import type { NodeConfig } from '../../node/src/config/index.ts'
-import { controlHandlers, Daemon } from '../../node/src/daemon/index.ts'
+import { Daemon } from '../../node/src/daemon/index.ts'
 import { createIdentities } from '../../node/src/identity/index.ts'
 import type { TestFolders } from './daemons.ts'
 
@@ -45,7 +45,7 @@ export async function control<T>(
   method: string,
   params: Record<string, unknown> = {}
 ): Promise<T> {
-  const handler = controlHandlers(daemon)[method]
+  const handler = daemon.controlHandlers()[method]
   if (handler === undefined) throw new TypeError(`the daemon has no control method ${method}`)
-  return (await handler(params)) as T
+  return (await handler(params, { signal: new AbortController().signal })) as T
 }

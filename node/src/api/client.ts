@@ -24,6 +24,8 @@ import {
   parseResponse
 } from './protocol.ts'
 import type { ControlParams } from './protocol.ts'
+import { checkResult, isControlMethod } from './methods.ts'
+import type { ControlMethod, ParamsIn, ResultOf } from './methods.ts'
 
 const log = logger('qpq:api')
 
@@ -81,9 +83,27 @@ export class ControlClient {
    * Sends one request and resolves with its `result`. Throws `DaemonNotRunningError` when no daemon listens
    * on the socket, `RemoteError` (with the daemon's error code) when the daemon answers with an error,
    * `ControlTimeoutError`, `ControlProtocolError` for an answer that cannot be read, and
-   * `RequestTooLargeError` before sending a request over the line limit.
+   * `RequestTooLargeError` before sending a request over the line limit. A method of the protocol table
+   * (`CONTROL_METHODS`) is typed by it, and its result is checked against the table's schema
+   * (`ControlProtocolError` when it does not match).
    */
+  async call<M extends ControlMethod>(
+    method: M,
+    params: ParamsIn<M>,
+    options?: CallOptions
+  ): Promise<ResultOf<M>>
+  async call(method: string, params?: ControlParams, options?: CallOptions): Promise<unknown>
   async call(method: string, params: ControlParams = {}, options: CallOptions = {}): Promise<unknown> {
+    const result = await this.request(method, params, options)
+    if (!isControlMethod(method)) return result
+    const checked = checkResult(method, result)
+    if (checked === undefined)
+      throw new ControlProtocolError(`the daemon's answer to ${method} does not match the control protocol`)
+    return checked
+  }
+
+  /** One request and its raw `result`. */
+  private async request(method: string, params: ControlParams, options: CallOptions): Promise<unknown> {
     const { signal } = options
     const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     if (signal?.aborted === true) throw abortReason(signal)

@@ -20,6 +20,23 @@ export type { ControlHandler, ControlHandlerContext, ControlHandlers, ControlSer
 export { ControlClient, callDaemon } from './client.ts'
 export type { CallDaemonOptions, CallOptions, ControlClientInit } from './client.ts'
 export type { ControlParams, ControlRequest, ControlResponse, ErrorInfo } from './protocol.ts'
+export { CONTROL_METHODS, checkResult, isControlMethod, parseParams, tableHandlers } from './methods.ts'
+export type {
+  ControlMethod,
+  ControlMethods,
+  DirectoryStatus,
+  GroupChange,
+  IdResult,
+  InboxMessage,
+  InboxPage,
+  MethodHandlers,
+  OutboxItem,
+  ParamsIn,
+  ParamsOf,
+  PeerResult,
+  ResultOf,
+  StatusResult
+} from './methods.ts'
 export { CONTROL_SOCKET_NAME, DEFAULT_CALL_TIMEOUT_MS, MAX_LINE_BYTES } from './constants.ts'
 export {
   AbortError,

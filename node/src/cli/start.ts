@@ -1,7 +1,7 @@
 import { enable } from '@libp2p/logger'
 import { ControlServer } from '../api/index.ts'
 import type { NodeConfig } from '../config/index.ts'
-import { controlHandlers, Daemon } from '../daemon/index.ts'
+import { Daemon } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, hasIdentity } from '../identity/index.ts'
 import { redactLogs } from '../log/index.ts'
 import { loadNodeConfig, secureData } from './commands.ts'
@@ -53,7 +53,7 @@ export async function startCommand(options: StartOptions): Promise<void> {
 
   const daemon = new Daemon({ dataDir: options.data, config })
   const socket = configuredSocketPath(options.data, config.control.socket)
-  const server = new ControlServer({ path: socket, handlers: controlHandlers(daemon) })
+  const server = new ControlServer({ path: socket, handlers: daemon.controlHandlers() })
   try {
     await daemon.start()
     await server.start()

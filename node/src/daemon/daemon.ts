@@ -1,9 +1,12 @@
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { tableHandlers } from '../api/methods.ts'
+import type { ControlHandlers } from '../api/server.ts'
+import type { IdResult, PeerResult, StatusResult } from '../api/methods.ts'
 import { logger, LogSummary } from '../log/index.ts'
 import type { NodeConfig } from '../config/index.ts'
 import { KeyPackageDirectory } from '../directory/index.ts'
-import { loadIdentities } from '../identity/index.ts'
+import { encodeAddress, loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
 import {
   ConnectionSlots,
@@ -23,11 +26,14 @@ import { LevelStore } from '../queue/index.ts'
 import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
-import { keyPackageExchange, requestWaitingKeyPackages, submitMls } from './conversations.ts'
+import { Conversations } from './conversations.ts'
 import { secureDataFolder } from './data-folder.ts'
 import { DataFolderLock } from './data-lock.ts'
 import { DaemonStoppedError } from './errors.ts'
+import { controlHandlers } from './handlers.ts'
+import type { ControlParts } from './handlers.ts'
 import { LocalUser } from './local-user.ts'
+import { Outbox } from './outbox.ts'
 
 const log = logger('qpq:daemon')
 
@@ -58,11 +64,18 @@ export interface GuardStats extends ConnectionSlotsStats {
   readsPaused: number
 }
 
-/** One running qpq-node: store, engine, libp2p and discovery, wired together. */
+/**
+ * One running qpq-node: store, engine, libp2p and discovery, wired together. It composes the narrow parts
+ * (outbox, conversations, status, inbox, peers) that the control methods get one by one (`controlHandlers`).
+ */
 export class Daemon {
   readonly dataDir: string
   readonly config: NodeConfig
   readonly stats: DaemonStats = { delivered: 0, receipts: 0 }
+  /** This node's outbox: queues, lists, flushes and discards its user's envelopes. */
+  readonly outbox: Outbox
+  /** Texts to people and groups over MLS, and the key-package exchange. */
+  readonly conversations: Conversations
   private readonly store: LevelStore
   private identities: Identities | undefined
   private node: MeshLibp2p | undefined
@@ -84,6 +97,20 @@ export class Daemon {
     this.dataDir = init.dataDir
     this.config = init.config
     this.store = new LevelStore(join(init.dataDir, 'store'))
+    this.outbox = new Outbox({
+      store: this.store,
+      engine: () => this.running().engine,
+      dispatch: (event) => this.running().mesh.dispatch(event),
+      hopLimit: init.config.envelope.hopLimit
+    })
+    this.conversations = new Conversations({
+      mls: () => this.mlsService,
+      directory: () => this.keyPackageDirectory,
+      user: () => this.user,
+      outbox: this.outbox,
+      envelope: init.config.envelope,
+      sealedFirstMessage: init.config.mls.sealedFirstMessage
+    })
     const interval = init.config.log.summaryInterval
     this.droppedLines = new LogSummary({
       intervalMs: interval,
@@ -123,7 +150,7 @@ export class Daemon {
         this.identities.user,
         systemClock,
         this.mls,
-        keyPackageExchange(this),
+        this.conversations.keyPackageExchange(),
         (outgoing) => {
           this.sendFollowUp(outgoing)
         },
@@ -230,14 +257,14 @@ export class Daemon {
     }, this.config.relay.sweepInterval)
     log('node %p listening on %a', this.node.peerId, this.multiaddrs().join(' '))
     // A request may not have reached the outbox before a crash: ask again for whom first messages wait.
-    await requestWaitingKeyPackages(this)
+    await this.conversations.requestWaitingKeyPackages()
     this.sendFollowUp(await this.mls.resume(systemClock.now()))
   }
 
   /** Queues what reading group messages made the MLS layer send (a commit of proposals, re-proposals). */
   private sendFollowUp(outgoing: Outgoing[]): void {
     if (outgoing.length === 0) return
-    submitMls(this, outgoing).catch((err: unknown) => {
+    this.conversations.submitMls(outgoing).catch((err: unknown) => {
       log.error('could not queue what a group message called for: %s', (err as Error).message)
     })
   }
@@ -283,7 +310,7 @@ export class Daemon {
     return this.store
   }
 
-  get conversations(): MlsService {
+  private get mlsService(): MlsService {
     const { mls } = this
     if (mls === undefined) throw new DaemonStoppedError()
     return mls
@@ -312,6 +339,77 @@ export class Daemon {
 
   get allocator(): Allocator {
     return this.running().malloc
+  }
+
+  /** The control socket's handlers, each given only the parts of this daemon it needs. */
+  controlHandlers(): ControlHandlers {
+    return tableHandlers(controlHandlers(this.controlParts()))
+  }
+
+  private controlParts(): ControlParts {
+    return {
+      node: { id: () => this.id() },
+      status: { status: () => this.status() },
+      peers: { peers: () => this.peers() },
+      inbox: { inbox: (after) => this.store.inbox(after) },
+      outbox: this.outbox,
+      firstMessages: this.conversations,
+      envelopeTtl: this.config.envelope.ttl,
+      direct: this.conversations,
+      groups: this.conversations
+    }
+  }
+
+  private id(): IdResult {
+    return {
+      address: encodeAddress(this.user.publicKey),
+      peerId: this.libp2p.peerId.toString(),
+      multiaddrs: this.multiaddrs()
+    }
+  }
+
+  private peers(): PeerResult[] {
+    const { node, mesh } = this.running()
+    const contacts = new Set(mesh.contacts())
+    return node.getPeers().map((peerId) => ({
+      peerId: peerId.toString(),
+      addresses: node.getConnections(peerId).map((connection) => connection.remoteAddr.toString()),
+      mesh: contacts.has(peerId.toString())
+    }))
+  }
+
+  private status(): StatusResult {
+    const { identities, node, mesh, engine, malloc } = this.running()
+    const counts = this.store.counts()
+    const { dropped } = engine.stats
+    const directory = this.directory
+    return {
+      address: encodeAddress(identities.user.publicKey),
+      peerId: node.peerId.toString(),
+      connectedPeers: node.getPeers().length,
+      meshContacts: mesh.contacts().length,
+      outbox: counts.outbox,
+      relay: counts.relay,
+      relayBytes: counts.relayBytes,
+      receipts: counts.receipts,
+      engineHeld: engine.held(),
+      inbox: counts.inbox,
+      delivered: this.stats.delivered,
+      confirmed: this.stats.receipts,
+      dropped: Object.values(dropped).reduce((sum, count) => sum + count, 0),
+      droppedByReason: { ...dropped },
+      refusedByPeer: { ...engine.stats.refusedByPeer },
+      malformedFrames: mesh.stats.malformedFrames,
+      failed: counts.failed,
+      failedByReason: { ...engine.stats.failed },
+      ...this.guardStats,
+      residentBytes: process.memoryUsage.rss(),
+      allocator: malloc,
+      mls: this.mlsService.stats,
+      ...(directory === undefined
+        ? {}
+        : { directory: { ...directory.counts(), evicted: directory.stats.evicted } })
+    }
   }
 
   multiaddrs(): string[] {

@@ -1,16 +1,8 @@
+import type { InboxMessage } from '../api/methods.ts'
 import type { InboxEntry } from '../queue/index.ts'
 
-/** A message as the user sees it in `qpq-node inbox`. */
-export interface InboxMessage {
-  id: string
-  /** The sender's address, authenticated end to end. */
-  from: string
-  text: string
-  sentAt: number
-  receivedAt: number
-  /** The group's name, for a message of a group conversation (not of a 1:1 one). */
-  group?: string
-}
+/** A message as the user sees it in `qpq-node inbox` (its schema is the control protocol's). */
+export type { InboxMessage }
 
 interface InboxRecord {
   from: string

@@ -1,4 +1,4 @@
-import type { StatusResult } from './handlers.ts'
+import type { StatusResult } from '../api/methods.ts'
 
 interface Metric {
   name: string
