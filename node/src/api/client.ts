@@ -92,7 +92,12 @@ export class ControlClient {
     params: ParamsIn<M>,
     options?: CallOptions
   ): Promise<ResultOf<M>>
-  async call(method: string, params?: ControlParams, options?: CallOptions): Promise<unknown>
+  /** Any other method, untyped (a method of the table cannot come this way with params of the wrong type). */
+  async call<M extends string>(
+    method: M & (M extends ControlMethod ? never : unknown),
+    params?: ControlParams,
+    options?: CallOptions
+  ): Promise<unknown>
   async call(method: string, params: ControlParams = {}, options: CallOptions = {}): Promise<unknown> {
     const result = await this.request(method, params, options)
     if (!isControlMethod(method)) return result

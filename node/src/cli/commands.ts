@@ -1,12 +1,12 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { callDaemon } from '../api/index.ts'
+import { ControlClient } from '../api/index.ts'
 import { loadConfig } from '../config/index.ts'
 import type { DeepPartial, NodeConfig } from '../config/index.ts'
 import { secureDataFolder } from '../daemon/data-folder.ts'
-import type { PeerResult, StatusResult } from '../daemon/index.ts'
-import type { InboxMessage, InboxPage } from '../daemon/index.ts'
+import type { InboxMessage } from '../daemon/index.ts'
 import { createIdentities, encodeAddress, decodeAddress } from '../identity/index.ts'
 import { isInvite } from '../mls/invite-text.ts'
+import type { Priority } from '../wire/index.ts'
 import { configuredSocketPath } from './paths.ts'
 import { readText } from './text.ts'
 import type { TextSource } from './text.ts'
@@ -36,16 +36,13 @@ export async function messageText(options: CommonOptions & TextSource): Promise<
   return readText(options, config.envelope.maxPayloadBytes)
 }
 
-/** Calls a method of the daemon running on `options.data`'s control socket. */
-export async function call<T>(
-  options: CommonOptions,
-  method: string,
-  params: Record<string, unknown> = {}
-): Promise<T> {
+/** A client of the daemon running on `options.data`'s control socket; its calls are typed by the protocol table. */
+export async function daemonClient(options: CommonOptions): Promise<ControlClient> {
   const config = await loadNodeConfig(options)
-  return (await callDaemon(configuredSocketPath(options.data, config.control.socket), method, params, {
+  return new ControlClient({
+    path: configuredSocketPath(options.data, config.control.socket),
     dataDir: options.data
-  })) as T
+  })
 }
 
 /** Makes the data folder owner-only and tells the user what that took (nothing when it already was). */
@@ -77,11 +74,12 @@ export async function initCommand(
 }
 
 export async function sendCommand(
-  options: CommonOptions & TextSource & { address: string; priority: string }
+  options: CommonOptions & TextSource & { address: string; priority: Priority }
 ): Promise<void> {
   if (!isInvite(options.address)) decodeAddress(options.address)
   const text = await messageText(options)
-  const { id } = await call<{ id: string }>(options, 'send', {
+  const client = await daemonClient(options)
+  const { id } = await client.call('send', {
     address: options.address,
     text,
     priority: options.priority
@@ -95,10 +93,11 @@ const MAX_INBOX_PAGES = 1000
 
 export async function inboxCommand(options: CommonOptions): Promise<void> {
   const messages: InboxMessage[] = []
-  let page = await call<InboxPage>(options, 'inbox')
+  const client = await daemonClient(options)
+  let page = await client.call('inbox', {})
   messages.push(...page.messages)
   for (let read = 1; page.next !== undefined && read < MAX_INBOX_PAGES; read++) {
-    page = await call<InboxPage>(options, 'inbox', { after: page.next })
+    page = await client.call('inbox', { after: page.next })
     messages.push(...page.messages)
   }
   if (options.json) {
@@ -121,7 +120,7 @@ export async function inboxCommand(options: CommonOptions): Promise<void> {
 }
 
 export async function statusCommand(options: CommonOptions): Promise<void> {
-  const status = await call<StatusResult>(options, 'status')
+  const status = await (await daemonClient(options)).call('status', {})
   if (options.json) {
     printJson(status)
     return
@@ -176,12 +175,12 @@ export async function statusCommand(options: CommonOptions): Promise<void> {
 }
 
 export async function metricsCommand(options: CommonOptions): Promise<void> {
-  const { text } = await call<{ text: string }>(options, 'metrics')
+  const { text } = await (await daemonClient(options)).call('metrics', {})
   printText(text)
 }
 
 export async function peersCommand(options: CommonOptions): Promise<void> {
-  const { peers } = await call<{ peers: PeerResult[] }>(options, 'peers')
+  const { peers } = await (await daemonClient(options)).call('peers', {})
   if (options.json) {
     printJson(peers)
     return

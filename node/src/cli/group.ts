@@ -1,15 +1,16 @@
-import type { GroupChange } from '../daemon/index.ts'
-import type { GroupSummary } from '../mls/index.ts'
-import { call, messageText } from './commands.ts'
+import type { GroupChange, ResultOf } from '../api/index.ts'
+import { daemonClient, messageText } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine, printTable } from './output.ts'
 import type { TextSource } from './text.ts'
 
 export async function inviteCommand(options: CommonOptions): Promise<void> {
-  const { invite } = await call<{ invite: string }>(options, 'invite')
+  const { invite } = await (await daemonClient(options)).call('invite', {})
   if (options.json) printJson({ invite })
   else printLine(invite)
 }
+
+type GroupSummary = ResultOf<'group.info'>
 
 function printGroup(group: GroupSummary): void {
   printTable(
@@ -38,7 +39,7 @@ function printChange(result: GroupChange, change: string): void {
 }
 
 export async function groupCreateCommand(options: CommonOptions & { name: string }): Promise<void> {
-  const group = await call<GroupSummary>(options, 'group.create', { name: options.name })
+  const group = await (await daemonClient(options)).call('group.create', { name: options.name })
   if (options.json) printJson(group)
   else printGroup(group)
 }
@@ -46,7 +47,9 @@ export async function groupCreateCommand(options: CommonOptions & { name: string
 export async function groupAddCommand(
   options: CommonOptions & { group: string; members: string[] }
 ): Promise<void> {
-  const result = await call<GroupChange & { requested: string[] }>(options, 'group.add', {
+  const result = await (
+    await daemonClient(options)
+  ).call('group.add', {
     group: options.group,
     members: options.members
   })
@@ -64,7 +67,9 @@ export async function groupAddCommand(
 export async function groupRemoveCommand(
   options: CommonOptions & { group: string; addresses: string[] }
 ): Promise<void> {
-  const result = await call<GroupChange>(options, 'group.remove', {
+  const result = await (
+    await daemonClient(options)
+  ).call('group.remove', {
     group: options.group,
     addresses: options.addresses
   })
@@ -76,13 +81,13 @@ export async function groupSendCommand(
   options: CommonOptions & TextSource & { group: string }
 ): Promise<void> {
   const text = await messageText(options)
-  const result = await call<{ ids: string[] }>(options, 'group.send', { group: options.group, text })
+  const result = await (await daemonClient(options)).call('group.send', { group: options.group, text })
   if (options.json) printJson(result)
   else for (const id of result.ids) printLine(id)
 }
 
 export async function groupListCommand(options: CommonOptions): Promise<void> {
-  const { groups } = await call<{ groups: GroupSummary[] }>(options, 'group.list')
+  const { groups } = await (await daemonClient(options)).call('group.list', {})
   if (options.json) {
     printJson(groups)
     return
@@ -104,7 +109,7 @@ export async function groupListCommand(options: CommonOptions): Promise<void> {
 }
 
 export async function groupInfoCommand(options: CommonOptions & { group: string }): Promise<void> {
-  const group = await call<GroupSummary>(options, 'group.info', { group: options.group })
+  const group = await (await daemonClient(options)).call('group.info', { group: options.group })
   if (options.json) printJson(group)
   else printGroup(group)
 }

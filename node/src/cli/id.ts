@@ -1,8 +1,8 @@
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { DaemonNotRunningError } from '../api/index.ts'
-import type { IdResult } from '../daemon/index.ts'
+import type { IdResult } from '../api/index.ts'
 import { encodeAddress, loadIdentities } from '../identity/index.ts'
-import { call } from './commands.ts'
+import { daemonClient } from './commands.ts'
 import { DaemonUnavailableError } from './errors.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine } from './output.ts'
@@ -61,7 +61,7 @@ async function runningDaemonId(options: IdOptions): Promise<IdResult | undefined
   const attempts = Math.max(1, Math.ceil(waitMs / POLL_INTERVAL_MS))
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call<IdResult>(options, 'id')
+      return await (await daemonClient(options)).call('id', {})
     } catch (err) {
       if (!(err instanceof DaemonNotRunningError)) throw err
       if (attempt >= attempts) {

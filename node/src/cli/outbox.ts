@@ -1,6 +1,4 @@
-import type { OutboxItem } from '../daemon/index.ts'
-import type { FailedMessage } from '../queue/index.ts'
-import { call } from './commands.ts'
+import { daemonClient } from './commands.ts'
 import type { CommonOptions } from './commands.ts'
 import { printJson, printLine, printTable } from './output.ts'
 
@@ -9,7 +7,7 @@ export const ENVELOPE_ID = /^[0-9a-f]{64}$/
 
 /** Lists this node's pending messages: `qpq-node outbox`. */
 export async function outboxCommand(options: CommonOptions): Promise<void> {
-  const { items } = await call<{ items: OutboxItem[] }>(options, 'outbox')
+  const { items } = await (await daemonClient(options)).call('outbox', {})
   if (options.json) {
     printJson(items)
     return
@@ -35,7 +33,7 @@ export async function outboxCommand(options: CommonOptions): Promise<void> {
 
 /** Lists this node's messages that failed, oldest first: `qpq-node outbox --failed`. */
 export async function outboxFailedCommand(options: CommonOptions): Promise<void> {
-  const { items } = await call<{ items: FailedMessage[] }>(options, 'outbox.failed')
+  const { items } = await (await daemonClient(options)).call('outbox.failed', {})
   if (options.json) {
     printJson(items)
     return
@@ -59,18 +57,16 @@ export async function outboxFailedCommand(options: CommonOptions): Promise<void>
 
 /** Tries every pending message now: `qpq-node outbox flush`. */
 export async function outboxFlushCommand(options: CommonOptions): Promise<void> {
-  const { pending } = await call<{ pending: number }>(options, 'outbox.flush')
+  const { pending } = await (await daemonClient(options)).call('outbox.flush', {})
   if (options.json) printJson({ pending })
   else printLine(`tried every pending message; ${messages(pending)} pending`)
 }
 
 /** Discards unsent messages, all or those named: `qpq-node outbox clear --yes [--id <id>…]`. */
 export async function outboxClearCommand(options: CommonOptions & { ids?: string[] }): Promise<void> {
-  const { discarded } = await call<{ discarded: number }>(
-    options,
-    'outbox.clear',
-    options.ids === undefined ? {} : { ids: options.ids }
-  )
+  const { discarded } = await (
+    await daemonClient(options)
+  ).call('outbox.clear', options.ids === undefined ? {} : { ids: options.ids })
   if (options.json) printJson({ discarded })
   else printLine(`discarded ${messages(discarded)}`)
 }
