@@ -11,7 +11,8 @@ import { setImmediate } from 'node:timers/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as lp from 'it-length-prefixed'
-import { createMeshLibp2p, MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
+import { MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
+import { createMeshLibp2p, MESH_PROTOCOL } from '../node/src/transport/index.ts'
 
 /** Ids per frame of each attack: the most an honest frame carries (`IDS_PER_FRAME`). */
 const IDS = 4096

@@ -10,11 +10,16 @@ import type { Codec } from 'protons-runtime'
 import { KeyPackageAnswer, KeyPackageSummary } from '../node/src/directory/exchange.pb.ts'
 import { FirstText } from '../node/src/e2e/index.ts'
 import { SealedMessage } from '../node/src/e2e/sealed.pb.ts'
-import { decodeMeshFrame, MeshEngine, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
-import { PeerAnnouncement } from '../node/src/mesh/peer-exchange.pb.ts'
-import { Predictabilities } from '../node/src/mesh/prophet.pb.ts'
+import {
+  decodeMeshFrame,
+  MeshEngine,
+  MeshFrame,
+  meshFrame,
+  Predictabilities
+} from '../node/src/mesh/index.ts'
 import { GroupContent, MlsPayload } from '../node/src/mls/payload.pb.ts'
 import { IdDigest, MemoryStore } from '../node/src/queue/index.ts'
+import { PeerAnnouncement } from '../node/src/transport/index.ts'
 import {
   createEnvelopeContent,
   decodeEnvelope,

@@ -12,7 +12,7 @@ import {
   MAX_ANSWER_KEY_PACKAGES
 } from '../node/src/directory/index.ts'
 import { decodeAddress } from '../node/src/identity/index.ts'
-import type { MeshLibp2p } from '../node/src/mesh/index.ts'
+import type { MeshLibp2p } from '../node/src/transport/index.ts'
 import {
   decodeKeyPackage,
   encodeKeyPackage,

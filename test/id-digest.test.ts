@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'chai'
-import { IdDigest } from '../node/src/queue/index.ts'
-import { bucketOf, MAX_DIGEST_BITS } from '../node/src/queue/id-digest.ts'
-import { IdSet } from '../node/src/queue/id-set.ts'
+import { bucketOf, IdDigest, IdSet, MAX_DIGEST_BITS } from '../node/src/queue/index.ts'
 import { toHex } from '../node/src/wire/index.ts'
 
 function ids(count: number): Uint8Array[] {

@@ -10,8 +10,9 @@ import { KeyPackageBook } from '../node/src/directory/index.ts'
 import { FirstText } from '../node/src/e2e/index.ts'
 import { decodeAddress, encodeAddress, generateUserIdentity } from '../node/src/identity/index.ts'
 import type { UserIdentity } from '../node/src/identity/index.ts'
-import { MESH_PROTOCOL, MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
-import type { MeshLibp2p } from '../node/src/mesh/index.ts'
+import { MeshFrame, meshFrame } from '../node/src/mesh/index.ts'
+import { MESH_PROTOCOL } from '../node/src/transport/index.ts'
+import type { MeshLibp2p } from '../node/src/transport/index.ts'
 import {
   ciphersuite,
   credentialIdentity,

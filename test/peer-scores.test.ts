@@ -1,8 +1,8 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { expect } from 'chai'
-import { PeerScores } from '../node/src/mesh/index.ts'
-import type { Misbehaviour } from '../node/src/mesh/index.ts'
+import { PeerScores } from '../node/src/transport/index.ts'
+import type { Misbehaviour } from '../node/src/transport/index.ts'
 
 const MINUTE = 60_000
 

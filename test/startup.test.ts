@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { LOCK_FILE } from '../node/src/daemon/data-lock.ts'
-import { REDIAL_CAP_MS, REDIAL_INTERVAL_MS, redialDelay } from '../node/src/mesh/discovery.ts'
+import { REDIAL_CAP_MS, REDIAL_INTERVAL_MS, redialDelay } from '../node/src/transport/index.ts'
 import { cli, TestDaemon, TestFolders, waitFor } from './helpers/daemons.ts'
 import type { CliResult } from './helpers/daemons.ts'
 

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { FAILED_KEPT, LevelStore, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
+import { bucketOf, FAILED_KEPT, MemoryStore, SUMMARY_PAGE } from '../node/src/queue/index.ts'
 import type { FailedMessage, MeshStore, StoreOp, Walk } from '../node/src/queue/index.ts'
+import { LevelStore } from '../node/src/storage/index.ts'
 import type { Priority } from '../node/src/wire/index.ts'
-import { bucketOf } from '../node/src/queue/id-digest.ts'
 import { storedEnvelope, testEnvelope } from './helpers/envelopes.ts'
 
 async function collect<T>(items: Walk<T>): Promise<T[]> {

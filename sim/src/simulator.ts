@@ -1,14 +1,15 @@
-// The engine's and the memory store's own modules, not the folders' indexes, which bring libp2p and LevelDB.
-import { MeshEngine } from '../../node/src/mesh/engine.ts'
-import type { Acceptance, EngineAction, EngineEvent, LocalEndpoint } from '../../node/src/mesh/engine.ts'
-import { meshFrame } from '../../node/src/mesh/frames.ts'
-import type { MeshFrame } from '../../node/src/mesh/mesh.pb.ts'
-import { createStrategy } from '../../node/src/mesh/strategies.ts'
-import type { StrategySpec } from '../../node/src/mesh/strategies.ts'
-import { forEach, then } from '../../node/src/queue/later.ts'
-import type { Later } from '../../node/src/queue/later.ts'
-import { MemoryStore } from '../../node/src/queue/memory-store.ts'
-import type { StoredEnvelope, StoreOp } from '../../node/src/queue/types.ts'
+// The engine and the memory store through their folders' indexes, which load no I/O (test/boundary.test.ts).
+import { createStrategy, MeshEngine, meshFrame } from '../../node/src/mesh/index.ts'
+import type {
+  Acceptance,
+  EngineAction,
+  EngineEvent,
+  LocalEndpoint,
+  MeshFrame,
+  StrategySpec
+} from '../../node/src/mesh/index.ts'
+import { forEach, MemoryStore, then } from '../../node/src/queue/index.ts'
+import type { Later, StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
 import { toHex } from '../../node/src/wire/index.ts'
 import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
 import { EventQueue } from './event-queue.ts'

@@ -1,7 +1,7 @@
 import { pbStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { KEY_PACKAGE_PROTOCOL, KeyPackageAnswer, KeyPackageSummary } from '../../node/src/directory/index.ts'
-import type { MeshLibp2p } from '../../node/src/mesh/index.ts'
+import type { MeshLibp2p } from '../../node/src/transport/index.ts'
 
 /** Pulls by hand from the node at `address` with an empty summary: every key package it would hand on. */
 export async function pullEverything(from: MeshLibp2p, address: Multiaddr): Promise<Uint8Array[]> {

@@ -1,6 +1,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createMeshLibp2p } from '../../node/src/mesh/index.ts'
-import type { MeshLibp2p } from '../../node/src/mesh/index.ts'
+import { createMeshLibp2p } from '../../node/src/transport/index.ts'
+import type { MeshLibp2p } from '../../node/src/transport/index.ts'
 
 /** A bare libp2p node with the daemon's stack and no daemon behind it, for tests that speak the mesh protocol by hand. */
 export async function createTestPeer(): Promise<MeshLibp2p> {

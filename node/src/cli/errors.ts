@@ -20,9 +20,9 @@ import { ConfigError } from '../config/errors.ts'
 import { DaemonStoppedError, DataFolderLockedError, DataFolderPermissionError } from '../daemon/errors.ts'
 import { SealOpenError } from '../e2e/errors.ts'
 import { IdentityExistsError, IdentityMissingError, InvalidAddressError } from '../identity/errors.ts'
-import { ListenError } from '../mesh/errors.ts'
 import { GroupCommandError, MlsRejectedError } from '../mls/errors.ts'
 import { codeOf, INTERNAL_ERROR_CODE, QpqError } from '../qpq-error.ts'
+import { ListenError } from '../transport/errors.ts'
 import { MalformedEnvelopeError, MalformedMessageError, OversizeEnvelopeError } from '../wire/errors.ts'
 
 /** The base of the CLI's own errors. */

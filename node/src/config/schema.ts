@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { isListenable, LISTENABLE_FORMS } from '../mesh/listen-addresses.ts'
+// The file, not transport's index: validating a config must not load libp2p and QUIC (every CLI command does it).
+import { isListenable, LISTENABLE_FORMS } from '../transport/listen-addresses.ts'
 import { DEFAULT_MAX_IDENTITIES, DEFAULT_PULL_INTERVAL_MS } from '../directory/constants.ts'
 import { DEFAULT_MLS_LIMITS } from '../mls/limits.ts'
 import { STRATEGY_NAMES } from '../mesh/strategies.ts'

@@ -8,21 +8,20 @@ import type { NodeConfig } from '../config/index.ts'
 import { KeyPackageDirectory } from '../directory/index.ts'
 import { encodeAddress, loadIdentities } from '../identity/index.ts'
 import type { Identities } from '../identity/index.ts'
+import { createStrategy, MeshEngine, strategySpec } from '../mesh/index.ts'
+import type { EngineAction } from '../mesh/index.ts'
+import { MlsService } from '../mls/index.ts'
+import type { Outgoing } from '../mls/index.ts'
+import { LevelStore } from '../storage/index.ts'
 import {
   ConnectionSlots,
   createMeshLibp2p,
-  createStrategy,
   Discovery,
-  MeshEngine,
   MeshService,
   PeerExchange,
-  PeerScores,
-  strategySpec
-} from '../mesh/index.ts'
-import type { ConnectionSlotsStats, EngineAction, MeshLibp2p, Misbehaviour } from '../mesh/index.ts'
-import { MlsService } from '../mls/index.ts'
-import type { Outgoing } from '../mls/index.ts'
-import { LevelStore } from '../queue/index.ts'
+  PeerScores
+} from '../transport/index.ts'
+import type { ConnectionSlotsStats, MeshLibp2p, Misbehaviour } from '../transport/index.ts'
 import { detectAllocator } from './allocator.ts'
 import type { Allocator } from './allocator.ts'
 import { systemClock } from './clock.ts'
@@ -174,7 +173,8 @@ export class Daemon {
         maxReceipts: this.config.relay.maxReceipts
       },
       strategy: createStrategy(
-        strategySpec(this.config.relay.strategy, { copies: this.config.relay.sprayCopies })
+        strategySpec(this.config.relay.strategy, { copies: this.config.relay.sprayCopies }),
+        logger('qpq:mesh:prophet')
       )
     })
     this.engine = engine

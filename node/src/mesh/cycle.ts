@@ -1,9 +1,13 @@
-// The engine's own modules, not the folder's index: the index brings LevelDB, which the simulator never loads.
-import { StoreAccounting } from '../queue/accounting.ts'
-import type { IdDigest } from '../queue/id-digest.ts'
-import { forEach, then } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { EnvelopeSummary, MeshStore, StoredEnvelope, StoredReceipt, StoreOp } from '../queue/types.ts'
+import { forEach, StoreAccounting, then } from '../queue/index.ts'
+import type {
+  EnvelopeSummary,
+  IdDigest,
+  Later,
+  MeshStore,
+  StoredEnvelope,
+  StoredReceipt,
+  StoreOp
+} from '../queue/index.ts'
 import { fromHex, toHex } from '../wire/index.ts'
 import type { RecentEnvelopes } from './recent.ts'
 

@@ -1,18 +1,15 @@
 import { hash } from 'node:crypto'
-// The engine's own modules, not the folder's index: the index brings LevelDB, which the simulator never loads.
-import { IdDigest } from '../queue/id-digest.ts'
-import type { IdBuckets } from '../queue/id-digest.ts'
-import { forEach, then, walk } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import { PRIORITY_RANK } from '../queue/order.ts'
+import { forEach, IdDigest, PRIORITY_RANK, then, walk } from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   FailedMessage,
+  IdBuckets,
+  Later,
   MeshStore,
   StoredEnvelope,
   StoredReceipt,
   StoreOp
-} from '../queue/types.ts'
+} from '../queue/index.ts'
 import { decodeEnvelope, encodeEnvelope, fromHex, readHeader, toHex } from '../wire/index.ts'
 import type { DecodedEnvelope, EnvelopeHeader } from '../wire/index.ts'
 import { FRAME_TARGET_BYTES, IDS_PER_FRAME, OFFER_BATCH, REQUESTS_IN_FLIGHT } from './constants.ts'

@@ -1,3 +1,6 @@
+// The mesh engine's public face: the sans-IO engine, its policy and forwarding strategies, and the frames it
+// speaks. Nothing here does I/O (no libp2p, no disk, no timers): the daemon wires it to libp2p streams through
+// node/src/transport, the simulator to virtual links (eslint.config.js and test/boundary.test.ts keep it so).
 export { MeshEngine } from './engine.ts'
 export type {
   Acceptance,
@@ -18,20 +21,10 @@ export type { EnginePolicy } from './policy.ts'
 export { directDelivery, epidemic, firstContact, sprayAndWait } from './strategy.ts'
 export type { ForwardingStrategy, PeerView } from './strategy.ts'
 export { Prophet } from './prophet.ts'
-export type { ProphetParams } from './prophet.ts'
+export type { ProphetParams, StrategyLog } from './prophet.ts'
 export { createStrategy, DEFAULT_STRATEGY, STRATEGY_NAMES, strategySpec } from './strategies.ts'
 export type { StrategyName, StrategySpec } from './strategies.ts'
-export { MeshService } from './service.ts'
-export type { MeshServiceStats } from './service.ts'
-export type { SessionFault, SessionLimits } from './session.ts'
-export { PeerScores } from './peer-scores.ts'
-export type { Misbehaviour } from './peer-scores.ts'
-export { ConnectionSlots } from './connection-slots.ts'
-export type { ConnectionSlotsStats } from './connection-slots.ts'
-export { Discovery } from './discovery.ts'
-export { PeerExchange } from './peer-exchange.ts'
-export { createMeshLibp2p } from './libp2p.ts'
-export type { MeshLibp2p } from './libp2p.ts'
-export { IDS_PER_FRAME, MESH_PROTOCOL, OFFER_BATCH } from './constants.ts'
+export { IDS_PER_FRAME, OFFER_BATCH } from './constants.ts'
 export { MeshFrame } from './mesh.pb.ts'
-export { decodeMeshFrame, meshFrame } from './frames.ts'
+export { Predictabilities } from './prophet.pb.ts'
+export { decodeMeshFrame, frameItems, meshFrame } from './frames.ts'

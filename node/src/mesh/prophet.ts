@@ -1,4 +1,3 @@
-import { logger } from '@libp2p/logger'
 import type { EnvelopeSummary } from '../queue/index.ts'
 import { fromHex, peerDecoder, toHex } from '../wire/index.ts'
 import { Predictabilities } from './prophet.pb.ts'
@@ -6,7 +5,13 @@ import type { ForwardingStrategy, PeerView } from './strategy.ts'
 
 const predictabilities = peerDecoder('Predictabilities', Predictabilities)
 
-const log = logger('qpq:mesh:prophet')
+/**
+ * Where a strategy reports what a peer got wrong, printf-style (`%p` a peer, `%s` a string): the daemon passes
+ * its `qpq:mesh:prophet` logger; the engine's folder loads no logger of its own, so by default nothing is said.
+ */
+export type StrategyLog = (format: string, ...args: unknown[]) => void
+
+const silent: StrategyLog = () => undefined
 
 /** PRoPHET's parameters, as named by Lindgren et al. and the ONE (whose defaults these are). */
 export interface ProphetParams {
@@ -37,8 +42,10 @@ export class Prophet implements ForwardingStrategy {
   private readonly predictability = new Map<string, number>()
   private readonly peerTables = new Map<string, Map<string, number>>()
   private agedAt: number | undefined
+  private readonly log: StrategyLog
 
-  constructor(params: Partial<ProphetParams> = {}) {
+  constructor(params: Partial<ProphetParams> = {}, log: StrategyLog = silent) {
+    this.log = log
     this.params = {
       pInit: params.pInit ?? DEFAULT_PROPHET.pInit,
       beta: params.beta ?? DEFAULT_PROPHET.beta,
@@ -72,7 +79,7 @@ export class Prophet implements ForwardingStrategy {
       this.predictability.set(tag, updated)
       viaPeer = Math.max(viaPeer, updated)
     }
-    const table = decodeTable(peer, shared)
+    const table = decodeTable(peer, shared, this.log)
     this.peerTables.set(peer, table)
     for (const [tag, theirs] of table) {
       if (tags.has(tag)) continue
@@ -99,7 +106,7 @@ export class Prophet implements ForwardingStrategy {
   }
 }
 
-function decodeTable(peer: string, shared: Uint8Array | undefined): Map<string, number> {
+function decodeTable(peer: string, shared: Uint8Array | undefined, log: StrategyLog): Map<string, number> {
   const table = new Map<string, number>()
   if (shared === undefined) return table
   try {

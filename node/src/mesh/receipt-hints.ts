@@ -1,4 +1,4 @@
-import type { StoredReceipt } from '../queue/types.ts'
+import type { StoredReceipt } from '../queue/index.ts'
 
 interface Hint {
   receipt: StoredReceipt

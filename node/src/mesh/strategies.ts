@@ -1,5 +1,5 @@
 import { Prophet } from './prophet.ts'
-import type { ProphetParams } from './prophet.ts'
+import type { ProphetParams, StrategyLog } from './prophet.ts'
 import { directDelivery, epidemic, firstContact, sprayAndWait } from './strategy.ts'
 import type { ForwardingStrategy, SprayMode } from './strategy.ts'
 
@@ -28,8 +28,8 @@ export function strategySpec(name: StrategyName, spray: { copies: number; mode?:
 /** The daemon's strategy when none is configured. */
 export const DEFAULT_STRATEGY = epidemic
 
-/** A fresh strategy for one engine (strategies may keep per-node state). */
-export function createStrategy(spec: StrategySpec): ForwardingStrategy {
+/** A fresh strategy for one engine (strategies may keep per-node state); `log` hears what peers got wrong. */
+export function createStrategy(spec: StrategySpec, log?: StrategyLog): ForwardingStrategy {
   switch (spec.name) {
     case 'default':
       return DEFAULT_STRATEGY
@@ -42,6 +42,6 @@ export function createStrategy(spec: StrategySpec): ForwardingStrategy {
     case 'spray-and-wait':
       return sprayAndWait(spec.copies, spec.mode)
     case 'prophet':
-      return new Prophet(spec)
+      return new Prophet(spec, log)
   }
 }

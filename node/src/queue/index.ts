@@ -1,11 +1,15 @@
+// The store the engine runs on: the MeshStore interface and its types, the in-memory store, send order, id
+// digests, accounting and the Later helpers. Pure: no disk, no network (the LevelDB store is node/src/storage).
 export { StoreAccounting } from './accounting.ts'
-export { FAILED_KEPT } from './failed.ts'
-export { IdDigest } from './id-digest.ts'
+export { FAILED_KEPT, failedKey, FailedKeys } from './failed.ts'
+export { HeldInMemory } from './held.ts'
+export { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
 export type { IdBuckets } from './id-digest.ts'
+export { IdSet } from './id-set.ts'
+export { forEach, then, walk } from './later.ts'
 export type { Later, Walk } from './later.ts'
-export { LevelStore } from './level-store.ts'
 export { MemoryStore } from './memory-store.ts'
-export { compareSummaries, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
+export { compareSummaries, inWalk, pad, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
 export type {
   EnvelopeOrigin,
   EnvelopeSummary,

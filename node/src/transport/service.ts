@@ -1,8 +1,7 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { logger, LogSummary } from '../log/index.ts'
+import type { EngineAction, EngineEvent, MeshEngine, MeshFrame } from '../mesh/index.ts'
 import { MESH_PROTOCOL } from './constants.ts'
-import type { EngineAction, EngineEvent, MeshEngine } from './engine.ts'
-import type { MeshFrame } from './mesh.pb.ts'
 import { PeerSession } from './session.ts'
 import type { SessionFault, SessionLimits } from './session.ts'
 

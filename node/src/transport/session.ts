@@ -1,9 +1,8 @@
 import * as lp from 'it-length-prefixed'
 import type { Logger } from '@libp2p/logger'
 import type { Stream } from '@libp2p/interface'
+import { decodeMeshFrame, frameItems, MeshFrame } from '../mesh/index.ts'
 import { MAX_FRAME_BYTES, MAX_PAUSED_READ_BYTES } from './constants.ts'
-import { decodeMeshFrame, frameItems } from './frames.ts'
-import { MeshFrame } from './mesh.pb.ts'
 
 /** Frames from one peer handed to the engine but not yet processed, beyond which reading pauses. */
 const MAX_FRAMES_IN_FLIGHT = 64

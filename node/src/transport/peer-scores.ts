@@ -1,5 +1,5 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import type { Clock, DropReason } from './engine.ts'
+import type { Clock, DropReason } from '../mesh/index.ts'
 import type { SessionFault } from './session.ts'
 
 /** Something a peer did that may count against it: an engine drop reason or a fault of its mesh stream. */

@@ -2,15 +2,20 @@ import { ClassicLevel } from 'classic-level'
 import { logger } from '@libp2p/logger'
 import type { Priority } from '../wire/index.ts'
 import { fromHex, readHeader, toHex } from '../wire/index.ts'
-import { failedKey, FailedKeys } from './failed.ts'
-import { HeldInMemory } from './held.ts'
-import type { IdBuckets } from './id-digest.ts'
-import { IdSet } from './id-set.ts'
-import { inWalk, pad, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
-import { EnvelopeRecord, FailedRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
+import {
+  failedKey,
+  FailedKeys,
+  HeldInMemory,
+  IdSet,
+  inWalk,
+  pad,
+  PRIORITY_RANK,
+  SUMMARY_PAGE
+} from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   FailedMessage,
+  IdBuckets,
   InboxCursor,
   InboxEntry,
   MeshStore,
@@ -18,7 +23,8 @@ import type {
   StoredReceipt,
   StoreOp,
   SummaryOrder
-} from './types.ts'
+} from '../queue/index.ts'
+import { EnvelopeRecord, FailedRecord, InboxRecord, ReceiptRecord, SummaryRecord } from './records.pb.ts'
 
 const log = logger('qpq:queue:level')
 
