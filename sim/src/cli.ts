@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers'
 import { SimInputError } from './errors.ts'
 import { oneNumber } from './message-stats.ts'
 import { oneReport, runScenario, writeReports } from './run.ts'
-import type { RunReport } from './run.ts'
+import type { RunReport } from './report.ts'
 import { loadScenario, scenarioFlagTypes, settingsOf } from './scenario.ts'
 
 const EXIT_USAGE = 2

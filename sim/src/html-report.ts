@@ -1,7 +1,7 @@
 import * as Plot from '@observablehq/plot'
 import { parseHTML } from 'linkedom'
 import { oneNumber } from './message-stats.ts'
-import type { RunReport } from './run.ts'
+import type { RunReport } from './report.ts'
 
 const WIDTH = 720
 const HEIGHT = 280

@@ -4,22 +4,10 @@ import { average, formatMessageStats, reportValues } from './message-stats.ts'
 import { oracle } from './oracle.ts'
 import { Simulator } from './simulator.ts'
 import type { SimObserver, SimSettings } from './simulator.ts'
+import type { RunReport } from './report.ts'
 
 /** Points of the CSV time series over a run. */
 const SERIES_POINTS = 100
-
-export interface RunReport {
-  scenario: string
-  settings: Omit<SimSettings, 'trace'> & { contacts: number; messages: number }
-  /** The ONE's MessageStatsReport keys and values. */
-  messageStats: Record<string, number>
-  oracle: { delivered: number; deliveryProb: number; latencyAvg: number }
-  distributions: { latencies: number[]; hopCounts: number[]; bufferTimes: number[] }
-  byPriority: Record<string, { created: number; delivered: number }>
-  perNode: { sent: number[]; received: number[] }
-  series: { time: number; delivered: number; oracleDelivered: number; bufferBytes: number }[]
-  events: number
-}
 
 /** Runs a scenario and gathers everything the reports show. */
 export async function runScenario(
