@@ -30,7 +30,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.js'] },
+        projectService: {
+          allowDefaultProject: ['eslint.config.js', '.dependency-cruiser.js', 'scripts/*.js']
+        },
         tsconfigRootDir: import.meta.dirname
       }
     },
@@ -69,5 +71,8 @@ export default tseslint.config(
     files: SIM_FILE_MODULES,
     rules: { 'no-restricted-imports': ['error', { patterns: WORLD }] }
   },
-  { files: ['eslint.config.js', 'scripts/*.js'], ...tseslint.configs.disableTypeChecked }
+  {
+    files: ['eslint.config.js', '.dependency-cruiser.js', 'scripts/*.js'],
+    ...tseslint.configs.disableTypeChecked
+  }
 )
