@@ -7,9 +7,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { Codec } from 'protons-runtime'
-import { KeyPackageAnswer, KeyPackageSummary } from '../node/src/directory/exchange.pb.ts'
-import { FirstText } from '../node/src/e2e/index.ts'
-import { SealedMessage } from '../node/src/e2e/sealed.pb.ts'
+import { KeyPackageAnswer, KeyPackageSummary } from '../node/src/directory/index.ts'
+import { FirstText, SealedMessage } from '../node/src/e2e/index.ts'
 import {
   decodeMeshFrame,
   MeshEngine,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { composeMlsEnvelopes } from '../../node/src/daemon/compose.ts'
+import { composeMlsEnvelopes } from '../../node/src/daemon/index.ts'
 import { generateUserIdentity } from '../../node/src/identity/index.ts'
 import { credentialIdentity, decodeInvite, MlsService } from '../../node/src/mls/index.ts'
 import type { Outgoing } from '../../node/src/mls/index.ts'

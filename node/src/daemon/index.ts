@@ -1,4 +1,6 @@
 export type { Allocator } from './allocator.ts'
+export { composeMlsEnvelopes, composeSealed } from './compose.ts'
+export { LOCK_FILE } from './data-lock.ts'
 export { Daemon } from './daemon.ts'
 export type { DaemonInit, DaemonStats } from './daemon.ts'
 export { controlHandlers } from './handlers.ts'
