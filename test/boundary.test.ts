@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 import ts from 'typescript'
 
@@ -121,6 +122,17 @@ describe('the boundary of the pure core', function () {
       'node/src/daemon/data-lock.ts loads node:fs/promises'
     ]) {
       expect(found).to.include(expected)
+    }
+  })
+
+  it("loads each core index with import(): no export named `then` makes the module's namespace a thenable", async () => {
+    for (const folder of [...THROUGH_INDEX, 'node/src/wire']) {
+      const module = (await import(pathToFileURL(join(ROOT, folder, 'index.ts')).href)) as Record<
+        string,
+        unknown
+      >
+      expect(module, folder).to.not.have.property('then')
+      expect(Object.keys(module), folder).to.not.be.empty
     }
   })
 

@@ -8,7 +8,7 @@ import type {
   MeshFrame,
   StrategySpec
 } from '../../node/src/mesh/index.ts'
-import { forEach, MemoryStore, then } from '../../node/src/queue/index.ts'
+import { andThen, forEach, MemoryStore } from '../../node/src/queue/index.ts'
 import type { Later, StoredEnvelope, StoreOp } from '../../node/src/queue/index.ts'
 import { toHex } from '../../node/src/wire/index.ts'
 import type { EnvelopeHeader } from '../../node/src/wire/index.ts'
@@ -313,7 +313,7 @@ export class Simulator {
       return
     }
     const node = this.node(step.node)
-    return then(node.engine.handleNow(step.event), (actions) => {
+    return andThen(node.engine.handleNow(step.event), (actions) => {
       this.carryOut(node, actions, step.via)
     })
   }

@@ -1,4 +1,4 @@
-import { forEach, StoreAccounting, then } from '../queue/index.ts'
+import { andThen as then, forEach, StoreAccounting } from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   IdDigest,

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { forEach, IdDigest, PRIORITY_RANK, then, walk } from '../queue/index.ts'
+import { andThen as then, forEach, IdDigest, PRIORITY_RANK, walk } from '../queue/index.ts'
 import type {
   EnvelopeSummary,
   FailedMessage,

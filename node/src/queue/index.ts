@@ -6,7 +6,9 @@ export { HeldInMemory } from './held.ts'
 export { bucketOf, IdDigest, MAX_DIGEST_BITS } from './id-digest.ts'
 export type { IdBuckets } from './id-digest.ts'
 export { IdSet } from './id-set.ts'
-export { forEach, then, walk } from './later.ts'
+// `then` goes out as `andThen`: a module whose namespace has a `then` is a thenable, so `await import()` of
+// this index would call it instead of returning the module.
+export { forEach, then as andThen, walk } from './later.ts'
 export type { Later, Walk } from './later.ts'
 export { MemoryStore } from './memory-store.ts'
 export { compareSummaries, inWalk, pad, PRIORITY_RANK, SUMMARY_PAGE } from './order.ts'
