@@ -1,7 +1,7 @@
 import type { OutboxItem } from '../api/methods.ts'
 import type { EngineAction, EngineEvent, MeshEngine } from '../mesh/index.ts'
 import type { FailedMessage } from '../queue/index.ts'
-import type { LevelStore } from '../queue/index.ts'
+import type { LevelStore } from '../storage/index.ts'
 
 /** Where envelopes of this node's user are queued: what the conversations part needs of the outbox. */
 export interface EnvelopeQueue {
