@@ -3,6 +3,16 @@ import { MeshEngine } from '../../node/src/mesh/engine.ts'
 import type { Acceptance, EngineAction, EngineEvent, LocalEndpoint } from '../../node/src/mesh/engine.ts'
 import { meshFrame } from '../../node/src/mesh/frames.ts'
 import type { MeshFrame } from '../../node/src/mesh/mesh.pb.ts'
+import {
+  forgetDropped,
+  KEEP_RECEIPTS,
+  RANDOM_ORDER,
+  resendDropped,
+  SHARE_RECEIPTS,
+  SHARED_BUFFER,
+  STORE_ORDER
+} from '../../node/src/mesh/profile.ts'
+import type { EngineProfile } from '../../node/src/mesh/profile.ts'
 import { createStrategy } from '../../node/src/mesh/strategies.ts'
 import type { StrategySpec } from '../../node/src/mesh/strategies.ts'
 import { forEach, then } from '../../node/src/queue/later.ts'
@@ -203,12 +213,9 @@ class SimNode implements LocalEndpoint {
         maxPayloadBytes: Number.MAX_SAFE_INTEGER,
         maxRelayBytes: relayBytes,
         maxRelayBytesPerPeer: Infinity,
-        maxRelayBytesPerRecipient: Infinity,
-        shareReceipts: settings.receipts,
-        outboxInRelayStore: true,
-        randomSendOrder: settings.randomSendOrder,
-        resendDropped: settings.resendDropped
-      }
+        maxRelayBytesPerRecipient: Infinity
+      },
+      profile: profileOf(settings)
     })
   }
 
@@ -220,6 +227,16 @@ class SimNode implements LocalEndpoint {
     const message = this.sim.messageById(envelope.header.id)
     if (message?.event.to !== this.index) return undefined
     return { receiptSecret: message.secret, ops: [] }
+  }
+}
+
+/** The engine's behaviour as the run's settings ask; a node's own messages share its buffer, as in the ONE. */
+function profileOf(settings: SimSettings): EngineProfile {
+  return {
+    receipts: settings.receipts ? SHARE_RECEIPTS : KEEP_RECEIPTS,
+    buffer: SHARED_BUFFER,
+    sendOrder: settings.randomSendOrder ? RANDOM_ORDER : STORE_ORDER,
+    dropped: settings.resendDropped ? resendDropped : forgetDropped
   }
 }
 
