@@ -1,10 +1,7 @@
 import type { Later } from '../queue/later.ts'
-import type { FailedMessage, MeshStore, StoredEnvelope, StoreOp } from '../queue/types.ts'
+import type { FailedMessage, StoredEnvelope, StoreOp } from '../queue/types.ts'
 import type { EnvelopeHeader } from '../wire/index.ts'
 import type { MeshFrame } from './mesh.pb.ts'
-import type { EnginePolicy } from './policy.ts'
-import type { EngineProfile } from './profile.ts'
-import type { ForwardingStrategy } from './strategy.ts'
 
 export interface Clock {
   now(): number
@@ -37,20 +34,6 @@ export interface LocalEndpoint {
   tags(now: number): ReadonlySet<string>
   /** Opens an envelope whose tag is ours; undefined if it is not for us after all. */
   accept(envelope: StoredEnvelope): Later<Acceptance | Unread | undefined>
-}
-
-export interface EngineInit {
-  store: MeshStore
-  clock: Clock
-  local: LocalEndpoint
-  /** Missing fields take {@link DEFAULT_POLICY}'s values. */
-  policy?: Partial<EnginePolicy>
-  /** One instance per engine. @default DEFAULT_STRATEGY (epidemic) */
-  strategy?: ForwardingStrategy
-  /** Uniform in [0, 1): the jitter of retry delays. @default Math.random */
-  random?: () => number
-  /** Missing fields take {@link DEFAULT_PROFILE}'s: the daemon's behaviour. */
-  profile?: Partial<EngineProfile>
 }
 
 export interface SubmittedEnvelope {

@@ -2,6 +2,7 @@
 import { IdDigest } from '../queue/id-digest.ts'
 import { forEach, then, walk } from '../queue/later.ts'
 import type { Later } from '../queue/later.ts'
+import type { MeshStore } from '../queue/types.ts'
 import { fromHex, toHex } from '../wire/index.ts'
 import { frameTo } from './actions.ts'
 import { Admission } from './admission.ts'
@@ -12,11 +13,12 @@ import type { Cycle } from './cycle.ts'
 import { CycleRunner } from './cycle-runner.ts'
 import type {
   Attempts,
+  Clock,
   EngineAction,
   EngineEvent,
   EngineHeld,
-  EngineInit,
-  EngineStats
+  EngineStats,
+  LocalEndpoint
 } from './engine-types.ts'
 import { boundFrame } from './frame-bounds.ts'
 import { HandOffs } from './hand-offs.ts'
@@ -26,10 +28,12 @@ import { Outbox } from './outbox.ts'
 import { Peers } from './peers.ts'
 import type { PeerState } from './peers.ts'
 import { DEFAULT_POLICY } from './policy.ts'
+import type { EnginePolicy } from './policy.ts'
 import { DEFAULT_PROFILE } from './profile.ts'
-import type { DroppedEnvelopes } from './profile.ts'
+import type { DroppedEnvelopes, EngineProfile } from './profile.ts'
 import { Receipts } from './receipts.ts'
 import { DEFAULT_STRATEGY } from './strategies.ts'
+import type { ForwardingStrategy } from './strategy.ts'
 
 export type {
   Acceptance,
@@ -39,12 +43,25 @@ export type {
   EngineAction,
   EngineEvent,
   EngineHeld,
-  EngineInit,
   EngineStats,
   LocalEndpoint,
   SubmittedEnvelope,
   Unread
 } from './engine-types.ts'
+
+export interface EngineInit {
+  store: MeshStore
+  clock: Clock
+  local: LocalEndpoint
+  /** Missing fields take {@link DEFAULT_POLICY}'s values. */
+  policy?: Partial<EnginePolicy>
+  /** One instance per engine. @default DEFAULT_STRATEGY (epidemic) */
+  strategy?: ForwardingStrategy
+  /** Uniform in [0, 1): the jitter of retry delays. @default Math.random */
+  random?: () => number
+  /** Missing fields take {@link DEFAULT_PROFILE}'s: the daemon's behaviour. */
+  profile?: Partial<EngineProfile>
+}
 
 /** The parts of a frame, in the order `framePart` handles them (refusals go with the hello). */
 const FRAME_PARTS = ['acks', 'hello', 'moreOffers', 'receipts', 'offers', 'requests', 'envelopes'] as const

@@ -11,14 +11,14 @@ import type { EngineAction } from './engine-types.ts'
 import type { MeshFrame } from './mesh.pb.ts'
 import type { Outbox } from './outbox.ts'
 import type { PeerState, Peers } from './peers.ts'
-import type { DroppedEnvelopes, SendOrder } from './profile.ts'
+import type { DroppedEnvelopes, OfferRequests, SendOrder } from './profile.ts'
 import type { Receipts } from './receipts.ts'
 
 /**
  * The exchange of ids with each peer: our walk of the store that offers it what it may take, a batch at a
  * time (its own envelopes first, then by send order), and the requests for what it offers and we lack.
  */
-export class OfferWalk {
+export class OfferWalk implements OfferRequests {
   constructor(
     private readonly ctx: EngineContext,
     private readonly peers: Peers,

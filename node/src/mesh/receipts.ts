@@ -2,9 +2,7 @@ import { hash } from 'node:crypto'
 import { then, walk } from '../queue/later.ts'
 import type { Later } from '../queue/later.ts'
 import type { EnvelopeSummary, StoredEnvelope, StoredReceipt } from '../queue/types.ts'
-import { fromHex, toHex } from '../wire/index.ts'
-import { frameTo } from './actions.ts'
-import { IDS_PER_FRAME } from './constants.ts'
+import { toHex } from '../wire/index.ts'
 import type { EngineContext } from './context.ts'
 import type { Cycle } from './cycle.ts'
 import type { EngineAction } from './engine-types.ts'
@@ -16,41 +14,6 @@ import { ReceiptHints } from './receipt-hints.ts'
 
 export function receiptMatches(secret: Uint8Array, envelope: EnvelopeSummary): boolean {
   return hash('sha256', secret, 'hex') === envelope.header.receiptHash
-}
-
-/** The daemon's: peers hear of every delivery, so they delete their copies and stop forwarding. */
-export const SHARE_RECEIPTS: ReceiptSharing = {
-  send(peer, receipts, out, hint = false) {
-    for (let i = 0; i < receipts.length; i += IDS_PER_FRAME) {
-      const chunk = receipts.slice(i, i + IDS_PER_FRAME).map((receipt) => ({
-        envelopeId: fromHex(receipt.id),
-        secret: receipt.secret,
-        expiresAt: BigInt(receipt.expiresAt),
-        hint
-      }))
-      out.push(frameTo(peer, { receipts: chunk }))
-    }
-  },
-  spread(peers, receipts, out, except) {
-    if (receipts.length === 0) return
-    for (const [peer, state] of peers) {
-      if (peer !== except && state.tags !== undefined) this.send(peer, receipts, out)
-    }
-  },
-  answerOffers(peer, delivered, hints, cycle, out) {
-    if (hints.length > 0) this.send(peer, hints, out, true)
-    if (delivered.length === 0) return
-    return then(cycle.receipts(delivered), (receipts) => {
-      this.send(peer, receipts, out)
-    })
-  }
-}
-
-/** Peers never hear of deliveries, as between the ONE's routers: relays keep their copies until expiry. */
-export const KEEP_RECEIPTS: ReceiptSharing = {
-  send() {},
-  spread() {},
-  answerOffers() {}
 }
 
 /**
