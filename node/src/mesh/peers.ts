@@ -14,6 +14,8 @@ export interface PeerState {
    * as such. At most `maxWantedPerPeer`.
    */
   wanted: Map<string, Uint8Array>
+  /** Ids it offered, kept only by a profile that asks again for what it dropped (`resendDropped`). */
+  offered: Set<string> | undefined
   /** Ids requested from it and not yet received. */
   requested: Set<string>
   /** Ids we sent it that it has not acknowledged, with their sizes. */
@@ -68,6 +70,7 @@ export class Peers implements Iterable<[string, PeerState]> {
       tags: undefined,
       digest: undefined,
       wanted: new Map(),
+      offered: undefined,
       requested: new Set(),
       unacknowledged: new Map(),
       unacknowledgedBytes: 0,

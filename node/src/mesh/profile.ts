@@ -182,8 +182,6 @@ export function resendDropped(peers: Peers): DroppedEnvelopes {
 }
 
 class ResendDropped implements DroppedEnvelopes {
-  /** The ids each peer in contact offered: whom to ask again for an envelope evicted here. */
-  private readonly offeredBy = new WeakMap<PeerState, Set<string>>()
   /**
    * `evicted` added ids to some peer's wanted list in this event: `eventDone` has work. Other ids wanted
    * wait only on their peer's requests in flight, which only that peer's frames change (and ask for more).
@@ -204,23 +202,20 @@ class ResendDropped implements DroppedEnvelopes {
     return true
   }
 
+  /** Keeps who offered what: whom to ask again for an envelope evicted here. */
   offered(state: PeerState, ids: Uint8Array[]): void {
-    let offered = this.offeredBy.get(state)
-    if (offered === undefined) {
-      offered = new Set()
-      this.offeredBy.set(state, offered)
-    }
+    const offered = (state.offered ??= new Set())
     for (const bytes of ids) offered.add(toHex(bytes))
   }
 
   refused(state: PeerState, id: string): void {
-    this.offeredBy.get(state)?.delete(id)
+    state.offered?.delete(id)
   }
 
   /** An envelope evicted here is wanted again from every peer in contact that offered it. */
   evicted({ id, idBytes }: EnvelopeHeader): void {
     for (const state of this.peers.values()) {
-      if (this.offeredBy.get(state)?.has(id) !== true) continue
+      if (state.offered?.has(id) !== true) continue
       state.wanted.set(id, idBytes)
       this.evictedWanted = true
     }

@@ -17,9 +17,9 @@ export function receiptMatches(secret: Uint8Array, envelope: EnvelopeSummary): b
 }
 
 /**
- * The receipts this node learns from its peers: one for an envelope it holds is verified, deletes the copy and
+ * Receipts from and to peers. One learned for an envelope this node holds is verified, deletes the copy and
  * is stored and spread; one it cannot verify is kept in memory as a hint (`ReceiptHints`). Stored receipts
- * are bounded by `maxReceipts`.
+ * are bounded by `maxReceipts`. What peers are told goes through the profile's `ReceiptSharing`.
  */
 export class Receipts {
   private readonly hints: ReceiptHints
