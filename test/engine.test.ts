@@ -1,6 +1,13 @@
 import { expect } from 'chai'
-import { DEFAULT_POLICY, OFFER_BATCH, retryDelay, meshFrame } from '../node/src/mesh/index.ts'
-import type { EnginePolicy } from '../node/src/mesh/index.ts'
+import {
+  DEFAULT_POLICY,
+  OFFER_BATCH,
+  RANDOM_ORDER,
+  resendDropped,
+  retryDelay,
+  meshFrame
+} from '../node/src/mesh/index.ts'
+import type { EnginePolicy, EngineProfile } from '../node/src/mesh/index.ts'
 import { encodeEnvelope, readHeader, toHex } from '../node/src/wire/index.ts'
 import { MemoryStore } from '../node/src/queue/index.ts'
 import { LevelStore } from '../node/src/storage/index.ts'
@@ -31,9 +38,12 @@ for (const [storeName, createStore] of [
     let net: EngineNet
     let secrets: Map<string, Uint8Array>
 
-    async function nodes(policyOfB: Partial<EnginePolicy> = {}): Promise<void> {
+    async function nodes(
+      policyOfB: Partial<EnginePolicy> = {},
+      profileOfB: Partial<EngineProfile> = {}
+    ): Promise<void> {
       await net.add('A', tagA, secrets)
-      await net.add('B', tagB, secrets, policyOfB)
+      await net.add('B', tagB, secrets, policyOfB, undefined, profileOfB)
       await net.add('C', tagC, secrets)
       await net.add('D', tagD, secrets)
     }
@@ -435,7 +445,7 @@ for (const [storeName, createStore] of [
 
     describe('random send order (the ONE model)', () => {
       beforeEach(async () => {
-        await nodes({ randomSendOrder: true })
+        await nodes({}, { sendOrder: RANDOM_ORDER })
       })
 
       it("shuffles a batch of offers with the engine's random source, the peer's own envelopes still first", async () => {
@@ -513,29 +523,29 @@ for (const [storeName, createStore] of [
       const size = testEnvelope(tagC).content.length
       const incoming = (envelope: { content: Uint8Array }) =>
         ({ kind: 'incoming', peer: 'D', header: readHeader(envelope.content) }) as const
-      for (const resendDropped of [false, true]) {
-        it(`evicts as an envelope starts arriving${resendDropped ? ', then asks again a peer that offered what it evicted' : ''}`, async () => {
-          await nodes({ maxRelayBytes: size + 10, resendDropped })
+      for (const resends of [false, true]) {
+        it(`evicts as an envelope starts arriving${resends ? ', then asks again a peer that offered what it evicted' : ''}`, async () => {
+          await nodes({ maxRelayBytes: size + 10 }, resends ? { dropped: resendDropped } : {})
           const first = message(tagC)
           await submit('A', first)
           await net.connect('A', 'B')
-          expect(net.node('B').idsSentTo('A', 'offers')).to.deep.equal(resendDropped ? [first.id] : [])
+          expect(net.node('B').idsSentTo('A', 'offers')).to.deep.equal(resends ? [first.id] : [])
           // The offer back to the sender goes in the frame that acknowledges the envelope.
           const answers = net
             .node('B')
             .actions.filter((action) => action.kind === 'send' && action.frame.acks.length > 0)
           expect(answers.map((action) => action.kind === 'send' && action.frame.offers.length)).to.deep.equal(
-            [resendDropped ? 1 : 0]
+            [resends ? 1 : 0]
           )
           await net.deliver('B', incoming(message(tagB)))
           expect(net.node('B').dropped()).to.deep.equal([])
           await net.deliver('B', incoming(message(tagC)))
           expect(net.node('B').dropped()).to.deep.equal(['evicted'])
           expect(net.node('B').idsSentTo('A', 'requests')).to.deep.equal(
-            resendDropped ? [first.id, first.id] : [first.id]
+            resends ? [first.id, first.id] : [first.id]
           )
           await net.settle()
-          expect(net.node('B').store.hasEnvelope(first.id)).to.equal(resendDropped)
+          expect(net.node('B').store.hasEnvelope(first.id)).to.equal(resends)
         })
       }
     })

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { createStrategy, meshFrame } from '../node/src/mesh/index.ts'
-import type { EnginePolicy, StrategySpec } from '../node/src/mesh/index.ts'
+import { createStrategy, KEEP_RECEIPTS, meshFrame } from '../node/src/mesh/index.ts'
+import type { EngineProfile, StrategySpec } from '../node/src/mesh/index.ts'
 import { MemoryStore } from '../node/src/queue/index.ts'
 import { LevelStore } from '../node/src/storage/index.ts'
 import { TestFolders } from './helpers/daemons.ts'
@@ -28,8 +28,8 @@ for (const [storeName, createStore] of [
     let net: EngineNet
     let secrets: Map<string, Uint8Array>
 
-    async function network(spec: StrategySpec, policy: Partial<EnginePolicy> = {}): Promise<void> {
-      for (const name of NAMES) await net.add(name, tagOf(name), secrets, policy, createStrategy(spec))
+    async function network(spec: StrategySpec, profile: Partial<EngineProfile> = {}): Promise<void> {
+      for (const name of NAMES) await net.add(name, tagOf(name), secrets, {}, createStrategy(spec), profile)
     }
 
     async function submit(from: Name, to: Name): Promise<string> {
@@ -151,7 +151,7 @@ for (const [storeName, createStore] of [
     })
 
     it('without shared receipts, relays keep their copies after the delivery', async () => {
-      await network({ name: 'epidemic' }, { shareReceipts: false })
+      await network({ name: 'epidemic' }, { receipts: KEEP_RECEIPTS })
       const id = await submit('A', 'C')
       await meet('A', 'B')
       await meet('B', 'C')

@@ -1,9 +1,21 @@
 // The engine and the memory store through their folders' indexes, which load no I/O (test/boundary.test.ts).
-import { createStrategy, MeshEngine, meshFrame } from '../../node/src/mesh/index.ts'
+import {
+  createStrategy,
+  forgetDropped,
+  KEEP_RECEIPTS,
+  MeshEngine,
+  meshFrame,
+  RANDOM_ORDER,
+  resendDropped,
+  SHARE_RECEIPTS,
+  SHARED_BUFFER,
+  STORE_ORDER
+} from '../../node/src/mesh/index.ts'
 import type {
   Acceptance,
   EngineAction,
   EngineEvent,
+  EngineProfile,
   LocalEndpoint,
   MeshFrame,
   StrategySpec
@@ -204,12 +216,9 @@ class SimNode implements LocalEndpoint {
         maxPayloadBytes: Number.MAX_SAFE_INTEGER,
         maxRelayBytes: relayBytes,
         maxRelayBytesPerPeer: Infinity,
-        maxRelayBytesPerRecipient: Infinity,
-        shareReceipts: settings.receipts,
-        outboxInRelayStore: true,
-        randomSendOrder: settings.randomSendOrder,
-        resendDropped: settings.resendDropped
-      }
+        maxRelayBytesPerRecipient: Infinity
+      },
+      profile: profileOf(settings)
     })
   }
 
@@ -221,6 +230,16 @@ class SimNode implements LocalEndpoint {
     const message = this.sim.messageById(envelope.header.id)
     if (message?.event.to !== this.index) return undefined
     return { receiptSecret: message.secret, ops: [] }
+  }
+}
+
+/** The engine's behaviour as the run's settings ask; a node's own messages share its buffer, as in the ONE. */
+function profileOf(settings: SimSettings): EngineProfile {
+  return {
+    receipts: settings.receipts ? SHARE_RECEIPTS : KEEP_RECEIPTS,
+    buffer: SHARED_BUFFER,
+    sendOrder: settings.randomSendOrder ? RANDOM_ORDER : STORE_ORDER,
+    dropped: settings.resendDropped ? resendDropped : forgetDropped
   }
 }
 

@@ -5,6 +5,7 @@ import type {
   EngineAction,
   EngineEvent,
   EnginePolicy,
+  EngineProfile,
   ForwardingStrategy,
   LocalEndpoint
 } from '../../node/src/mesh/index.ts'
@@ -26,11 +27,12 @@ export class EngineNet {
     tag: Uint8Array,
     secrets: Map<string, Uint8Array>,
     policy: Partial<EnginePolicy> = {},
-    strategy?: ForwardingStrategy
+    strategy?: ForwardingStrategy,
+    profile: Partial<EngineProfile> = {}
   ): Promise<TestNode> {
     const store = await this.createStore()
     await store.open()
-    const node = new TestNode(name, tag, secrets, this, policy, store, strategy)
+    const node = new TestNode(name, tag, secrets, this, policy, store, strategy, profile)
     this.nodes.set(name, node)
     return node
   }
@@ -90,7 +92,8 @@ export class TestNode implements LocalEndpoint {
     net: EngineNet,
     policy: Partial<EnginePolicy>,
     readonly store: MeshStore,
-    strategy?: ForwardingStrategy
+    strategy?: ForwardingStrategy,
+    profile: Partial<EngineProfile> = {}
   ) {
     this.tagHex = bytesToHex(tag)
     this.engine = new MeshEngine({
@@ -99,6 +102,7 @@ export class TestNode implements LocalEndpoint {
       local: this,
       policy: { maxPayloadBytes: 4096, maxTtl: 86_400_000, ...policy },
       random: () => 0.5,
+      profile,
       ...(strategy === undefined ? {} : { strategy })
     })
   }

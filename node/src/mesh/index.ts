@@ -18,6 +18,18 @@ export type {
 } from './engine.ts'
 export { DEFAULT_POLICY, retryDelay } from './policy.ts'
 export type { EnginePolicy } from './policy.ts'
+export {
+  DEFAULT_PROFILE,
+  forgetDropped,
+  KEEP_RECEIPTS,
+  RANDOM_ORDER,
+  RELAY_ONLY_BUFFER,
+  resendDropped,
+  SHARE_RECEIPTS,
+  SHARED_BUFFER,
+  STORE_ORDER
+} from './profile.ts'
+export type { DroppedEnvelopes, EngineProfile, ReceiptSharing, RelayBuffer, SendOrder } from './profile.ts'
 export { directDelivery, epidemic, firstContact, sprayAndWait } from './strategy.ts'
 export type { ForwardingStrategy, PeerView } from './strategy.ts'
 export { Prophet } from './prophet.ts'

@@ -1,6 +1,9 @@
 import type { EnvelopeLimits } from '../wire/index.ts'
 
-/** The rules an engine applies: sizes, quotas, staleness and retry timing. Times in ms, sizes in bytes. */
+/**
+ * The rules an engine applies: sizes, quotas, staleness and retry timing. Times in ms, sizes in bytes.
+ * How it behaves where the daemon and the simulated networks differ is its profile (`profile.ts`).
+ */
 export interface EnginePolicy extends EnvelopeLimits {
   /** Receipts from peers are kept at most this long, whatever they claim. */
   maxTtl: number
@@ -18,32 +21,6 @@ export interface EnginePolicy extends EnvelopeLimits {
   retryCap: number
   /** An outbox envelope refused this many times for one reason that will not change (too large, …) fails. */
   maxRefusals: number
-  /**
-   * Tell peers of deliveries (receipts), so they delete their copies and stop
-   * forwarding. Off only to model networks without them (the ONE's routers).
-   */
-  shareReceipts: boolean
-  /**
-   * Count this node's own envelopes against `maxRelayBytes` and evict them
-   * like relayed ones: one buffer for everything, as in the ONE's routers.
-   * Off in the daemon, where a user's own envelopes are never evicted.
-   */
-  outboxInRelayStore: boolean
-  /**
-   * Offer each batch in random order (from the engine's `random`) instead of by
-   * priority and age; the peer's own envelopes still come first. Off in the
-   * daemon; on only to model the ONE's routers, whose send queue is shuffled.
-   */
-  randomSendOrder: boolean
-  /**
-   * Get again what this node dropped, as the ONE's routers do (they try every message they hold on every
-   * free link, and a peer takes any it lacks at that moment): offer envelopes to the peer they came from
-   * too, ask again, while in contact, every peer that offered an envelope this node has since evicted, and
-   * ask every peer that offers an envelope this node lacks, not one at a time (the transport is expected
-   * to refuse a transfer whose envelope its receiver got meanwhile). Its hello then carries no digest of
-   * what it holds, so peers offer it everything. Off in the daemon.
-   */
-  resendDropped: boolean
   /** Ids a peer offered that we lack, held per peer until requested; offers beyond are ignored. */
   maxWantedPerPeer: number
   /** Envelopes sent to a peer and not yet acknowledged, at most: further requests are refused as `busy`. */
@@ -69,10 +46,6 @@ export const DEFAULT_POLICY: EnginePolicy = {
   retryBase: 1000,
   retryCap: 5 * 60_000,
   maxRefusals: 5,
-  shareReceipts: true,
-  outboxInRelayStore: false,
-  randomSendOrder: false,
-  resendDropped: false,
   maxWantedPerPeer: 16_384,
   maxUnacknowledgedPerPeer: 1024,
   maxUnacknowledgedBytesPerPeer: 64 * 1024 * 1024,
