@@ -1,4 +1,4 @@
-import type { MeshStore } from '../queue/types.ts'
+import type { MeshStore } from '../queue/index.ts'
 import type { Clock, DropReason, EngineAction, EngineStats, LocalEndpoint } from './engine-types.ts'
 import type { EnginePolicy } from './policy.ts'
 import type { ForwardingStrategy } from './strategy.ts'

@@ -1,6 +1,5 @@
-import { forEach, then } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { MeshStore } from '../queue/types.ts'
+import { andThen as then, forEach } from '../queue/index.ts'
+import type { Later, MeshStore } from '../queue/index.ts'
 import { Cycle } from './cycle.ts'
 import type { EngineAction, EngineEvent } from './engine-types.ts'
 import { RecentEnvelopes } from './recent.ts'

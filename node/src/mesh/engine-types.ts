@@ -1,5 +1,4 @@
-import type { Later } from '../queue/later.ts'
-import type { FailedMessage, StoredEnvelope, StoreOp } from '../queue/types.ts'
+import type { FailedMessage, Later, StoredEnvelope, StoreOp } from '../queue/index.ts'
 import type { EnvelopeHeader } from '../wire/index.ts'
 import type { MeshFrame } from './mesh.pb.ts'
 

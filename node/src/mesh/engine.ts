@@ -1,8 +1,5 @@
-// The engine's own modules, not the folder's index: the index brings LevelDB, which the simulator never loads.
-import { IdDigest } from '../queue/id-digest.ts'
-import { forEach, then, walk } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { MeshStore } from '../queue/types.ts'
+import { andThen as then, forEach, IdDigest, walk } from '../queue/index.ts'
+import type { Later, MeshStore } from '../queue/index.ts'
 import { fromHex, toHex } from '../wire/index.ts'
 import { frameTo } from './actions.ts'
 import { Admission } from './admission.ts'

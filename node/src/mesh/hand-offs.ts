@@ -1,6 +1,5 @@
-import { then } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { StoredEnvelope } from '../queue/types.ts'
+import { andThen as then } from '../queue/index.ts'
+import type { Later, StoredEnvelope } from '../queue/index.ts'
 import { encodeEnvelope, toHex } from '../wire/index.ts'
 import type { EnvelopeHeader } from '../wire/index.ts'
 import { frameTo } from './actions.ts'

@@ -1,6 +1,5 @@
-import { then, walk } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { EnvelopeSummary, FailedMessage } from '../queue/types.ts'
+import { andThen as then, walk } from '../queue/index.ts'
+import type { EnvelopeSummary, FailedMessage, Later } from '../queue/index.ts'
 import type { EngineContext } from './context.ts'
 import type { Cycle } from './cycle.ts'
 import type { Attempts, EngineAction } from './engine-types.ts'

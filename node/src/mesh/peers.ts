@@ -1,5 +1,4 @@
-import type { IdBuckets, IdDigest } from '../queue/id-digest.ts'
-import type { EnvelopeSummary } from '../queue/types.ts'
+import type { EnvelopeSummary, IdBuckets, IdDigest } from '../queue/index.ts'
 import type { EngineHeld } from './engine-types.ts'
 import type { PeerView } from './strategy.ts'
 

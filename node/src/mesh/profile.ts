@@ -1,6 +1,5 @@
-import { then } from '../queue/later.ts'
-import type { Later } from '../queue/later.ts'
-import type { EnvelopeOrigin, EnvelopeSummary, StoredReceipt } from '../queue/types.ts'
+import { andThen as then } from '../queue/index.ts'
+import type { EnvelopeOrigin, EnvelopeSummary, Later, StoredReceipt } from '../queue/index.ts'
 import { fromHex, toHex } from '../wire/index.ts'
 import type { EnvelopeHeader } from '../wire/index.ts'
 import { frameTo } from './actions.ts'
